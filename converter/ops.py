@@ -145,6 +145,7 @@ class RenameColumn(Op):
     old: str
     new: str
     schema: str | None = None
+    existing: ColumnDef | None = None  # filled by plan from the schema model (MySQL needs it)
 
 
 class _Unset:
@@ -168,6 +169,7 @@ class AlterColumn(Op):
     server_default: str | None | _Unset = UNSET  # None: DROP DEFAULT
     using: str | None = None  # PostgreSQL USING expression, exact SQL
     schema: str | None = None
+    existing: ColumnDef | None = None  # the column before the change, filled by plan
 
 
 @dataclass(frozen=True)
