@@ -1,0 +1,204 @@
+"""Plan the revision chain: replay every op on the schema model, derive downgrades, assign ids.
+
+One revision for the baseline (when it has anything), then one per legacy source in order;
+or, with `squash`, a single revision holding all of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from converter import ops as o
+from converter.diagnostics import Diagnostics, Origin
+from converter.passes import consolidate
+from converter.revision import Revision, SourceRef
+from converter.schema import SchemaModel
+
+
+@dataclass(frozen=True)
+class SourceOps:
+    """The ops lowered from one legacy source, in source order."""
+
+    path: str
+    sha256: str
+    ops: tuple[o.Op, ...]
+    added: str | None = None
+
+
+@dataclass
+class Plan:
+    revisions: list[Revision]
+    final: SchemaModel  # the schema the chain builds
+
+
+def plan(sources: Sequence[SourceOps], baseline: SchemaModel, dialect: str,
+         diags: Diagnostics, *, reference: SchemaModel | None = None,
+         squash: bool = False) -> Plan:
+    model = SchemaModel(dialect=dialect)
+    steps: list[tuple[str, str, tuple[SourceRef, ...], list[o.Op], list[o.Op], str | None]] = []
+    base_ops = baseline_ops(baseline, diags)
+    if base_ops:
+        up, down = _replay(base_ops, model, dialect, diags, later=[], reference=reference)
+        steps.append(("Baseline: the schema before the first legacy script", "baseline",
+                      (), up, down, None))
+    consolidated = [consolidate(s.ops) for s in sources]
+    for index, (source, ops) in enumerate(zip(sources, consolidated)):
+        later = [op for rest in consolidated[index + 1:] for op in rest]
+        up, down = _replay(ops, model, dialect, diags, later=later, reference=reference)
+        steps.append((f"Legacy {source.path}", _slug(source.path),
+                      (SourceRef(source.path, source.sha256),), up, down, source.added))
+    if squash and steps:
+        steps = [_squash(steps)]
+    return Plan(_chain(steps, dialect), model)
+
+
+def _squash(steps: list) -> tuple:
+    refs = tuple(r for s in steps for r in s[2])
+    up = [op for s in steps for op in s[3]]
+    down = [op for s in reversed(steps) for op in s[4]]
+    return ("Squashed legacy schema history", "legacy_squashed", refs, up, down, steps[-1][5])
+
+
+def _chain(steps: list, dialect: str) -> list[Revision]:
+    revisions: list[Revision] = []
+    previous: str | None = None
+    for message, slug, refs, up, down, added in steps:
+        rev_id = _revision_id(previous, dialect, slug, refs)
+        revisions.append(Revision(rev_id, previous, message, slug, refs, tuple(up), tuple(down),
+                                  create_date=added))
+        previous = rev_id
+    return revisions
+
+
+def _revision_id(previous: str | None, dialect: str, slug: str,
+                 refs: tuple[SourceRef, ...]) -> str:
+    """Derived from content, so the same input always gives the same chain."""
+    h = hashlib.sha256(f"{previous}|{dialect}|{slug}".encode())
+    for ref in refs:
+        h.update(f"|{ref.path}|{ref.sha256}".encode())
+    return h.hexdigest()[:12]
+
+
+def _slug(path: str) -> str:
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return re.sub(r"[^0-9a-zA-Z]+", "_", stem).strip("_").lower()[:60] or "legacy"
+
+
+# ---- replay ----------------------------------------------------------------------------------
+
+def _replay(ops: Sequence[o.Op], model: SchemaModel, dialect: str, diags: Diagnostics, *,
+            later: Sequence[o.Op], reference: SchemaModel | None) -> tuple[list[o.Op], list[o.Op]]:
+    """Apply ops to the model in order; return (upgrade ops, downgrade ops)."""
+    upgrade: list[o.Op] = []
+    downgrade: list[o.Op] = []
+    for raw in ops:
+        for op in _resolve(raw, model, diags, later=later, reference=reference):
+            undo = model.reverse(op)
+            model.apply(op)
+            upgrade.append(op)
+            downgrade[:0] = undo
+    return upgrade, downgrade
+
+
+def _resolve(op: o.Op, model: SchemaModel, diags: Diagnostics, *, later: Sequence[o.Op],
+             reference: SchemaModel | None) -> list[o.Op]:
+    """Fill in what the SQL left implicit, from the model; expand create_all calls."""
+    if isinstance(op, o.CreateTablesFromModels):
+        return _expand_create_all(op, model, diags, later=later, reference=reference)
+    if isinstance(op, (o.AlterColumn, o.RenameColumn)) and op.existing is None:
+        table = model.table(op.table)
+        name = op.column if isinstance(op, o.AlterColumn) else op.old
+        existing = table.columns.get(name) if table else None
+        return [replace(op, existing=existing)] if existing else [op]
+    if isinstance(op, o.DropIndex) and op.table is None:
+        ix = model.indexes.get(op.name)
+        if ix is not None and ix.table:
+            return [replace(op, table=ix.table)]
+        diags.warning(op.origin, f"index {op.name} is not known to the schema model; "
+                                 "its table could not be determined")
+    return [op]
+
+
+def _expand_create_all(op: o.CreateTablesFromModels, model: SchemaModel, diags: Diagnostics,
+                       *, later: Sequence[o.Op], reference: SchemaModel | None) -> list[o.Op]:
+    if reference is None:
+        diags.warning(op.origin, f"{op.call}: which tables it created cannot be known without "
+                                 "--models or --reference-url; left as a TODO")
+        return [o.ManualTodo(op.call, "create_all() could not be resolved", origin=op.origin)]
+    created_later = {x.table for x in later if isinstance(x, o.CreateTable)}
+    named = set(op.tables) | {reference_class_table(reference, m) or "" for m in op.models}
+    named.discard("")
+    candidates = named if named else set(reference.tables)
+    new = [t for t in reference.tables
+           if t in candidates and t not in model.tables and t not in created_later]
+    if not new:
+        diags.info(op.origin, f"{op.call}: creates no table that did not exist already")
+        return []
+    diags.info(op.origin, f"{op.call}: creates {', '.join(new)} (resolved against the reference)")
+    return creation_ops(reference, new, op.origin)
+
+
+def reference_class_table(reference: SchemaModel, class_name: str) -> str | None:
+    """Table of a model class, by the class-name map recorded on the reference model."""
+    return getattr(reference, "class_tables", {}).get(class_name)
+
+
+def creation_ops(source: SchemaModel, tables: Sequence[str], origin: Origin) -> list[o.Op]:
+    """CreateEnum / CreateTable / CreateIndex ops that build `tables` as `source` has them."""
+    result: list[o.Op] = []
+    enums = _enums_used(source, tables)
+    result += [o.CreateEnum(n, v, origin=origin) for n, v in enums.items() if v is not None]
+    result += [source.tables[t].as_create(origin) for t in _fk_order(source, tables)]
+    result += [replace(ix, origin=origin) for ix in sorted(
+        (ix for ix in source.indexes.values() if ix.table in tables and ix.elements),
+        key=lambda ix: (tables.index(ix.table), ix.name))]
+    return result
+
+
+def _enums_used(source: SchemaModel, tables: Sequence[str]) -> dict[str, tuple[str, ...] | None]:
+    used = {dict(c.type.kwargs).get("name")
+            for t in tables for c in source.tables[t].columns.values()
+            if c.type is not None and c.type.name.upper() == "ENUM"}
+    return {n: v for n, v in source.enums.items() if n in used}
+
+
+def _fk_order(source: SchemaModel, tables: Sequence[str]) -> list[str]:
+    """Referenced tables first; cycles keep source order (their FKs are in the create)."""
+    wanted = list(tables)
+    done: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done or name in visiting or name not in wanted:
+            return
+        visiting.add(name)
+        for c in source.tables[name].constraints:
+            if isinstance(c, o.ForeignKey) and c.ref_table != name:
+                visit(c.ref_table)
+        visiting.discard(name)
+        done.append(name)
+
+    for name in wanted:
+        visit(name)
+    return done
+
+
+def baseline_ops(baseline: SchemaModel, diags: Diagnostics) -> list[o.Op]:
+    """Ops that build the baseline schema from nothing; unknown parts become TODOs."""
+    origin = Origin("")
+    complete = [name for name, t in baseline.tables.items()
+                if t.known and t.columns and all(c.type is not None for c in t.columns.values())]
+    ops = creation_ops(baseline, complete, origin)
+    for name, t in baseline.tables.items():
+        if name in complete:
+            continue
+        reason = (f"baseline table {name}: its definition before the first legacy script is "
+                  "unknown (pass --baseline-models, or run in the project's git work tree with "
+                  "--models, so it can be recovered)")
+        diags.warning(None, reason)
+        ops.append(o.ManualTodo(f"# create table {name} as it was before the legacy scripts",
+                                reason, origin=origin))
+    return ops
