@@ -129,9 +129,7 @@ def _expand_create_all(op: o.CreateTablesFromModels, model: SchemaModel, diags: 
                                  "--models or --reference-url; left as a TODO")
         return [o.ManualTodo(op.call, "create_all() could not be resolved", origin=op.origin)]
     created_later = {x.table for x in later if isinstance(x, o.CreateTable)}
-    named = set(op.tables) | {reference_class_table(reference, m) or "" for m in op.models}
-    named.discard("")
-    candidates = named if named else set(reference.tables)
+    candidates = set(op.tables) if op.tables else set(reference.tables)
     new = [t for t in reference.tables
            if t in candidates and t not in model.tables and t not in created_later]
     if not new:
@@ -139,11 +137,6 @@ def _expand_create_all(op: o.CreateTablesFromModels, model: SchemaModel, diags: 
         return []
     diags.info(op.origin, f"{op.call}: creates {', '.join(new)} (resolved against the reference)")
     return creation_ops(reference, new, op.origin)
-
-
-def reference_class_table(reference: SchemaModel, class_name: str) -> str | None:
-    """Table of a model class, by the class-name map recorded on the reference model."""
-    return getattr(reference, "class_tables", {}).get(class_name)
 
 
 def creation_ops(source: SchemaModel, tables: Sequence[str], origin: Origin) -> list[o.Op]:

@@ -342,6 +342,12 @@ def _(op: o.DropEnum, schema: SchemaModel) -> None:
 
 
 @unapply.register
+def _(op: o.CreateTablesFromModels, schema: SchemaModel) -> None:
+    for table in op.tables:
+        _drop_table(schema, table)
+
+
+@unapply.register
 def _(op: o.RewriteTable, schema: SchemaModel) -> None:
     for step in reversed(op.steps):
         unapply(step, schema)

@@ -1,0 +1,257 @@
+"""The reference schema as a schema model, and the baseline derived from it.
+
+baseline = the schema before the first legacy source. Two ways to know it:
+- the reference with every legacy op un-applied (what the sources say), and
+- the models as they were before the first legacy source (`--baseline-models`, or recovered from
+  git history), which fills in what the sources never said (a type before ALTER ... TYPE, a table
+  rebuilt on SQLite).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from converter import ops as o
+from converter.diagnostics import Diagnostics, Origin
+from converter.schema import SchemaModel, TableModel
+from converter.types import type_from_sqlalchemy
+
+
+# ---- MetaData -> SchemaModel ------------------------------------------------------------------
+
+def model_from_metadata(metadata: sa.MetaData, dialect: str) -> SchemaModel:
+    model = SchemaModel(dialect=dialect)
+    for table in metadata.sorted_tables:
+        model.tables[table.name] = _table_model(table, model, dialect)
+        for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
+            model.indexes[str(index.name)] = _index_op(index, table, dialect)
+    return model
+
+
+def _name(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _table_model(table: sa.Table, model: SchemaModel, dialect: str) -> TableModel:
+    columns = {c.name: _column_def(c, model, dialect) for c in table.columns}
+    constraints = [c for c in (_constraint(x, dialect) for x in _ordered(table.constraints))
+                   if c is not None]
+    return TableModel(table.name, columns, constraints, _name(table.schema))
+
+
+def _ordered(constraints: Iterable[sa.Constraint]) -> list[sa.Constraint]:
+    order = {sa.PrimaryKeyConstraint: 0, sa.ForeignKeyConstraint: 1, sa.UniqueConstraint: 2,
+             sa.CheckConstraint: 3}
+    return sorted(constraints, key=lambda c: (order.get(type(c), 9), str(c.name),
+                                              [getattr(x, "name", "") for x in c.columns]
+                                              if hasattr(c, "columns") else []))
+
+
+def _column_def(col: sa.Column, model: SchemaModel, dialect: str) -> o.ColumnDef:
+    spec = type_from_sqlalchemy(col.type)
+    if dialect == "postgres" and isinstance(col.type, sa.Enum) and col.type.name:
+        model.enums[col.type.name] = tuple(col.type.enums)
+        spec = o.TypeSpec("ENUM", "postgresql", (),
+                          (("name", col.type.name), ("create_type", False)))
+    return o.ColumnDef(
+        col.name, spec, nullable=bool(col.nullable), server_default=_server_default(col, dialect),
+        primary_key=bool(col.primary_key),
+        autoincrement=col.autoincrement if isinstance(col.autoincrement, bool) else None,
+        identity=col.identity is not None, comment=col.comment)
+
+
+def _server_default(col: sa.Column, dialect: str) -> str | None:
+    default = col.server_default
+    arg = getattr(default, "arg", None)
+    if arg is None:
+        return None
+    if isinstance(arg, str):
+        return "'" + arg.replace("'", "''") + "'"
+    return str(arg.compile(dialect=_sa_dialect(dialect), compile_kwargs={"literal_binds": True}))
+
+
+def _sa_dialect(dialect: str) -> sa.engine.Dialect:
+    from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+    return {"postgres": postgresql, "mysql": mysql}.get(dialect, sqlite).dialect()
+
+
+def _constraint(c: sa.Constraint, dialect: str) -> o.Constraint | None:
+    cols = tuple(x.name for x in getattr(c, "columns", ()))
+    if isinstance(c, sa.PrimaryKeyConstraint):
+        return o.PrimaryKey(cols, _name(c.name)) if cols else None
+    if isinstance(c, sa.ForeignKeyConstraint):
+        refs = [e.column for e in c.elements]
+        return o.ForeignKey(cols, refs[0].table.name, tuple(r.name for r in refs), _name(c.name),
+                            ondelete=c.ondelete, onupdate=c.onupdate, deferrable=c.deferrable,
+                            initially=c.initially)
+    if isinstance(c, sa.UniqueConstraint):
+        return o.Unique(cols, _name(c.name))
+    if isinstance(c, sa.CheckConstraint):
+        text = str(c.sqltext.compile(dialect=_sa_dialect(dialect),
+                                     compile_kwargs={"literal_binds": True}))
+        return o.Check(text, _name(c.name))
+    return None
+
+
+def _index_op(index: sa.Index, table: sa.Table, dialect: str) -> o.CreateIndex:
+    sa_dialect = _sa_dialect(dialect)
+    elements = tuple(
+        o.IndexElement(e.name) if isinstance(e, sa.Column) else
+        o.IndexElement(str(e.compile(dialect=sa_dialect, compile_kwargs={"literal_binds": True})),
+                       expression=True)
+        for e in index.expressions)
+    opts = dict(index.dialect_options["postgresql"]) if dialect == "postgres" else dict(
+        index.dialect_options["sqlite"]) if dialect == "sqlite" else {}
+    where = opts.get("where")
+    where_sql = (str(where.compile(dialect=sa_dialect, compile_kwargs={"literal_binds": True}))
+                 if where is not None else None)
+    return o.CreateIndex(str(index.name), table.name, elements, unique=bool(index.unique),
+                         where=where_sql, method=opts.get("using"), schema=_name(table.schema))
+
+
+# ---- class name -> table name, read statically ----------------------------------------------
+
+def class_tables(root: Path, spec: str) -> dict[str, str]:
+    """Model class name -> table name, from the models module's source (never imported here).
+    Uses `__tablename__`, else Flask-SQLAlchemy's default snake_case name."""
+    found: dict[str, str] = {}
+    for path in _module_files(root, spec.split(":", 1)[0]):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, OSError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.bases:
+                found[node.name] = _tablename(node) or _snake(node.name)
+    return found
+
+
+def _module_files(root: Path, module: str) -> list[Path]:
+    base = root.joinpath(*module.split("."))
+    if base.with_suffix(".py").is_file():
+        return [base.with_suffix(".py")]
+    return sorted(base.rglob("*.py")) if base.is_dir() else []
+
+
+def _tablename(node: ast.ClassDef) -> str | None:
+    for stmt in node.body:
+        if (isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and
+                                                 t.id == "__tablename__" for t in stmt.targets)
+                and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)):
+            return stmt.value.value
+    return None
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))", r"_\1", name).lower()
+
+
+# ---- baseline --------------------------------------------------------------------------------
+
+def unapplied(reference: SchemaModel, ops: Sequence[o.Op]) -> SchemaModel:
+    """The reference with every op un-applied, last op first."""
+    model = reference.copy()
+    for op in reversed(ops):
+        model.unapply(op)
+    return model
+
+
+def fill_unknowns(derived: SchemaModel, old: SchemaModel, diags: Diagnostics) -> SchemaModel:
+    """Fill what the sources never said from the old models; warn where both know and differ."""
+    result = derived.copy()
+    for name, table in result.tables.items():
+        before = old.tables.get(name)
+        if before is None:
+            continue
+        if not table.known or not table.columns:
+            result.tables[name] = _copy_table(before)
+            continue
+        for cname, col in list(table.columns.items()):
+            was = before.columns.get(cname)
+            if was is not None and col.type is None:
+                table.columns[cname] = replace(col, type=was.type)
+            elif was is not None and was.type != col.type:
+                diags.warning(None, f"baseline {name}.{cname}: the legacy sources imply "
+                                    f"{col.type and col.type.name}, the old models say "
+                                    f"{was.type and was.type.name}; keeping the sources' view")
+    for name, ix in list(result.indexes.items()):
+        if not ix.elements and name in old.indexes:
+            result.indexes[name] = old.indexes[name]
+    for name, values in list(result.enums.items()):
+        if values is None and old.enums.get(name):
+            result.enums[name] = old.enums[name]
+    return result
+
+
+def _copy_table(t: TableModel) -> TableModel:
+    return TableModel(t.name, dict(t.columns), list(t.constraints), t.schema, t.known)
+
+
+def compute_baseline(reference: SchemaModel | None, ops: Sequence[o.Op],
+                     old: SchemaModel | None, diags: Diagnostics) -> SchemaModel:
+    """The schema before the first legacy source (empty without a reference)."""
+    if reference is None:
+        return old.copy() if old is not None else SchemaModel()
+    derived = unapplied(reference, ops)
+    if old is not None:
+        derived = fill_unknowns(derived, old, diags)
+    for item in derived.unknowns():
+        diags.warning(None, f"baseline: {item}")
+    return derived
+
+
+# ---- the models as they were before the first legacy source (git) --------------------------
+
+def checkout_before(root: Path, first_source: str, dest: Path) -> str | None:
+    """Extract the project tree of the commit before `first_source` was added into `dest`.
+    Returns the commit id, or None when git cannot tell."""
+    def git(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+
+    added = git("log", "--diff-filter=A", "--format=%H", "--", first_source)
+    commits = added.stdout.decode().split()
+    if added.returncode or not commits:
+        return None
+    parent = f"{commits[-1]}^"
+    prefix = git("rev-parse", "--show-prefix").stdout.decode().strip()
+    archive = git("archive", "--format=tar", parent, *([prefix] if prefix else []))
+    if archive.returncode:
+        return None
+    tar_path = dest / "tree.tar"
+    tar_path.write_bytes(archive.stdout)
+    with tarfile.open(tar_path) as tar:
+        tar.extractall(dest / "tree", filter="data")
+    return git("rev-parse", "--short", parent).stdout.decode().strip()
+
+
+def recover_old_models(root: Path, spec: str, first_source: str, dialect: str,
+                       diags: Diagnostics) -> SchemaModel | None:
+    """Import the models module as it was before the first legacy source (only with --models)."""
+    from converter.reference import load_metadata
+    from converter.errors import ConverterError
+
+    with tempfile.TemporaryDirectory(prefix="l2a-history-") as tmp:
+        commit = checkout_before(root, first_source, Path(tmp))
+        if commit is None:
+            return None
+        prefix = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix"],
+                                capture_output=True, text=True).stdout.strip()
+        tree = Path(tmp) / "tree" / prefix
+        try:
+            metadata = load_metadata(tree, spec)
+        except ConverterError as exc:
+            diags.warning(Origin(first_source), f"models before this script (commit {commit}) "
+                                                f"could not be loaded: {exc}")
+            return None
+        diags.info(Origin(first_source), f"baseline models recovered from commit {commit}")
+        return model_from_metadata(metadata, dialect)
