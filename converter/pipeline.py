@@ -1,0 +1,248 @@
+"""The pipeline, end to end: discover -> extract -> parse -> lower -> plan -> render -> write.
+
+`analyse` is shared by `scan` and `convert`; `convert` adds the reference, planning and output.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from converter import ops as o
+from converter.config import Config
+from converter.diagnostics import Diagnostics, Origin
+from converter.discover import Discovery, LegacySource, discover
+from converter.errors import InputError
+from converter.revision import Revision
+from converter.statements import CreateAllCall, Flag, ManualCode, Statement
+
+
+@dataclass(frozen=True)
+class Record:
+    """How one extracted item was classified: for scan's listing and the closing report."""
+
+    origin: Origin
+    kind: str  # "schema" | "data" | "ignored" | "manual" | "create_all"
+    text: str
+    detail: str = ""
+    flags: frozenset[Flag] = frozenset()
+
+
+@dataclass
+class SourceAnalysis:
+    source: LegacySource
+    records: list[Record] = field(default_factory=list)
+    ops: list[o.Op] = field(default_factory=list)
+
+
+@dataclass
+class Analysis:
+    root: Path
+    dialect: str
+    discovery: Discovery
+    sources: list[SourceAnalysis]
+    diags: Diagnostics
+
+    def kinds(self) -> Counter[str]:
+        return Counter(r.kind for s in self.sources for r in s.records)
+
+
+def analyse(root: Path, config: Config, dialect: str, diags: Diagnostics, *,
+            order_file: Path | None = None) -> Analysis:
+    from converter.extract import extract
+    from converter.parse import gc_paused
+
+    found = discover(root, config, diags, dialect=dialect, order_file=order_file)
+    analysed: list[SourceAnalysis] = []
+    with gc_paused():
+        for source in found.sources:
+            items = extract(root / source.path, source.path, dialect, root, diags)
+            analysed.append(_lower_items(source, items, dialect, diags))
+    return Analysis(root, dialect, found, analysed, diags)
+
+
+def _lower_items(source: LegacySource, items: list, dialect: str,
+                 diags: Diagnostics) -> SourceAnalysis:
+    from converter.lower import Ignored, lower
+    from converter.parse import parse_statement
+
+    result = SourceAnalysis(source)
+    for item in items:
+        if isinstance(item, ManualCode):
+            result.ops.append(o.ManualTodo(item.code, item.reason, origin=item.origin))
+            result.records.append(Record(item.origin, "manual", item.code, item.reason))
+        elif isinstance(item, CreateAllCall):
+            result.ops.append(o.CreateTablesFromModels(item.call, item.tables, item.models,
+                                                       origin=item.origin))
+            result.records.append(Record(item.origin, "create_all", item.call))
+        elif isinstance(item, Statement):
+            if item.warning:
+                diags.warning(item.origin, item.warning)
+            expr = None if item.ignored else parse_statement(item, dialect)
+            lowered = lower(item, expr, dialect, diags)
+            if isinstance(lowered, Ignored):
+                result.records.append(Record(item.origin, "ignored", item.sql, lowered.reason,
+                                             item.flags))
+                continue
+            result.ops.extend(lowered)
+            result.records.append(Record(item.origin, _kind_of(lowered), item.sql,
+                                         ", ".join(type(op).__name__ for op in lowered),
+                                         item.flags))
+    return result
+
+
+def _kind_of(lowered: list[o.Op]) -> str:
+    is_data = all(isinstance(op, o.ExecuteSQL) and op.kind == "data" for op in lowered)
+    return "data" if lowered and is_data else "schema"
+
+
+# ---- convert ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    dialect: str
+    out: Path
+    models: str | None = None
+    reference_url: str | None = None
+    baseline_models: str | None = None
+    squash: bool = False
+    dry_run: bool = False
+    order_file: Path | None = None
+
+
+@dataclass
+class ConvertResult:
+    analysis: Analysis
+    revisions: list[Revision]
+    written: list[Path]
+    unchanged: list[Path]
+    scaffolded: bool
+
+
+def convert(root: Path, config: Config, options: ConvertOptions,
+            diags: Diagnostics) -> ConvertResult:
+    analysis = analyse(root, config, options.dialect, diags, order_file=options.order_file)
+    if not analysis.sources:
+        raise InputError(f"no legacy sources found under {root} (looked for "
+                         f"{', '.join(config.py_globs + config.sql_globs)})")
+    if options.out.exists() and not options.out.is_dir():
+        raise InputError(f"--out {options.out} exists and is not a directory")
+    revisions = plan_revisions(analysis, options, diags)
+    files, scaffolded = _files(revisions, options)
+    _refuse_foreign_revisions(options.out, files)
+    written, unchanged = _write(options.out, files, options.dry_run)
+    return ConvertResult(analysis, revisions, written, unchanged, scaffolded)
+
+
+def _refuse_foreign_revisions(out: Path, files: dict[str, str]) -> None:
+    """A versions folder holding other revisions would give the chain a second head."""
+    versions = out / "versions"
+    if not versions.is_dir():
+        return
+    foreign = sorted(p.name for p in versions.glob("*.py") if f"versions/{p.name}" not in files)
+    if foreign:
+        raise InputError(f"{versions} already holds Alembic revisions that legacy2alembic did not "
+                         f"write ({', '.join(foreign[:5])}); convert into a new folder")
+
+
+def plan_revisions(analysis: Analysis, options: ConvertOptions,
+                   diags: Diagnostics) -> list[Revision]:
+    from converter.baseline import compute_baseline
+    from converter.plan import SourceOps, plan
+
+    reference, class_map = _reference(analysis.root, options, diags)
+    sources = [SourceOps(s.source.path, s.source.sha256,
+                         tuple(_name_create_all(op, class_map) for op in s.ops), s.source.added)
+               for s in analysis.sources]
+    all_ops = [op for s in sources for op in s.ops]
+    old = _old_models(analysis, options, diags)
+    baseline = compute_baseline(reference, all_ops, old, diags)
+    return plan(sources, baseline, options.dialect, diags, reference=reference,
+                squash=options.squash).revisions
+
+
+def _name_create_all(op: o.Op, class_map: dict[str, str]) -> o.Op:
+    """Give a create_all call the table names of the model classes it refers to."""
+    if not isinstance(op, o.CreateTablesFromModels) or not op.models:
+        return op
+    tables = tuple(dict.fromkeys([*op.tables, *(class_map[m] for m in op.models
+                                                if m in class_map)]))
+    return replace(op, tables=tables)
+
+
+def _reference(root: Path, options: ConvertOptions, diags: Diagnostics):
+    from converter.baseline import class_tables, model_from_metadata
+
+    if options.models:
+        from converter.reference import load_metadata
+
+        metadata = load_metadata(root, options.models)
+        return model_from_metadata(metadata, options.dialect), class_tables(root, options.models)
+    if options.reference_url:
+        return model_from_metadata(_reflect(options.reference_url), options.dialect), {}
+    diags.info(None, "no reference schema (--models / --reference-url): the baseline is empty "
+                     "and the legacy sources must build everything")
+    return None, {}
+
+
+def _reflect(url: str):
+    import sqlalchemy as sa
+
+    from converter.urls import connect
+
+    metadata = sa.MetaData()
+    engine = connect(url)
+    try:
+        with engine.connect() as conn:
+            metadata.reflect(conn)
+            conn.rollback()
+    finally:
+        engine.dispose()
+    metadata.remove(metadata.tables["alembic_version"]) if "alembic_version" in \
+        metadata.tables else None
+    return metadata
+
+
+def _old_models(analysis: Analysis, options: ConvertOptions, diags: Diagnostics):
+    from converter.baseline import model_from_metadata, recover_old_models
+
+    if options.baseline_models:
+        from converter.reference import load_metadata
+
+        return model_from_metadata(load_metadata(analysis.root, options.baseline_models),
+                                   options.dialect)
+    if options.models and analysis.discovery.git and analysis.sources:
+        first = analysis.sources[0].source.path
+        return recover_old_models(analysis.root, options.models, first, options.dialect, diags)
+    return None
+
+
+def _files(revisions: list[Revision], options: ConvertOptions) -> tuple[dict[str, str], bool]:
+    from converter.render import render_revision
+    from converter.scaffold import scaffold_files
+
+    files: dict[str, str] = {}
+    scaffolded = not (options.out / "env.py").exists()
+    if scaffolded:
+        files.update(scaffold_files(options.dialect))
+    for rev in revisions:
+        files[f"versions/{rev.filename}"] = render_revision(rev, options.dialect)
+    return files, scaffolded
+
+
+def _write(out: Path, files: dict[str, str], dry_run: bool) -> tuple[list[Path], list[Path]]:
+    """Identical existing files are left alone (a second run is a no-op); others refuse."""
+    from converter.write import write_new_files
+
+    unchanged = [out / rel for rel, text in files.items()
+                 if (out / rel).is_file() and _same(out / rel, text)]
+    pending = {rel: text for rel, text in files.items() if out / rel not in unchanged}
+    return write_new_files(out, pending, dry_run=dry_run), unchanged
+
+
+def _same(path: Path, text: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
