@@ -1,0 +1,126 @@
+"""Command line: declares options and calls one function per command. Exit codes: 0 done,
+1 checks failed, 2 usage or input error. Heavy libraries are imported inside the commands so that
+`legacy2alembic --help` stays fast."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from converter.errors import ConverterError
+
+DIALECTS = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres",
+            "mysql": "mysql", "mariadb": "mysql"}
+
+
+class _Boundary(click.Group):
+    """The one place errors become messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConverterError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing further was written", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug: say so plainly, full trace only on request
+            if ctx.params.get("debug"):
+                traceback.print_exc()
+            click.echo(f"internal error: {type(exc).__name__}: {exc} "
+                       "(re-run with --debug for the traceback and please report it)", err=True)
+            sys.exit(3)
+
+
+def _dialect(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return DIALECTS[value.lower()]
+    except KeyError:
+        raise click.BadParameter(f"{value!r}; choose sqlite, postgresql or mysql") from None
+
+
+project_arg = click.argument("project", type=click.Path(file_okay=False, path_type=Path))
+dialect_opt = click.option("--dialect", help="sqlite, postgresql or mysql (default: the "
+                           "project's [tool.legacy2alembic] dialect).")
+order_opt = click.option("--order", "order_file", type=click.Path(dir_okay=False, path_type=Path),
+                         help="A file listing the legacy sources in order, one path a line.")
+models_opt = click.option("--models", help="Reference models as MODULE:ATTR (imported with the "
+                          "project on sys.path).")
+ref_url_opt = click.option("--reference-url", help="A live database to use as the reference "
+                           "(read only).")
+
+
+@click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.version_option(package_name="legacy2alembic")
+def cli(debug: bool) -> None:
+    """Move a Flask/SQLAlchemy project from legacy schema scripts to Alembic, verifiably."""
+
+
+@cli.command()
+@project_arg
+@dialect_opt
+@order_opt
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def scan(project: Path, dialect: str | None, order_file: Path | None, as_json: bool) -> None:
+    """List legacy sources in historical order, their statements and create_all() calls."""
+    from converter.commands import run_scan
+
+    run_scan(project, _dialect(dialect), order_file, as_json)
+
+
+@cli.command()
+@project_arg
+@dialect_opt
+@models_opt
+@ref_url_opt
+@click.option("--baseline-models", help="The models as they were before the first legacy "
+              "script, MODULE:ATTR or path/to/file.py:ATTR (default: recovered from git).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Migrations folder to write (default: PROJECT/migrations).")
+@click.option("--squash", is_flag=True, help="One revision for the whole legacy history.")
+@click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
+@order_opt
+def convert(project: Path, dialect: str | None, models: str | None, reference_url: str | None,
+            baseline_models: str | None, out: Path | None, squash: bool, dry_run: bool,
+            order_file: Path | None) -> None:
+    """Write an Alembic revision chain from the legacy sources."""
+    from converter.commands import run_convert
+
+    run_convert(project, _dialect(dialect), models=models, reference_url=reference_url,
+                baseline_models=baseline_models, out=out, squash=squash, dry_run=dry_run,
+                order_file=order_file)
+
+
+@cli.command()
+@project_arg
+@click.option("--migrations", type=click.Path(file_okay=False, path_type=Path),
+              help="The migrations folder (default: PROJECT/migrations).")
+@dialect_opt
+@models_opt
+@ref_url_opt
+@click.option("--scratch-url", help="An empty database to use as scratch (PostgreSQL, when you "
+              "may not create databases).")
+@click.option("--server-url", help="A PostgreSQL server on which a temporary scratch database "
+              "is created and dropped (default: --reference-url, then DATABASE_URL).")
+def verify(project: Path, migrations: Path | None, dialect: str | None, models: str | None,
+           reference_url: str | None, scratch_url: str | None, server_url: str | None) -> None:
+    """Upgrade, downgrade and upgrade the chain on a scratch database; compare with the
+    reference."""
+    from converter.commands import run_verify
+
+    run_verify(project, migrations, _dialect(dialect), models=models,
+               reference_url=reference_url, scratch_url=scratch_url, server_url=server_url)
+
+
+def main() -> None:
+    cli(prog_name="legacy2alembic")
