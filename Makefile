@@ -1,0 +1,29 @@
+# One command each, on a fresh machine (Python 3.10+; Debian for the PostgreSQL server).
+#   make demo   set up, then convert + verify the shipped SQLite example (no server needed)
+#   make test   set up, start a throwaway PostgreSQL on loopback, run the whole test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DEMO_DIR ?= /tmp/legacy2alembic-demo
+
+.PHONY: setup demo test bench
+
+$(PY):
+	python3 -m venv $(VENV)
+
+setup: $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+
+demo: setup
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	cp -r fixtures/sqlite_taskboard/project $(DEMO_DIR)/taskboard
+	$(VENV)/bin/legacy2alembic scan $(DEMO_DIR)/taskboard --dialect sqlite
+	$(VENV)/bin/legacy2alembic convert $(DEMO_DIR)/taskboard --dialect sqlite --models models:db
+	$(VENV)/bin/legacy2alembic verify $(DEMO_DIR)/taskboard --dialect sqlite --models models:db
+	@echo "Demo project with its new migrations folder: $(DEMO_DIR)/taskboard"
+
+test: setup
+	L2A_PG_URL="$$(bash .ci/start-postgres)" $(PY) -m pytest -q -ra
+
+bench: setup
+	$(PY) bench/convert.py
