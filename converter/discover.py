@@ -482,7 +482,7 @@ def _order_file_placed(
         if entry not in by_path:
             raise InputError(_not_a_source(root, entry, skipped), origin)
         seen[entry] = number
-    missing = [c.path for c in candidates if c.path not in seen]
+    missing = [c.path for c in sorted(candidates, key=_Candidate.name_key) if c.path not in seen]
     if missing:
         listed = ", ".join(missing)
         raise InputError(f"legacy sources missing from the order file: {listed}", Origin(label))
