@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from converter import ops as o
 from converter.diagnostics import Diagnostics, Origin
 from converter.schema import SchemaModel, TableModel
-from converter.types import type_from_sqlalchemy
 
 
 # ---- MetaData -> SchemaModel ------------------------------------------------------------------
@@ -57,6 +56,8 @@ def _ordered(constraints: Iterable[sa.Constraint]) -> list[sa.Constraint]:
 
 
 def _column_def(col: sa.Column, model: SchemaModel, dialect: str) -> o.ColumnDef:
+    from converter.types import type_from_sqlalchemy
+
     spec = type_from_sqlalchemy(col.type)
     if dialect == "postgres" and isinstance(col.type, sa.Enum) and col.type.name:
         model.enums[col.type.name] = tuple(col.type.enums)

@@ -548,8 +548,8 @@ def _(op: o.RewriteTable, schema: SchemaModel) -> list[o.Op]:
     steps: tuple[o.Op, ...] = (
         create,
         o.ExecuteSQL(copy_sql, kind="data", tables=(temp, op.table), origin=op.origin),
-        o.DropTable(op.table, schema=op.schema, origin=op.origin),
-        o.RenameTable(temp, op.table, schema=op.schema, origin=op.origin),
+        o.DropTable(op.table, schema=old.schema, origin=op.origin),
+        o.RenameTable(temp, op.table, schema=old.schema, origin=op.origin),
     )
     rewrite = o.RewriteTable(op.table, temp, replace(create, table=op.table), steps,
                              origin=op.origin)

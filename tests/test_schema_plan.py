@@ -1,0 +1,164 @@
+"""Schema model (apply / unapply / reverse), consolidation passes and planning."""
+
+from __future__ import annotations
+
+from converter import ops as o
+from converter.baseline import compute_baseline, fill_unknowns, unapplied
+from converter.diagnostics import Diagnostics, Origin
+from converter.passes import recognise_rewrites
+from converter.plan import SourceOps, plan
+from converter.schema import SchemaModel
+
+INT = o.TypeSpec("Integer")
+TEXT = o.TypeSpec("Text")
+VC50 = o.TypeSpec("String", kwargs=(("length", 50),))
+AT = Origin("migrate_x.py", 3)
+
+
+def users() -> o.CreateTable:
+    return o.CreateTable("users", (o.ColumnDef("id", INT, nullable=False, primary_key=True),
+                                   o.ColumnDef("email", VC50)), origin=AT)
+
+
+def model_with_users() -> SchemaModel:
+    m = SchemaModel()
+    m.apply(users())
+    m.apply(o.CreateIndex("ix_users_email", "users", (o.IndexElement("email"),)))
+    return m
+
+
+def test_drop_column_reverses_to_add_with_type_and_its_index() -> None:
+    m = model_with_users()
+    undo = m.reverse(o.DropColumn("users", "email", origin=AT))
+    assert undo == [o.AddColumn("users", o.ColumnDef("email", VC50), origin=AT),
+                    o.CreateIndex("ix_users_email", "users", (o.IndexElement("email"),),
+                                  origin=AT)]
+    m.apply(o.DropColumn("users", "email"))
+    assert "email" not in m.tables["users"].columns and not m.indexes
+
+
+def test_drop_of_unknown_column_is_irreversible_not_guessed() -> None:
+    undo = SchemaModel().reverse(o.DropColumn("users", "ghost", origin=AT))
+    assert len(undo) == 1 and isinstance(undo[0], o.Irreversible)
+    assert "ghost" in undo[0].reason
+
+
+def test_alter_column_reverses_to_previous_type_and_nullability() -> None:
+    m = model_with_users()
+    op = o.AlterColumn("users", "email", type=TEXT, nullable=False)
+    [undo] = m.reverse(op)
+    assert isinstance(undo, o.AlterColumn)
+    assert (undo.type, undo.nullable) == (VC50, True)
+    assert undo.existing == o.ColumnDef("email", TEXT, nullable=False)
+
+
+def test_rename_column_follows_indexes_and_foreign_keys() -> None:
+    m = model_with_users()
+    m.apply(o.CreateTable("posts", (o.ColumnDef("id", INT, primary_key=True),
+                                    o.ColumnDef("author", INT)),
+                          (o.ForeignKey(("author",), "users", ("id",)),)))
+    m.apply(o.RenameColumn("users", "id", "user_id"))
+    assert list(m.tables["users"].columns) == ["user_id", "email"]
+    fk = m.tables["posts"].constraints[-1]
+    assert isinstance(fk, o.ForeignKey) and fk.ref_columns == ("user_id",)
+
+
+def test_data_statement_downgrade_is_an_explained_no_op() -> None:
+    [undo] = SchemaModel().reverse(o.ExecuteSQL("UPDATE t SET a = 1", kind="data"))
+    assert isinstance(undo, o.Irreversible) and "data" in undo.reason
+
+
+def test_execute_sql_with_derived_inverse() -> None:
+    [undo] = SchemaModel().reverse(o.ExecuteSQL("CREATE VIEW v AS SELECT 1",
+                                                reverse_sql="DROP VIEW v"))
+    assert isinstance(undo, o.ExecuteSQL) and undo.sql == "DROP VIEW v"
+
+
+def rebuild_ops() -> list[o.Op]:
+    new = o.CreateTable("users_new", (o.ColumnDef("id", INT, nullable=False, primary_key=True),
+                                      o.ColumnDef("email", VC50, nullable=False)))
+    return [new,
+            o.ExecuteSQL("INSERT INTO users_new (id, email) SELECT id, COALESCE(email, '') "
+                         "FROM users", kind="data"),
+            o.DropTable("users"), o.RenameTable("users_new", "users")]
+
+
+def test_sqlite_rebuild_sequence_becomes_one_rewrite() -> None:
+    [rewrite] = recognise_rewrites(rebuild_ops())
+    assert isinstance(rewrite, o.RewriteTable)
+    assert rewrite.table == "users" and rewrite.temp_table == "users_new"
+    assert rewrite.steps == tuple(rebuild_ops())
+    assert rewrite.new_table.table == "users"
+
+
+def test_rebuild_not_recognised_when_schema_statement_interrupts() -> None:
+    ops = rebuild_ops()
+    ops.insert(1, o.CreateIndex("ix", "other", (o.IndexElement("a"),)))
+    assert not any(isinstance(op, o.RewriteTable) for op in recognise_rewrites(ops))
+
+
+def test_rewrite_applies_and_reverses_to_the_old_table() -> None:
+    m = model_with_users()
+    [rewrite] = recognise_rewrites(rebuild_ops())
+    undo = m.reverse(rewrite)
+    m.apply(rewrite)
+    assert m.tables["users"].columns["email"].nullable is False
+    assert isinstance(undo[0], o.RewriteTable)
+    copy_step = undo[0].steps[1]
+    assert isinstance(copy_step, o.ExecuteSQL)
+    assert copy_step.sql == ('INSERT INTO "_l2a_users_old" ("id", "email") '
+                             'SELECT "id", "email" FROM "users"')
+    assert undo[1] == o.CreateIndex("ix_users_email", "users", (o.IndexElement("email"),))
+
+
+def test_unapply_walks_back_to_the_baseline_and_marks_unknowns() -> None:
+    reference = model_with_users()
+    reference.apply(o.AddColumn("users", o.ColumnDef("phone", VC50)))
+    reference.apply(o.AlterColumn("users", "email", type=TEXT))
+    ops = [o.AlterColumn("users", "email", type=TEXT), o.AddColumn("users",
+                                                                    o.ColumnDef("phone", VC50))]
+    base = unapplied(reference, ops)
+    assert list(base.tables["users"].columns) == ["id", "email"]
+    assert base.tables["users"].columns["email"].type is None
+    assert base.unknowns() == ["table users: type of column email unknown"]
+    filled = fill_unknowns(base, model_with_users(), Diagnostics())
+    assert filled.tables["users"].columns["email"].type == VC50
+
+
+def test_plan_chain_ids_downgrades_and_determinism() -> None:
+    reference = model_with_users()
+    reference.apply(o.AddColumn("users", o.ColumnDef("phone", VC50)))
+    src = SourceOps("migrate_phone.py", "ab" * 32,
+                    (o.AddColumn("users", o.ColumnDef("phone", VC50), origin=AT),
+                     o.ExecuteSQL("UPDATE users SET phone = ''", kind="data", origin=AT)))
+    diags = Diagnostics()
+    baseline = compute_baseline(reference, src.ops, None, diags)
+    first = plan([src], baseline, "sqlite", diags, reference=reference)
+    again = plan([src], baseline, "sqlite", Diagnostics(), reference=reference)
+    assert [r.id for r in first.revisions] == [r.id for r in again.revisions]
+    base, legacy = first.revisions
+    assert base.down_revision is None and legacy.down_revision == base.id
+    assert isinstance(base.upgrade[0], o.CreateTable)
+    assert [type(op) for op in legacy.downgrade] == [o.Irreversible, o.DropColumn]
+    assert first.final.tables["users"].columns["phone"].type == VC50
+
+
+def test_create_all_in_a_script_creates_only_the_tables_it_introduced() -> None:
+    reference = model_with_users()
+    reference.apply(o.CreateTable("notes", (o.ColumnDef("id", INT, primary_key=True),)))
+    call = o.CreateTablesFromModels("db.create_all()", ("notes",), ("Note",), origin=AT)
+    diags = Diagnostics()
+    baseline = compute_baseline(reference, [call], None, diags)
+    assert "notes" not in baseline.tables
+    result = plan([SourceOps("migrate_notes.py", "cd" * 32, (call,))], baseline, "sqlite", diags,
+                  reference=reference)
+    legacy = result.revisions[-1]
+    assert [op.table for op in legacy.upgrade if isinstance(op, o.CreateTable)] == ["notes"]
+    assert [type(op) for op in legacy.downgrade] == [o.DropTable]
+
+
+def test_squash_gives_one_revision_with_everything() -> None:
+    src = SourceOps("a.sql", "ef" * 32, (users(),))
+    result = plan([src], SchemaModel(), "sqlite", Diagnostics(), squash=True)
+    [only] = result.revisions
+    assert only.upgrade == (users(),) and only.sources[0].path == "a.sql"
