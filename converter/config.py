@@ -70,7 +70,7 @@ def _as_field_value(value: Any) -> Any:
 
 
 def load_config(root: Path) -> Config:
-    """Read `[tool.legacy2alembic]` from root/pyproject.toml; defaults when file or table is absent."""
+    """Settings from root/pyproject.toml; the defaults when the file or the table is absent."""
     path = root / PYPROJECT
     if not path.is_file():
         return Config()

@@ -360,10 +360,21 @@ def _git_first_added(root: Path, diags: Diagnostics) -> dict[str, _Added]:
     its first name. A file that was deleted and added again keeps its first addition.
     """
     result = _git(
-        root, "-c", "core.quotepath=off", "log", "--reverse", "--date-order", "-z",
-        "--diff-filter=AR", "--find-renames", "--name-status", "--relative",
-        "--format=%x01%h%x09%cs", "--", ".",
-    )  # fmt: skip
+        root,
+        "-c",
+        "core.quotepath=off",
+        "log",
+        "--reverse",
+        "--date-order",
+        "-z",
+        "--diff-filter=AR",
+        "--find-renames",
+        "--name-status",
+        "--relative",
+        "--format=%x01%h%x09%cs",
+        "--",
+        ".",
+    )
     if result is None or result.returncode != 0:
         detail = result.stderr.decode(errors="replace").strip() if result else "git not found"
         diags.info(None, f"no git history ({detail}): ordering by prefix and name")
@@ -400,7 +411,8 @@ def _history_order(
     by_name = sorted(candidates, key=_Candidate.name_key)
     if history is None:
         return [(c, c.name_reason(), None) for c in by_name]
-    committed = sorted((c for c in by_name if c.path in history), key=lambda c: history[c.path].rank)
+    committed = [c for c in by_name if c.path in history]
+    committed.sort(key=lambda c: history[c.path].rank)
     placed = [_git_placed(group, history) for group in _same_commit(committed, history)]
     _warn_disagreements(committed, history, diags)
     untracked = [c for c in by_name if c.path not in history]
@@ -436,12 +448,17 @@ def _warn_disagreements(
     for group in _same_commit(committed, history):
         for candidate in group:
             earlier = highest.get(candidate.series)
-            if candidate.prefix and earlier and earlier.prefix:
-                if candidate.prefix.key < earlier.prefix.key:
-                    _warn_disagreement(candidate, earlier, history, diags)
+            if earlier is not None and _sorts_before(candidate, earlier):
+                _warn_disagreement(candidate, earlier, history, diags)
         for candidate in group:
             if candidate.prefix and _is_higher(candidate, highest.get(candidate.series)):
                 highest[candidate.series] = candidate
+
+
+def _sorts_before(candidate: _Candidate, earlier: _Candidate) -> bool:
+    if earlier.prefix is None or candidate.prefix is None:
+        return False
+    return candidate.prefix.key < earlier.prefix.key
 
 
 def _is_higher(candidate: _Candidate, current: _Candidate | None) -> bool:

@@ -42,8 +42,9 @@ def git(root: Path, *args: str, date: str = "2024-01-01T12:00:00+00:00") -> None
         "GIT_CONFIG_NOSYSTEM": "1",
     }
     identity = ["-c", "user.name=Test", "-c", "user.email=test@example.com"]
-    subprocess.run(["git", *identity, "-C", str(root), *args], env=env, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        ["git", *identity, "-C", str(root), *args], env=env, check=True, capture_output=True
+    )
 
 
 def commit(root: Path, date: str, *paths: str) -> None:
@@ -59,7 +60,9 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(root: Path, config: Config | None = None, **kwargs: object) -> tuple[Discovery, Diagnostics]:
+def run(
+    root: Path, config: Config | None = None, **kwargs: object
+) -> tuple[Discovery, Diagnostics]:
     diags = Diagnostics()
     return discover(root, config or Config(), diags, **kwargs), diags  # type: ignore[arg-type]
 
@@ -76,8 +79,15 @@ def at(diags: Diagnostics, level: Level) -> list[tuple[str, str]]:
 
 
 def test_without_git_prefix_order_interleaves_py_and_sql(tmp_path: Path) -> None:
-    write(tmp_path, f"{SQL}/001_users.sql", f"{SQL}/003_tags.sql", "migrate_002_posts.py",
-          "app/migrate_4_index.py", "migrate_fix_names.py", f"{SQL}/10_late.sql")  # fmt: skip
+    write(
+        tmp_path,
+        f"{SQL}/001_users.sql",
+        f"{SQL}/003_tags.sql",
+        "migrate_002_posts.py",
+        "app/migrate_4_index.py",
+        "migrate_fix_names.py",
+        f"{SQL}/10_late.sql",
+    )
     found, diags = run(tmp_path)
     assert paths(found) == [
         f"{SQL}/001_users.sql",
@@ -94,21 +104,42 @@ def test_without_git_prefix_order_interleaves_py_and_sql(tmp_path: Path) -> None
 
 
 def test_date_prefixes_in_any_spelling(tmp_path: Path) -> None:
-    write(tmp_path, f"{SQL}/2024_03_01_b.sql", f"{SQL}/20240215_a.sql",
-          f"{SQL}/2024-04-01-c.sql", "migrate_2024_03_10_d.py")  # fmt: skip
+    write(
+        tmp_path,
+        f"{SQL}/2024_03_01_b.sql",
+        f"{SQL}/20240215_a.sql",
+        f"{SQL}/2024-04-01-c.sql",
+        "migrate_2024_03_10_d.py",
+    )
     found, _ = run(tmp_path)
-    assert paths(found) == [f"{SQL}/20240215_a.sql", f"{SQL}/2024_03_01_b.sql",
-                            "migrate_2024_03_10_d.py", f"{SQL}/2024-04-01-c.sql"]  # fmt: skip
+    assert paths(found) == [
+        f"{SQL}/20240215_a.sql",
+        f"{SQL}/2024_03_01_b.sql",
+        "migrate_2024_03_10_d.py",
+        f"{SQL}/2024-04-01-c.sql",
+    ]
     assert found.sources[1].reason == "date prefix 2024_03_01"
 
 
 def test_flyway_versions_and_natural_order(tmp_path: Path) -> None:
-    write(tmp_path, f"{SQL}/V10__c.sql", f"{SQL}/V2__b.sql", f"{SQL}/V1_1__a2.sql",
-          f"{SQL}/V1__a.sql", f"{SQL}/x10.sql", f"{SQL}/x9.sql")  # fmt: skip
+    write(
+        tmp_path,
+        f"{SQL}/V10__c.sql",
+        f"{SQL}/V2__b.sql",
+        f"{SQL}/V1_1__a2.sql",
+        f"{SQL}/V1__a.sql",
+        f"{SQL}/x10.sql",
+        f"{SQL}/x9.sql",
+    )
     found, _ = run(tmp_path)
     assert [Path(p).name for p in paths(found)] == [
-        "V1__a.sql", "V1_1__a2.sql", "V2__b.sql", "V10__c.sql", "x9.sql", "x10.sql",
-    ]  # fmt: skip
+        "V1__a.sql",
+        "V1_1__a2.sql",
+        "V2__b.sql",
+        "V10__c.sql",
+        "x9.sql",
+        "x10.sql",
+    ]
     assert found.sources[1].reason == "prefix V1_1"
 
 
@@ -162,8 +193,12 @@ def test_ties_in_one_commit_fall_back_to_prefix(repo: Path) -> None:
     commit(repo, "2024-01-01", f"{SQL}/002_b.sql", "migrate_003_c.py", f"{SQL}/001_a.sql")
     commit(repo, "2024-02-01", f"{SQL}/000_late.sql")
     found, diags = run(repo)
-    assert paths(found) == [f"{SQL}/001_a.sql", f"{SQL}/002_b.sql", "migrate_003_c.py",
-                            f"{SQL}/000_late.sql"]  # fmt: skip
+    assert paths(found) == [
+        f"{SQL}/001_a.sql",
+        f"{SQL}/002_b.sql",
+        "migrate_003_c.py",
+        f"{SQL}/000_late.sql",
+    ]
     assert found.sources[0].reason.endswith("(2024-01-01), tie by prefix 001")
     assert [origin for origin, _ in at(diags, Level.WARNING)] == [f"{SQL}/000_late.sql"]
 
@@ -173,8 +208,11 @@ def test_disagreement_between_git_and_prefixes_is_warned(repo: Path) -> None:
     commit(repo, "2024-02-01", f"{SQL}/001_first.sql")
     commit(repo, "2024-03-01", "migrate_001_py_series.py")
     found, diags = run(repo)
-    assert paths(found) == [f"{SQL}/002_second.sql", f"{SQL}/001_first.sql",
-                            "migrate_001_py_series.py"]  # fmt: skip
+    assert paths(found) == [
+        f"{SQL}/002_second.sql",
+        f"{SQL}/001_first.sql",
+        "migrate_001_py_series.py",
+    ]
     [(origin, message)] = at(diags, Level.WARNING)
     assert origin == f"{SQL}/001_first.sql"
     assert f"after {SQL}/002_second.sql (prefix 002)" in message and "git order is used" in message
@@ -184,13 +222,17 @@ def test_untracked_files_come_after_committed_ones(repo: Path) -> None:
     commit(repo, "2024-01-01", f"{SQL}/005_committed.sql")
     write(repo, f"{SQL}/001_new.sql", "migrate_000_draft.py")
     found, diags = run(repo)
-    assert paths(found) == [f"{SQL}/005_committed.sql", "migrate_000_draft.py",
-                            f"{SQL}/001_new.sql"]  # fmt: skip
+    assert paths(found) == [
+        f"{SQL}/005_committed.sql",
+        "migrate_000_draft.py",
+        f"{SQL}/001_new.sql",
+    ]
     assert found.sources[1].reason == "untracked: after committed sources, prefix 000"
     assert found.sources[1].added is None
     assert {origin for origin, _ in at(diags, Level.INFO)} == {
-        "migrate_000_draft.py", f"{SQL}/001_new.sql",
-    }  # fmt: skip
+        "migrate_000_draft.py",
+        f"{SQL}/001_new.sql",
+    }
 
 
 def test_renamed_file_keeps_the_commit_that_first_added_it(repo: Path) -> None:
@@ -323,8 +365,9 @@ def test_no_twin_for_the_dialect_keeps_none(tmp_path: Path) -> None:
     write(tmp_path, TWINS[0], TWINS[1])
     found, diags = run(tmp_path, dialect="mysql")
     assert paths(found) == []
-    assert [reason for _, reason in found.skipped] == ["twin for postgres; no twin for mysql"] + [
-        "twin for sqlite; no twin for mysql"
+    assert [reason for _, reason in found.skipped] == [
+        "twin for postgres; no twin for mysql",
+        "twin for sqlite; no twin for mysql",
     ]
     [(_, message)] = at(diags, Level.WARNING)
     assert "no mysql twin" in message
@@ -334,9 +377,16 @@ def test_no_twin_for_the_dialect_keeps_none(tmp_path: Path) -> None:
 
 
 def test_virtualenvs_and_vendored_trees_are_excluded(tmp_path: Path) -> None:
-    write(tmp_path, "migrate_001_real.py", "venv/migrate_x.py", "node_modules/pkg/migrate_y.py",
-          "lib/python3.11/site-packages/pkg/migrate_z.py", "tests/migrate_t.py",
-          "myenv/lib/migrate_w.py", "myenv/pyvenv.cfg")  # fmt: skip
+    write(
+        tmp_path,
+        "migrate_001_real.py",
+        "venv/migrate_x.py",
+        "node_modules/pkg/migrate_y.py",
+        "lib/python3.11/site-packages/pkg/migrate_z.py",
+        "tests/migrate_t.py",
+        "myenv/lib/migrate_w.py",
+        "myenv/pyvenv.cfg",
+    )
     found, _ = run(tmp_path)
     assert paths(found) == ["migrate_001_real.py"]
     folders = [folder for folder, _ in walk_tree(tmp_path, Config().exclude)]
@@ -350,9 +400,16 @@ def test_exclude_by_relative_path(tmp_path: Path) -> None:
 
 
 def test_existing_alembic_folders_are_reported_not_read(tmp_path: Path) -> None:
-    write(tmp_path, "migrations/env.py", "migrations/script.py.mako", "migrations/alembic.ini",
-          "migrations/versions/abc_migrate_1.py", "migrations/stray.sql",
-          "db/alembic/versions/migrate_2.py", f"{SQL}/001_a.sql")  # fmt: skip
+    write(
+        tmp_path,
+        "migrations/env.py",
+        "migrations/script.py.mako",
+        "migrations/alembic.ini",
+        "migrations/versions/abc_migrate_1.py",
+        "migrations/stray.sql",
+        "db/alembic/versions/migrate_2.py",
+        f"{SQL}/001_a.sql",
+    )
     (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s/db/alembic\n")
     found, _ = run(tmp_path, Config(py_globs=("**/*migrate_*.py",)))
     assert found.migrations_dirs == ("db/alembic", "migrations")
