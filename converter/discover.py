@@ -339,18 +339,29 @@ class _Added:
     date: str
 
 
+_GIT_ENV = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", "GIT_OPTIONAL_LOCKS": "0"}
+
+
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
     try:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, check=False, env=_GIT_ENV
+        )
     except OSError:
         return None
 
 
 def _in_git_work_tree(root: Path, diags: Diagnostics) -> bool:
+    """Whether root is in a git work tree git can read; says why not when git refused it
+    (for example a repository owned by another user: `safe.directory`)."""
     result = _git(root, "rev-parse", "--show-toplevel")
     if result is None:
         diags.info(None, "git is not available: ordering legacy sources by prefix and name")
-    return result is not None and result.returncode == 0
+        return False
+    error = result.stderr.decode(errors="replace").strip()
+    if result.returncode != 0 and "not a git repository" not in error:
+        diags.warning(None, f"git cannot read this work tree ({error}): ordering by prefix and name")
+    return result.returncode == 0
 
 
 def _git_first_added(root: Path, diags: Diagnostics) -> dict[str, _Added]:
