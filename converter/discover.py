@@ -360,7 +360,9 @@ def _in_git_work_tree(root: Path, diags: Diagnostics) -> bool:
         return False
     error = result.stderr.decode(errors="replace").strip()
     if result.returncode != 0 and "not a git repository" not in error:
-        diags.warning(None, f"git cannot read this work tree ({error}): ordering by prefix and name")
+        diags.warning(
+            None, f"git cannot read this work tree ({error}): ordering by prefix and name"
+        )
     return result.returncode == 0
 
 
