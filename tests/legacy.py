@@ -55,6 +55,7 @@ __all__ = [
     "dump_data",
     "schema_summary",
     "libpq_url",
+    "sa_url",
 ]
 
 
@@ -271,10 +272,20 @@ def _sqlite_path(url: str) -> str:
     return db
 
 
+def sa_url(url: str) -> str:
+    """The URL for SQLAlchemy: a bare ``postgresql://`` gets an installed driver (SQLAlchemy 2.1
+    defaults to psycopg 3; this project's tests install psycopg2)."""
+    u = make_url(url)
+    if u.drivername == "postgresql":
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            u = u.set(drivername="postgresql+psycopg2")
+    return u.render_as_string(hide_password=False)
+
+
 def _engine(url: str) -> sa.Engine:
-    if _dialect(url) == "sqlite":
-        return sa.create_engine(url, poolclass=sa.pool.NullPool)
-    return sa.create_engine(url, poolclass=sa.pool.NullPool)
+    return sa.create_engine(sa_url(url), poolclass=sa.pool.NullPool)
 
 
 # --------------------------------------------------------------------------------------------
@@ -399,8 +410,6 @@ def _norm(v: Any) -> Any:
         v = bytes(v)
     if isinstance(v, (dict, list)):
         return json.dumps(v, sort_keys=True, separators=(",", ":"))
-    if isinstance(v, decimal.Decimal):
-        return v.normalize() if v == v.to_integral_value() else v
     if isinstance(v, _dt.datetime):
         return v.isoformat(sep=" ")
     if isinstance(v, (_dt.date, _dt.time)):
@@ -427,8 +436,8 @@ def _sort_key(row: tuple) -> tuple:
 def dump_data(url: str) -> dict[str, list[tuple]]:
     """Every table's rows (not views; not alembic_version), sorted and normalised.
 
-    Values: datetimes/dates as ISO strings, JSON as canonical JSON text, Decimal normalised when
-    integral, bytes as bytes. Columns in table order.
+    Values: datetimes/dates as ISO strings, JSON as canonical JSON text, Decimal as is (its
+    equality is numeric), bytes as bytes. Raw values (no ORM type processing), in table column order.
     """
     engine = _engine(url)
     out: dict[str, list[tuple]] = {}
