@@ -414,7 +414,7 @@ def parse_git_log(output: str) -> dict[str, _Added]:
 
 # --- Ordering ----------------------------------------------------------------------------------
 
-_Placed = tuple[_Candidate, str, "_Added | None"]
+_Placed = tuple[_Candidate, str, _Added | None]
 
 
 def _history_order(
