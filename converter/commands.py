@@ -45,13 +45,15 @@ def run_scan(project: Path, dialect: str | None, order_file: Path | None, as_jso
 
     root, config = _project(project)
     diags = Diagnostics()
-    chosen = _need_dialect(dialect, config) if (dialect or config.dialect) else "sqlite"
-    analysis = analyse(root, config, chosen, diags, order_file=_order(order_file, config, root))
+    known = bool(dialect or config.dialect)
+    chosen = _need_dialect(dialect, config) if known else "sqlite"
+    analysis = analyse(root, config, chosen, diags, order_file=_order(order_file, config, root),
+                       pick_twins=known)
     sites = find_create_all_calls(root, config, diags)
     if as_json:
         click.echo(json.dumps(scan_data(analysis, sites), indent=2))
     else:
-        click.echo(format_scan(analysis, sites, dialect_given=bool(dialect or config.dialect)))
+        click.echo(format_scan(analysis, sites, dialect_given=known))
 
 
 def _order(order_file: Path | None, config: Config, root: Path) -> Path | None:

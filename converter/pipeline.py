@@ -49,11 +49,13 @@ class Analysis:
 
 
 def analyse(root: Path, config: Config, dialect: str, diags: Diagnostics, *,
-            order_file: Path | None = None) -> Analysis:
+            order_file: Path | None = None, pick_twins: bool = True) -> Analysis:
+    """`pick_twins=False` keeps every per-dialect twin (scan without a known dialect)."""
     from converter.extract import extract
     from converter.parse import gc_paused
 
-    found = discover(root, config, diags, dialect=dialect, order_file=order_file)
+    found = discover(root, config, diags, dialect=dialect if pick_twins else None,
+                     order_file=order_file)
     analysed: list[SourceAnalysis] = []
     with gc_paused():
         for source in found.sources:
