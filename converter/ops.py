@@ -108,6 +108,9 @@ class CreateTable(Op):
     columns: tuple[ColumnDef, ...]
     constraints: tuple[Constraint, ...] = ()
     schema: str | None = None
+    # SQLAlchemy dialect options the source states, for op.create_table(**kw): mysql_engine,
+    # mysql_charset, mysql_collate, sqlite_autoincrement (the AUTOINCREMENT keyword), ...
+    dialect_kwargs: tuple[tuple[str, Literal], ...] = ()
 
 
 @dataclass(frozen=True)
