@@ -14,6 +14,7 @@ import functools
 import importlib.resources
 import itertools
 import re
+import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -206,14 +207,18 @@ def _(op: o.CreateIndex | o.DropIndex) -> bool:
 
 def _wrap(head: str, parts: Sequence[str], tail: str, indent: int,
           single_comma: bool = False) -> str:
-    """`head` + comma-separated parts + `tail` on one line when it fits in LINE_LENGTH, else
-    one part per line with a trailing comma (the layout ruff format gives)."""
-    pad = " " * indent
-    one_line = ", ".join(parts) + ("," if single_comma and len(parts) == 1 else "")
-    if indent + len(head) + len(one_line) + len(tail) <= LINE_LENGTH and not any(
-            "\n" in part for part in parts):
-        return f"{pad}{head}{one_line}{tail}"
-    inner = " " * (indent + STEP)
+    """`head` + comma-separated parts + `tail`, laid out as ruff format does: on one line when
+    it fits in LINE_LENGTH, else the parts on one indented line, else one part per line with a
+    trailing comma. A one-element tuple (`single_comma`) always keeps its comma."""
+    pad, inner = " " * indent, " " * (indent + STEP)
+    joined = ", ".join(parts)
+    comma = "," if single_comma and len(parts) == 1 else ""
+    if any("\n" in part for part in parts):
+        return f"{pad}{head}{joined}{comma}{tail}"
+    if indent + len(head) + len(joined) + len(comma) + len(tail) <= LINE_LENGTH:
+        return f"{pad}{head}{joined}{comma}{tail}"
+    if not comma and len(inner) + len(joined) <= LINE_LENGTH:
+        return f"{pad}{head}\n{inner}{joined}\n{pad}{tail}"
     body = "".join(f"{inner}{part},\n" for part in parts)
     return f"{pad}{head}\n{body}{pad}{tail}"
 
@@ -222,8 +227,6 @@ def _call(ctx: _Ctx, func: str, args: Sequence[str], kwargs: Sequence[tuple[str,
           ) -> list[str]:
     """One call statement at the context's indentation; kwargs whose code is None are left out."""
     parts = list(args) + [f"{key}={value}" for key, value in kwargs if value is not None]
-    if any("\n" in part for part in parts):
-        return [f"{ctx.pad}{func}({', '.join(parts)})"]
     return [_wrap(f"{func}(", parts, ")", ctx.indent)]
 
 
@@ -255,6 +258,14 @@ def _comment(text: str, ctx: _Ctx, prefix: str = "# ") -> list[str]:
     """`text` as comment lines: every line break starts a new comment, control characters are
     escaped, so nothing in it can leak out of the comment."""
     return [f"{ctx.pad}{prefix}{_printable(line)}".rstrip() for line in text.splitlines() or [""]]
+
+
+def _note(text: str, ctx: _Ctx) -> list[str]:
+    """A prose comment, wrapped to the line length."""
+    width = max(LINE_LENGTH - ctx.indent - 2, 40)
+    lines = textwrap.wrap(_printable(" ".join(text.split())), width, break_long_words=False,
+                          break_on_hyphens=False)
+    return [f"{ctx.pad}# {line}" for line in lines or [""]]
 
 
 def _printable(line: str) -> str:
@@ -457,7 +468,7 @@ def _(op: o.AlterColumn, ctx: _Ctx) -> list[str]:
     kwargs.append(("existing_comment", _opt(existing and existing.comment)))
     if op.server_default is o.UNSET:
         kwargs.append(("existing_server_default", _existing_default(existing)))
-    kwargs += [("postgresql_using", _opt(op.using)), _schema_kw(ctx, op.schema)]
+    kwargs += [("postgresql_using", _using(op.using)), _schema_kw(ctx, op.schema)]
     return _call(ctx, func, args + [repr(op.column)], kwargs)
 
 
@@ -474,6 +485,13 @@ def _(op: o.RenameColumn, ctx: _Ctx) -> list[str]:
         _schema_kw(ctx, op.schema),
     ]
     return _call(ctx, func, args + [repr(op.old)], kwargs)
+
+
+def _using(sql: str | None) -> str | None:
+    """Alembic puts `postgresql_using` into the ALTER statement as is, and SQLAlchemy then runs
+    DDL with an empty parameter set: pyformat drivers (psycopg2, psycopg) read `%` as a
+    placeholder there, so it is doubled, as SQLAlchemy's own DDL compiler does for them."""
+    return None if sql is None else repr(sql.replace("%", "%%"))
 
 
 def _existing_type(existing: o.ColumnDef | None, ctx: _Ctx) -> str | None:
@@ -611,9 +629,9 @@ def _(op: o.CreateTablesFromModels, ctx: _Ctx) -> list[str]:
 
 @render_op.register
 def _(op: o.ManualTodo, ctx: _Ctx) -> list[str]:
-    return _comment(f"{TODO_MARK}: {op.reason}", ctx) + _comment(op.code, ctx, prefix="#     ")
+    return _note(f"{TODO_MARK}: {op.reason}", ctx) + _comment(op.code, ctx, prefix="#     ")
 
 
 @render_op.register
 def _(op: o.Irreversible, ctx: _Ctx) -> list[str]:
-    return _comment(f"legacy2alembic: cannot downgrade: {op.reason}", ctx)
+    return _note(f"legacy2alembic: cannot downgrade: {op.reason}", ctx)
