@@ -13,6 +13,7 @@ import ast
 import functools
 import importlib.resources
 import itertools
+import keyword
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -356,7 +357,15 @@ def _(op: o.CreateTable, ctx: _Ctx) -> list[str]:
     parts += [_constraint_element(con) for con in _table_constraints(op)]
     if op.schema is not None:
         parts.append(f"schema={op.schema!r}")
+    parts += [f"{_keyword(key, op)}={value!r}" for key, value in op.dialect_kwargs]
     return [_wrap("op.create_table(", parts, ")", ctx.indent)]
+
+
+def _keyword(name: str, op: o.Op) -> str:
+    """A dialect option name used as a keyword argument; anything else is refused, not spliced."""
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise RenderError(f"{name!r} is not a valid table option name", _where(op))
+    return name
 
 
 def _table_constraints(op: o.CreateTable) -> list[o.Constraint]:

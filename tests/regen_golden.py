@@ -47,7 +47,8 @@ SQLITE_CREATE = Revision(
         o.CreateTable("orgs", (
             o.ColumnDef("id", INT, nullable=False, primary_key=True, autoincrement=True),
             o.ColumnDef("name", _str(100), nullable=False),
-        ), (o.Unique(("name",), name="uq_orgs_name"),), **_at(S1, 1)),
+        ), (o.Unique(("name",), name="uq_orgs_name"),),
+            dialect_kwargs=(("sqlite_autoincrement", True),), **_at(S1, 1)),
         o.CreateTable("users", (
             o.ColumnDef("id", INT, nullable=False),
             o.ColumnDef("org_id", INT),

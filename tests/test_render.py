@@ -130,7 +130,8 @@ def test_sqlite_golden_chain_upgrades_downgrades_and_keeps_exact_data(tmp_path):
     _alembic(folder, url, ("downgrade", "base"), ("upgrade", "head"), ("downgrade", "1a2b3c4d5e6f"))
     assert _rows(url, "SELECT nickname, email FROM users") == [(":none", "a@x.org")]
     _alembic(folder, url, ("downgrade", "base"))
-    assert _rows(url, "SELECT name FROM sqlite_master WHERE type = 'table'") == [
+    assert _rows(url, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                      "AND name NOT LIKE 'sqlite_%'") == [
         ("alembic_version",)]
 
 
@@ -151,6 +152,34 @@ def test_postgresql_golden_chain_upgrades_downgrades_and_keeps_exact_data(tmp_pa
     assert _rows(pg, "SELECT col_description('events'::regclass, 4)") == [("cents: 100% = 1.00",)]
     _alembic(folder, pg, ("downgrade", "base"), ("upgrade", "head"), ("downgrade", "base"))
     assert _rows(pg, "SELECT typname FROM pg_type WHERE typname = 'mood'") == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "upstream: SQLAlchemy reflection wraps reflected defaults and CHECK text in text(), so a "
+    "batch recreate on SQLite reads ':word' in them as a bind parameter and writes 'NULL'"))
+def test_sqlite_batch_recreate_keeps_colons_in_reflected_defaults_and_checks(tmp_path):
+    table = o.CreateTable("t", (o.ColumnDef("a", INT), o.ColumnDef("b", o.TypeSpec("Text"),
+                                                                   server_default="':x'")),
+                          (o.Check("b <> ':y'", name="ck_b"),))
+    text = render_revision(_rev((table, o.DropColumn("t", "a"))), "sqlite")
+    url = f"sqlite:///{tmp_path / 'batch.db'}"
+    _alembic(_migrations(tmp_path, "sqlite", {"r.py": text}), url, ("upgrade", "head"))
+    ddl = _rows(url, "SELECT sql FROM sqlite_master WHERE name = 't'")[0][0]
+    assert "DEFAULT ':x'" in ddl and "<> ':y'" in ddl
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "upstream: SQLAlchemy cannot reflect SQLite expression indexes, so a batch recreate "
+    "drops them (SAWarning only)"))
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection")
+def test_sqlite_batch_recreate_keeps_expression_indexes(tmp_path):
+    table = o.CreateTable("t", (o.ColumnDef("a", INT), o.ColumnDef("b", o.TypeSpec("Text"))))
+    index = o.CreateIndex("ix_t_lower_b", "t", (o.IndexElement("lower(b)", True),))
+    text = render_revision(_rev((table, index, o.DropColumn("t", "a"))), "sqlite")
+    url = f"sqlite:///{tmp_path / 'batch.db'}"
+    _alembic(_migrations(tmp_path, "sqlite", {"r.py": text}), url, ("upgrade", "head"))
+    assert _rows(url, "SELECT name FROM sqlite_master WHERE type = 'index'") == [
+        ("ix_t_lower_b",)]
 
 
 def test_rendering_is_deterministic_across_processes():
@@ -382,6 +411,17 @@ def test_create_table_builds_the_primary_key_from_columns_and_marks_identity():
         "        sa.PrimaryKeyConstraint('id'),\n"
         "        schema='s',\n"
         "    )"]
+
+
+def test_create_table_passes_dialect_options_as_keywords():
+    table = o.CreateTable("t", (o.ColumnDef("id", INT, nullable=False, primary_key=True),),
+                          dialect_kwargs=(("sqlite_autoincrement", True),))
+    assert _one(table, "sqlite") == (
+        "op.create_table('t', sa.Column('id', sa.Integer(), nullable=False), "
+        "sa.PrimaryKeyConstraint('id'), sqlite_autoincrement=True)")
+    bad = o.CreateTable("t", (), dialect_kwargs=(("x=1, y", 2),))
+    with pytest.raises(RenderError, match="not a valid table option"):
+        render_op(bad, _ctx())
 
 
 def test_sqlite_batches_consecutive_changes_of_one_table_only():

@@ -32,6 +32,7 @@ def upgrade():
         sa.Column('name', sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('name', name='uq_orgs_name'),
+        sqlite_autoincrement=True,
     )
     # migrations_manual_sql/001_init.sql:6
     op.create_table(
