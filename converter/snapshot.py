@@ -121,6 +121,9 @@ class Table:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "column_set", frozenset(self.columns))
+        object.__setattr__(self, "primary_key", tuple(self.primary_key))
+        for name in ("indexes", "unique_constraints", "foreign_keys"):
+            object.__setattr__(self, name, frozenset(getattr(self, name)))
 
     @cached_property
     def column_map(self) -> Mapping[str, Column]:
@@ -134,6 +137,10 @@ class Snapshot:
     tables: tuple[Table, ...] = ()
     enums: tuple[EnumType, ...] = ()
     dialect: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tables", tuple(sorted(self.tables, key=lambda t: t.name)))
+        object.__setattr__(self, "enums", tuple(sorted(self.enums, key=lambda e: e.name)))
 
     @cached_property
     def table_map(self) -> Mapping[str, Table]:
