@@ -12,7 +12,7 @@ import contextlib
 import os
 import secrets
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path, PureWindowsPath
 
 from converter.errors import InputError
 
@@ -38,10 +38,9 @@ def write_new_files(out_dir: Path, files: dict[str, str], dry_run: bool = False)
 
 def _target(root: Path, rel: str) -> Path:
     """The absolute path of `rel` under `root`, refusing anything that could land elsewhere."""
-    parts = PurePosixPath(rel).parts
-    if (not rel or "\0" in rel or "\\" in rel or PureWindowsPath(rel).drive
-            or PurePosixPath(rel).is_absolute() or rel.endswith("/")
-            or any(part in ("..", ".") for part in parts)):
+    parts = rel.split("/")
+    if ("\0" in rel or "\\" in rel or PureWindowsPath(rel).drive
+            or any(part in ("", ".", "..") for part in parts)):
         raise InputError(f"refusing to write {rel!r}: not a plain relative path inside {root}")
     target = root.joinpath(*parts)
     if not target.parent.resolve().is_relative_to(root):
@@ -57,12 +56,14 @@ def _check_targets(root: Path, targets: list[Path]) -> None:
     for target in targets:
         if os.path.lexists(target):
             raise InputError(f"{target} already exists; refusing to overwrite it")
-        if target in seen:
+        real = target.parent.resolve() / target.name
+        if real in seen:
             raise InputError(f"{target} is given twice")
-        seen.add(target)
+        seen.add(real)
         _check_parents(root, target)
     for target in targets:
-        if any(parent in seen for parent in target.parents):
+        folder = target.parent.resolve()
+        if {folder, *folder.parents} & seen:
             raise InputError(f"{target} would need a folder where another file is written")
 
 
