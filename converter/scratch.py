@@ -117,6 +117,22 @@ def _user_schemas(insp: Inspector) -> list[str]:
             if s not in _SYSTEM_SCHEMAS and not s.startswith("pg_")]
 
 
+def _drop_pg_types(conn: Connection, schema: str) -> None:
+    """Sequences, enum and domain types survive DROP TABLE; drop them too."""
+    from sqlalchemy import text
+
+    quote = conn.dialect.identifier_preparer.quote
+    rows = conn.execute(text(
+        "SELECT c.relname, 'SEQUENCE' FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = :s AND c.relkind = 'S' UNION ALL "
+        "SELECT t.typname, 'TYPE' FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+        "WHERE n.nspname = :s AND t.typtype IN ('e', 'd')"
+    ), {"s": schema}).fetchall()
+    for name, kind in rows:
+        conn.exec_driver_sql(f"DROP {kind} IF EXISTS {quote(schema)}.{quote(name)} CASCADE")
+
+
 @contextmanager
 def _created_database(dialect: str, server_url: str) -> Iterator[str]:
     """CREATE DATABASE l2a_scratch_<random> on the server; DROP it afterwards, always."""

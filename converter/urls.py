@@ -60,7 +60,7 @@ def mask_url(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except (ArgumentError, ValueError):
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(url))
+        return re.sub(r":[^:/@\s]+@", ":***@", str(url))
 
 
 def dialect_of(url: str) -> str:

@@ -1,0 +1,177 @@
+"""Scratch database lifecycle, and connecting with errors a user can act on."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from converter.errors import DatabaseError, InputError
+from converter.scratch import SCRATCH_PREFIX, scratch_database
+from converter.urls import connect, dialect_of, mask_url, with_driver
+
+PG_URL = os.environ.get("L2A_PG_URL")
+needs_pg = pytest.mark.skipif(not PG_URL, reason="L2A_PG_URL is not set")
+
+
+def databases() -> set[str]:
+    with connect(PG_URL or "").connect() as conn:
+        return {r[0] for r in conn.exec_driver_sql("SELECT datname FROM pg_database")}
+
+
+def table_names(url: str) -> list[str]:
+    with connect(url).connect() as conn:
+        return sa.inspect(conn).get_table_names()
+
+
+# --- SQLite --------------------------------------------------------------------------------
+
+
+def test_sqlite_scratch_is_an_empty_file_removed_afterwards() -> None:
+    with scratch_database("sqlite") as url:
+        path = Path(sa.engine.make_url(url).database or "")
+        assert path.name.startswith(SCRATCH_PREFIX) and path.exists()
+        assert table_names(url) == []
+        with connect(url).begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (id INTEGER)")
+    assert not path.exists()
+
+
+def test_sqlite_scratch_removed_after_an_error() -> None:
+    with pytest.raises(RuntimeError), scratch_database("sqlite") as url:
+        path = Path(sa.engine.make_url(url).database or "")
+        raise RuntimeError("boom")
+    assert not path.exists()
+
+
+def test_server_scratch_needs_a_url() -> None:
+    with pytest.raises(InputError, match="--scratch-url"), scratch_database("postgres"):
+        pass
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_postgres_scratch_created_and_dropped() -> None:
+    with scratch_database("postgres", server_url=PG_URL) as url:
+        name = sa.engine.make_url(url).database
+        assert name and name.startswith(SCRATCH_PREFIX) and name in databases()
+        assert table_names(url) == []
+        engine = connect(url)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (id INTEGER)")
+        leftover = engine.connect()  # still open when the block ends: terminated, then dropped
+        leftover.exec_driver_sql("SELECT 1")
+    assert name not in databases()
+    leftover.invalidate()
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_postgres_scratch_dropped_after_an_error() -> None:
+    with pytest.raises(KeyError), scratch_database("postgres", server_url=PG_URL) as url:
+        name = sa.engine.make_url(url).database
+        assert name in databases()
+        raise KeyError("boom")
+    assert name not in databases()
+
+
+@pytest.fixture
+def given_db() -> object:
+    """An empty database the test hands over as --scratch-url."""
+    if not PG_URL:
+        pytest.skip("L2A_PG_URL is not set")
+    with scratch_database("postgres", server_url=PG_URL) as url:
+        yield url
+
+
+@pytest.mark.postgres
+def test_scratch_url_used_as_is_and_emptied_afterwards(given_db: str) -> None:
+    with scratch_database("postgres", scratch_url=given_db, server_url=PG_URL) as url:
+        assert url == given_db
+        with connect(url).begin() as conn:
+            conn.exec_driver_sql("CREATE TYPE mood AS ENUM ('a', 'b')")
+            conn.exec_driver_sql("CREATE TABLE p (id SERIAL PRIMARY KEY, m mood)")
+            conn.exec_driver_sql("CREATE TABLE c (p_id INTEGER REFERENCES p (id))")
+            conn.exec_driver_sql("CREATE VIEW v AS SELECT id FROM p")
+            conn.exec_driver_sql("CREATE SEQUENCE s")
+    with scratch_database("postgres", scratch_url=given_db) as url:  # empty again: accepted
+        assert table_names(url) == []
+
+
+@pytest.mark.postgres
+def test_scratch_url_with_tables_is_refused(given_db: str) -> None:
+    with connect(given_db).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE users (id INTEGER)")
+    with pytest.raises(DatabaseError, match=r"is not empty \(table users\)"):
+        with scratch_database("postgres", scratch_url=given_db):
+            pass
+    assert table_names(given_db) == ["users"]  # refused, and left alone
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_create_database_not_permitted_says_to_pass_scratch_url() -> None:
+    role = "l2a_test_nocreatedb"
+    admin = connect(PG_URL or "", autocommit=True)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN NOCREATEDB")
+    try:
+        url = with_driver(PG_URL or "").set(username=role, password="s3cret")
+        before = databases()
+        with pytest.raises(DatabaseError) as info:
+            with scratch_database("postgres", server_url=url.render_as_string(False)):
+                pass
+        message = str(info.value)
+        assert "permission denied to create database" in message
+        assert "--scratch-url" in message and "s3cret" not in message
+        assert databases() == before
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+
+
+# --- URLs and connection errors ------------------------------------------------------------
+
+
+def test_mask_url_hides_the_password() -> None:
+    assert mask_url("postgresql://me:s3cret@db.example/app") == "postgresql://me:***@db.example/app"
+    assert mask_url("sqlite:///app.db") == "sqlite:///app.db"
+    assert "s3cret" not in mask_url("::not a url me:s3cret@host")
+
+
+def test_dialect_of() -> None:
+    assert dialect_of("postgresql+psycopg2://h/db") == "postgres"
+    assert dialect_of("postgresql://h/db") == "postgres"
+    assert dialect_of("sqlite:///x.db") == "sqlite"
+    assert dialect_of("mysql+pymysql://h/db") == "mysql"
+    with pytest.raises(InputError, match="unsupported database 'mssql'"):
+        dialect_of("mssql+pyodbc://h/db")
+    with pytest.raises(InputError, match="not a database URL"):
+        dialect_of("nonsense")
+
+
+def test_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "missing.db"
+    with pytest.raises(DatabaseError, match="database file does not exist"):
+        connect(f"sqlite:///{path}")
+    assert not path.exists()
+
+
+@pytest.mark.postgres
+@needs_pg
+def test_connection_errors_are_one_clear_line() -> None:
+    base = with_driver(PG_URL or "")
+    missing_db = base.set(database="l2a_no_such_db").render_as_string(False)
+    with pytest.raises(DatabaseError, match='database "l2a_no_such_db" does not exist'):
+        connect(missing_db)
+    refused = base.set(port=1, password="pw123").render_as_string(False)
+    with pytest.raises(DatabaseError) as info:
+        connect(refused)
+    assert "Connection refused" in str(info.value) and "pw123" not in str(info.value)
+    assert "\n" not in str(info.value) and ":***@" in str(info.value)
