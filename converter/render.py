@@ -26,6 +26,7 @@ from converter import ops as o
 from converter.diagnostics import Origin
 from converter.errors import ConverterError
 from converter.revision import Revision
+from converter.types import render_type
 
 LINE_LENGTH = 100
 STEP = 4
@@ -274,14 +275,9 @@ def _printable(line: str) -> str:
 
 
 def _type(spec: o.TypeSpec | None, ctx: _Ctx) -> str:
-    code = "sa.NullType()" if spec is None else _render_type(spec)
+    code = "sa.NullType()" if spec is None else render_type(spec)
     ctx.imports.update(_DIALECT_MODULE.findall(code))
     return code
-
-
-def _render_type(spec: o.TypeSpec) -> str:
-    args = [repr(arg) for arg in spec.args] + [f"{key}={value!r}" for key, value in spec.kwargs]
-    return f"{spec.module}.{spec.name}({', '.join(args)})"
 
 
 # ---- exact SQL through sa.text() ---------------------------------------------------------------
