@@ -179,7 +179,8 @@ def metadata_snapshot(
             raise InputError(
                 f"the models cannot be created on {dialect}: {describe_error(exc)}") from None
         except SQLAlchemyError as exc:
-            raise InputError(f"the models cannot be created on {dialect}: {exc}") from None
+            reason = re.sub(r"Compiler <[^>]*> ", "", str(exc).splitlines()[0])
+            raise InputError(f"the models cannot be created on {dialect}: {reason}") from None
         finally:
             engine.dispose()
 
