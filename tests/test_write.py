@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import converter.write as write
+from converter import write
 from converter.errors import InputError
 from converter.write import write_new_files
 
