@@ -154,17 +154,17 @@ def test_expect_entries_point_at_real_lines(name):
 
 
 @pytest.mark.parametrize("name,k", _steps(SQLITE_FIXTURES))
-def test_legacy_build_sqlite(name, k, sqlite_url):
+def test_legacy_build_sqlite(name, k, sqlite_url, sqlite_url_factory):
     fx = load_fixture(name)
     build_legacy_database(fx, sqlite_url, k=k)
     data = dump_data(sqlite_url)
     assert data, "the build left no tables"
-    _check_models_at(fx, k, sqlite_url)
+    _check_models_at(fx, k, sqlite_url, sqlite_url_factory)
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("name,k", _steps(PG_FIXTURES))
-def test_legacy_build_postgres(name, k, pg_url):
+def test_legacy_build_postgres(name, k, pg_url, pg_url_factory):
     fx = load_fixture(name)
     build_legacy_database(fx, pg_url, k=k)
     assert dump_data(pg_url)
@@ -179,17 +179,28 @@ def test_legacy_build_postgres(name, k, pg_url):
         assert ("ix_invoices_issued_on" in ix) == (k >= 6)
         assert ("ix_invoices_customer_id" in ix) == (k >= 7)
         assert summary["views"] == (["open_invoices"] if k >= 8 else [])
-    _check_models_at(fx, k, pg_url)
+    _check_models_at(fx, k, pg_url, pg_url_factory)
 
 
-def _check_models_at(fx, k: int, url: str) -> None:
+def _check_models_at(fx, k: int, url: str, fresh_url) -> None:
+    """The models recorded for step k (initial_models, models_history/NN.py, models.py) describe
+    the database after k steps: compare_metadata is empty, and (strict) the inspector summary
+    equals create_all(those models) on an empty database, views aside."""
     if k == 0:
-        assert _diff(url, load_models_file(fx.initial_models)) == []
-    snap = fx.models_at(k) if k else None
-    if snap is not None:
-        assert _diff(url, load_models_file(snap)) == [], f"models_history/{k:02d}.py"
-    if k == len(fx.history):
-        assert _diff(url, load_models_file(fx.models_path)) == []
+        models = fx.initial_models
+    elif k == len(fx.history):
+        models = fx.models_path
+    else:
+        models = fx.models_at(k)
+    if models is None:
+        return
+    assert _diff(url, load_models_file(models)) == [], models.name
+    fresh = fresh_url()
+    build_models_database(models, fresh)
+    opts = dict(names=True, defaults=True, column_order=True)
+    legacy, expected = schema_summary(url, **opts), schema_summary(fresh, **opts)
+    legacy["views"] = expected["views"]
+    assert legacy == expected, models.name
 
 
 # --------------------------------------------------------------------------------------------
@@ -397,6 +408,13 @@ def test_copy_project_git_history(name, tmp_path):
     first = git("rev-list", "--max-parents=0", "HEAD").strip()
     models_rel = fx.models_path.relative_to(fx.project).as_posix()
     assert git("show", f"{first}:{models_rel}") == fx.initial_models.read_text()
+    # ... and followed models_history/NN.py, ending as today's models.py
+    shas = git("log", "--reverse", "--format=%H").split()
+    assert len(shas) == len(fx.history) + 1
+    for i, sha in enumerate(shas[1:-1], start=1):
+        snap = fx.models_at(i)
+        if snap is not None:
+            assert git("show", f"{sha}:{models_rel}") == snap.read_text(), i
     # deterministic: same commits again
     dest2 = copy_project(fx, tmp_path / "repo2", git=True)
     head2 = subprocess.run(["git", "rev-parse", "HEAD"], cwd=dest2, capture_output=True,
