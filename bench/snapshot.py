@@ -38,9 +38,9 @@ def schema_sql(tables: int, dialect: str) -> str:
     for i in range(tables):
         parent = f"t{max(i - 1, 0)}"
         statements += [
-            f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, "
-            f"code VARCHAR(20) UNIQUE, parent_id INTEGER REFERENCES {parent}(id) "
-            f"ON DELETE CASCADE, created {stamp}, amount NUMERIC(10, 2))",
+            (f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, "
+             f"code VARCHAR(20) UNIQUE, parent_id INTEGER REFERENCES {parent}(id) "
+             f"ON DELETE CASCADE, created {stamp}, amount NUMERIC(10, 2))"),
             f"CREATE INDEX ix_t{i}_name ON t{i} (name)",
             f"CREATE UNIQUE INDEX ux_t{i}_name_created ON t{i} (name, created)",
         ]
@@ -81,7 +81,8 @@ def build_postgres(url: str, tables: int) -> None:
 def report(name: str, figures: dict[str, float]) -> None:
     print(
         f"{name:10} {figures['tables']:6d} tables  read_snapshot {figures['snapshot']:.3f} s  "
-        f"bulk get_multi_* {figures['bulk']:.3f} s  ratio {figures['snapshot'] / figures['bulk']:.2f}"
+        f"bulk get_multi_* {figures['bulk']:.3f} s  "
+        f"ratio {figures['snapshot'] / figures['bulk']:.2f}"
         f"  diff {figures['diff'] * 1000:.1f} ms"
     )
 

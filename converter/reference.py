@@ -100,7 +100,7 @@ def _import(name: str, spec: str, root: Path) -> ModuleType:
         if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
             raise InputError(f"--models {spec}: no module named {exc.name!r} in {root}") from None
         raise _import_failure(exc, name, root) from None
-    except (Exception, SystemExit) as exc:
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - user code may raise anything
         raise _import_failure(exc, name, root) from None
 
 

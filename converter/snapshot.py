@@ -390,7 +390,7 @@ def _read_sqlite(conn: Connection, schema: str | None) -> _Reflected:
     fmt = {"s": f"{quote(schema)}." if schema else "", "q": _sql_string(schema or "main")}
 
     def rows(sql: str) -> list[Any]:
-        return conn.exec_driver_sql(sql.format(**fmt)).fetchall()
+        return list(conn.exec_driver_sql(sql.format(**fmt)).fetchall())
 
     master = rows(_MASTER_SQL)
     table_sql = {name: sql or "" for kind, name, sql in master if kind == "table"}
@@ -445,7 +445,7 @@ def _sqlite_type(declared: str | None, hidden: int, dialect: Dialect) -> TypeEng
 
 def _mark_rowid_alias(columns: list[dict[str, Any]], pk: list[str], sql: str) -> None:
     """A single INTEGER PRIMARY KEY aliases the rowid and cannot be NULL."""
-    if len(pk) != 1 or re.search(r"WITHOUT\s+ROWID", sql, re.I):
+    if len(pk) != 1 or re.search(r"WITHOUT\s+ROWID", sql, re.IGNORECASE):
         return
     for col in columns:
         if col["name"] == pk[0] and col["declared"] == "INTEGER":
@@ -483,8 +483,8 @@ def _sqlite_index(entry: Mapping[str, Any], sql: str) -> dict[str, Any]:
     needs_sql = entry["partial"] or -2 in entry["cids"]
     texts, where = split_index_sql(sql) if needs_sql else ([], None)
     names, expressions, sorting = [], [], {}
-    for i, (cid, column, desc) in enumerate(zip(entry["cids"], entry["column_names"],
-                                                 entry["desc"])):
+    columns = zip(entry["cids"], entry["column_names"], entry["desc"], strict=True)
+    for i, (cid, column, desc) in enumerate(columns):
         is_expr = cid == -2
         text = _strip_desc(texts[i]) if is_expr and i < len(texts) else column
         names.append(None if is_expr else column)
@@ -500,17 +500,17 @@ def _sqlite_index(entry: Mapping[str, Any], sql: str) -> dict[str, Any]:
 
 
 def _strip_desc(text: str) -> str:
-    return re.sub(r"\s+(ASC|DESC)\s*$", "", text, flags=re.I).strip()
+    return re.sub(r"\s+(ASC|DESC)\s*$", "", text, flags=re.IGNORECASE).strip()
 
 
 def split_index_sql(sql: str) -> tuple[list[str], str | None]:
     """The element texts and WHERE clause of `CREATE INDEX name ON table (elements) WHERE ...`."""
-    match = re.search(r"\bON\b", sql, re.I)
+    match = re.search(r"\bON\b", sql, re.IGNORECASE)
     start = sql.find("(", match.end() if match else 0)
     if start < 0:
         return [], None
     elements, end = _split_parenthesized(sql, start)
-    rest = re.match(r"\s*WHERE\s+(.*)", sql[end:], re.I | re.S)
+    rest = re.match(r"\s*WHERE\s+(.*)", sql[end:], re.IGNORECASE | re.DOTALL)
     return elements, (_squash(rest.group(1)) if rest else None)
 
 
@@ -537,7 +537,7 @@ def _split_parenthesized(sql: str, start: int) -> tuple[list[str], int]:
 
 
 _NAMED_UNIQUE = re.compile(
-    r"CONSTRAINT\s+(\"(?:[^\"]|\"\")+\"|`[^`]+`|\[[^\]]+\]|\w+)\s+UNIQUE\s*\(", re.I)
+    r"CONSTRAINT\s+(\"(?:[^\"]|\"\")+\"|`[^`]+`|\[[^\]]+\]|\w+)\s+UNIQUE\s*\(", re.IGNORECASE)
 
 
 def _sqlite_unique(columns: list[str], table_sql: str) -> dict[str, Any]:
@@ -648,7 +648,8 @@ def _diff_columns(want: Table, got: Table) -> list[Difference]:
     for name in sorted(set(want.column_map) | set(got.column_map)):
         a, b = want.column_map.get(name), got.column_map.get(name)
         if a is None or b is None:
-            diffs.append(Difference("column", table, name, a and a.describe(), b and b.describe()))
+            diffs.append(Difference("column", table, name, a.describe() if a else None,
+                                    b.describe() if b else None))
             continue
         if a.type != b.type:
             diffs.append(Difference("column.type", table, name, a.type or "(no type)",

@@ -26,20 +26,22 @@ _FALLBACK_DRIVERS = {"postgresql": ("psycopg", "psycopg2"), "mysql": ("mysqldb",
 
 # (pattern in the DBAPI message, what to tell the user), first match wins.
 _REASONS = (
-    (re.compile(r"connection refused|could not connect|can't connect", re.I), "connection refused"),
-    (re.compile(r"could not translate host name|name or service not known", re.I),
+    (re.compile(r"connection refused|could not connect|can't connect", re.IGNORECASE),
+     "connection refused"),
+    (re.compile(r"could not translate host name|name or service not known", re.IGNORECASE),
      "unknown host"),
-    (re.compile(r"authentication failed|access denied|role .* does not exist", re.I),
+    (re.compile(r"authentication failed|access denied|role .* does not exist", re.IGNORECASE),
      "authentication failed"),
-    (re.compile(r'database "?[^"]*"? does not exist|unknown database', re.I),
+    (re.compile(r'database "?[^"]*"? does not exist|unknown database', re.IGNORECASE),
      "database does not exist"),
-    (re.compile(r"unable to open database file", re.I), "cannot open the database file"),
-    (re.compile(r"permission denied|insufficient privilege|must be owner", re.I),
+    (re.compile(r"unable to open database file", re.IGNORECASE), "cannot open the database file"),
+    (re.compile(r"permission denied|insufficient privilege|must be owner", re.IGNORECASE),
      "permission denied"),
 )
 
 # Driver prefixes that repeat what the message already says (host and port are in the URL).
-_NOISE = re.compile(r'^(connection to server at "[^"]*"(, port \d+)? failed: |\(\w+\) )?(FATAL: +)?')
+_NOISE = re.compile(
+    r'^(connection to server at "[^"]*"(, port \d+)? failed: |\(\w+\) )?(FATAL: +)?')
 
 
 def _parse(url: str) -> URL:
@@ -116,7 +118,7 @@ def _check_sqlite_file(parsed: URL, url: str) -> None:
 
 @contextmanager
 def database_errors(url: str, doing: str = "cannot connect to") -> Iterator[None]:
-    """Turn driver and SQLAlchemy connection errors inside the block into one-line DatabaseErrors."""
+    """Turn driver and SQLAlchemy connection errors inside the block into DatabaseErrors."""
     from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
     try:

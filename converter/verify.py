@@ -56,7 +56,7 @@ def run_alembic(migrations_dir: Path, connection: Connection, command: str, *arg
         if exc.connection_invalidated:
             raise DatabaseError(f"lost the database connection: {describe_error(exc)}") from None
         raise _revision_failure(cfg, migrations_dir, command, exc) from None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a revision may raise anything
         raise _revision_failure(cfg, migrations_dir, command, exc) from None
 
 
@@ -102,7 +102,7 @@ def _revision_of(cfg: Config, path: Path) -> str | None:
         for script in scripts.walk_revisions():
             if Path(script.path).resolve() == path.resolve():
                 return script.revision
-    except Exception:  # the chain itself is broken; the file name will do
+    except Exception:  # noqa: BLE001 - the chain itself is broken; the file name will do
         return None
     return None
 
@@ -125,8 +125,9 @@ class VerifyResult:
         lines = [f"verify: {'ok' if self.ok else 'FAILED'}"]
         for step in self.steps:
             mark = "ok  " if step.ok else "FAIL"
-            lines.append(f"  {mark} {step.name}")
-            lines += [f"       {line}" for line in step.detail.splitlines()]
+            first, *more = step.detail.splitlines() or [""]
+            lines.append(f"  {mark} {step.name}" + (f": {first}" if first else ""))
+            lines += [f"       {line}" for line in more]
         if self.differences:
             lines.append("differences from the reference (expected != actual):")
             lines += [f"  {line}" for line in format_diff(self.differences).splitlines()]
@@ -176,7 +177,8 @@ def _run_steps(engine: Engine, migrations_dir: Path, reference: Snapshot | None,
         if rebuilt is not None:
             round_trip = diff_snapshots(built, rebuilt)
             steps.add("same schema after the round trip", not round_trip,
-                      format_diff(round_trip) if round_trip else "")
+                      f"{len(round_trip)} difference(s) between the two upgrades:\n"
+                      + format_diff(round_trip) if round_trip else "")
     if reference is None:
         return []
     differences = diff_snapshots(reference, built)

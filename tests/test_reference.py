@@ -158,7 +158,8 @@ def test_exception_while_importing_names_the_file_and_line(tmp_path: Path) -> No
         "app/helpers.py": "def setup():\n    config = {}\n    return config['DATABASE_URL']\n",
     })
     error = load_error(tmp_path, "app.models:db")
-    assert str(error) == "app/helpers.py:3: error while importing app.models: KeyError: 'DATABASE_URL'"
+    assert str(error) == (
+        "app/helpers.py:3: error while importing app.models: KeyError: 'DATABASE_URL'")
     assert "app.models" not in sys.modules and "app" not in sys.modules
 
 
@@ -213,8 +214,9 @@ def test_models_that_the_dialect_cannot_create(tmp_path: Path) -> None:
              sa.Column("d", sa.dialects.postgresql.ARRAY(sa.Integer)))
     with pytest.raises(InputError) as info:
         metadata_snapshot(metadata, "sqlite")
-    assert str(info.value) == ("the models cannot be created on sqlite: (in table 't', column 'd'): "
-                               "can't render element of type ARRAY")
+    assert str(info.value) == (
+        "the models cannot be created on sqlite: (in table 't', column 'd'): "
+        "can't render element of type ARRAY")
 
 
 def test_url_snapshot_reads_without_writing(tmp_path: Path) -> None:

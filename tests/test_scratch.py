@@ -107,9 +107,9 @@ def test_scratch_url_used_as_is_and_emptied_afterwards(given_db: str) -> None:
 def test_scratch_url_with_tables_is_refused(given_db: str) -> None:
     with connect(given_db).begin() as conn:
         conn.exec_driver_sql("CREATE TABLE users (id INTEGER)")
-    with pytest.raises(DatabaseError, match=r"is not empty \(table users\)"):
-        with scratch_database("postgres", scratch_url=given_db):
-            pass
+    with (pytest.raises(DatabaseError, match=r"is not empty \(table users\)"),
+          scratch_database("postgres", scratch_url=given_db)):
+        pass
     assert table_names(given_db) == ["users"]  # refused, and left alone
 
 
@@ -124,9 +124,9 @@ def test_create_database_not_permitted_says_to_pass_scratch_url() -> None:
     try:
         url = with_driver(PG_URL or "").set(username=role, password="s3cret")
         before = databases()
-        with pytest.raises(DatabaseError) as info:
-            with scratch_database("postgres", server_url=url.render_as_string(False)):
-                pass
+        with (pytest.raises(DatabaseError) as info,
+              scratch_database("postgres", server_url=url.render_as_string(False))):
+            pass
         message = str(info.value)
         assert "permission denied to create database" in message
         assert "--scratch-url" in message and "s3cret" not in message

@@ -87,7 +87,8 @@ def test_columns_types_nullability_and_primary_key(new_db, dialect: str) -> None
     assert users is not None and snapshot.table_names == ["users"]
     assert [c.name for c in users.columns] == ["id", "email", "created", "score"]
     cols = users.column_map
-    assert (cols["id"].type, cols["id"].nullable, cols["id"].primary_key) == ("INTEGER", False, True)
+    assert (cols["id"].type, cols["id"].nullable, cols["id"].primary_key) == (
+        "INTEGER", False, True)
     assert (cols["email"].type, cols["email"].nullable) == ("VARCHAR(120)", False)
     assert cols["created"].type == stamp_type(dialect)
     assert cols["score"].type == "NUMERIC(10,2)"
@@ -115,7 +116,8 @@ def test_sqlite_rowid_alias_is_not_null_however_declared(tmp_path: Path) -> None
     legacy, modern = (_sqlite_file(tmp_path / name) for name in ("legacy.db", "modern.db"))
     old = build(legacy, "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT)")
     metadata = sa.MetaData()
-    sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("code", sa.Text))
+    sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("code", sa.Text))
     assert diff_snapshots(create_all(modern, metadata), old) == []
     assert old.tables[0].column_map["id"].nullable is False
 
