@@ -18,6 +18,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Union
 
 import jinja2
 import sqlalchemy
@@ -131,8 +132,9 @@ def _docstring_char(ch: str) -> str:
 
 
 def _legacy_sources(rev: Revision) -> str:
-    items = [f"({src.path!r}, {src.sha256!r})" for src in rev.sources]
-    return _wrap("legacy_sources = (", items, ")", 0, single_comma=True)
+    """The `legacy_sources` tuple of (path, sha256) pairs."""
+    pairs = tuple(_Call("(", (repr(src.path), repr(src.sha256))) for src in rev.sources)
+    return _layout(_Call("legacy_sources = (", pairs, single_comma=True), 0)
 
 
 # ---- bodies: blocks of ops ---------------------------------------------------------------------
@@ -207,29 +209,56 @@ def _(op: o.CreateIndex | o.DropIndex) -> bool:
 
 # ---- code building helpers ---------------------------------------------------------------------
 
-def _wrap(head: str, parts: Sequence[str], tail: str, indent: int,
-          single_comma: bool = False) -> str:
-    """`head` + comma-separated parts + `tail`, laid out as ruff format does: on one line when
-    it fits in LINE_LENGTH, else the parts on one indented line, else one part per line with a
-    trailing comma. A one-element tuple (`single_comma`) always keeps its comma."""
+@dataclass(frozen=True)
+class _Call:
+    """Code of the form `head part, part, ... tail`, laid out by `_layout`."""
+
+    head: str
+    parts: tuple[_Code, ...]
+    tail: str = ")"
+    single_comma: bool = False  # a one-element tuple keeps its comma
+
+    def flat(self) -> str:
+        comma = "," if self.single_comma and len(self.parts) == 1 else ""
+        return f"{self.head}{', '.join(_flat(p) for p in self.parts)}{comma}{self.tail}"
+
+
+_Code = Union[str, _Call]
+
+
+def _flat(code: _Code) -> str:
+    return code if isinstance(code, str) else code.flat()
+
+
+def _layout(code: _Code, indent: int, reserve: int = 0) -> str:
+    """`code` starting at column `indent` (not padded), laid out as ruff format does: on one
+    line when it fits in LINE_LENGTH (less `reserve` for what follows it), else the parts on one
+    indented line, else one part per line with a trailing comma, each part laid out in turn.
+    Lines inside multi-line string literals are left as they are."""
+    flat = _flat(code)
+    if isinstance(code, str) or ("\n" not in flat and indent + len(flat) + reserve <= LINE_LENGTH):
+        return flat
     pad, inner = " " * indent, " " * (indent + STEP)
-    joined = ", ".join(parts)
-    comma = "," if single_comma and len(parts) == 1 else ""
-    if any("\n" in part for part in parts):
-        return f"{pad}{head}{joined}{comma}{tail}"
-    if indent + len(head) + len(joined) + len(comma) + len(tail) <= LINE_LENGTH:
-        return f"{pad}{head}{joined}{comma}{tail}"
-    if not comma and len(inner) + len(joined) <= LINE_LENGTH:
-        return f"{pad}{head}\n{inner}{joined}\n{pad}{tail}"
-    body = "".join(f"{inner}{part},\n" for part in parts)
-    return f"{pad}{head}\n{body}{pad}{tail}"
+    joined = ", ".join(_flat(p) for p in code.parts)
+    multiline = "\n" in joined
+    single = len(code.parts) == 1
+    if not code.single_comma and (
+            (multiline and single) or (not multiline and len(inner) + len(joined) <= LINE_LENGTH)):
+        return f"{code.head}\n{inner}{joined}\n{pad}{code.tail}"
+    body = "".join(f"{inner}{_layout(p, indent + STEP, reserve=1)},\n" for p in code.parts)
+    return f"{code.head}\n{body}{pad}{code.tail}"
 
 
-def _call(ctx: _Ctx, func: str, args: Sequence[str], kwargs: Sequence[tuple[str, str | None]] = (),
-          ) -> list[str]:
+def _statement(code: _Code, ctx: _Ctx) -> str:
+    return ctx.pad + _layout(code, ctx.indent)
+
+
+def _call(ctx: _Ctx, func: str, args: Sequence[_Code],
+          kwargs: Sequence[tuple[str, str | None]] = ()) -> list[str]:
     """One call statement at the context's indentation; kwargs whose code is None are left out."""
-    parts = list(args) + [f"{key}={value}" for key, value in kwargs if value is not None]
-    return [_wrap(f"{func}(", parts, ")", ctx.indent)]
+    parts: list[_Code] = list(args)
+    parts += [f"{key}={value}" for key, value in kwargs if value is not None]
+    return [_statement(_Call(f"{func}(", tuple(parts)), ctx)]
 
 
 def _target(ctx: _Ctx, func: str, table: str) -> tuple[str, list[str]]:
@@ -349,12 +378,13 @@ def render_op(op: o.Op, ctx: _Ctx) -> list[str]:
 
 @render_op.register
 def _(op: o.CreateTable, ctx: _Ctx) -> list[str]:
-    parts = [repr(op.table)] + [_column(col, ctx) for col in op.columns]
+    parts: list[_Code] = [repr(op.table)]
+    parts += [_column(col, ctx) for col in op.columns]
     parts += [_constraint_element(con) for con in _table_constraints(op)]
     if op.schema is not None:
         parts.append(f"schema={op.schema!r}")
     parts += [f"{_keyword(key, op)}={value!r}" for key, value in op.dialect_kwargs]
-    return [_wrap("op.create_table(", parts, ")", ctx.indent)]
+    return [_statement(_Call("op.create_table(", tuple(parts)), ctx)]
 
 
 def _keyword(name: str, op: o.Op) -> str:
@@ -373,7 +403,7 @@ def _table_constraints(op: o.CreateTable) -> list[o.Constraint]:
     return constraints
 
 
-def _column(col: o.ColumnDef, ctx: _Ctx, primary_key: bool = False) -> str:
+def _column(col: o.ColumnDef, ctx: _Ctx, primary_key: bool = False) -> _Call:
     """`sa.Column(...)` in autogenerate's argument order; nullable is always explicit."""
     parts = [repr(col.name), _type(col.type, ctx)]
     if col.identity:
@@ -387,32 +417,32 @@ def _column(col: o.ColumnDef, ctx: _Ctx, primary_key: bool = False) -> str:
     parts.append(f"nullable={col.nullable!r}")
     if col.comment is not None:
         parts.append(f"comment={col.comment!r}")
-    return f"sa.Column({', '.join(parts)})"
+    return _Call("sa.Column(", tuple(parts))
 
 
 @functools.singledispatch
-def _constraint_element(con: o.Constraint) -> str:
+def _constraint_element(con: o.Constraint) -> _Call:
     """The `sa.*Constraint(...)` argument of create_table."""
     raise RenderError(f"no renderer for constraint {type(con).__name__}")
 
 
 @_constraint_element.register
-def _(con: o.PrimaryKey) -> str:
+def _(con: o.PrimaryKey) -> _Call:
     return _element("sa.PrimaryKeyConstraint", [repr(c) for c in con.columns], con.name)
 
 
 @_constraint_element.register
-def _(con: o.Unique) -> str:
+def _(con: o.Unique) -> _Call:
     return _element("sa.UniqueConstraint", [repr(c) for c in con.columns], con.name)
 
 
 @_constraint_element.register
-def _(con: o.Check) -> str:
+def _(con: o.Check) -> _Call:
     return _element("sa.CheckConstraint", [_sql_literal(con.sqltext)], con.name)
 
 
 @_constraint_element.register
-def _(con: o.ForeignKey) -> str:
+def _(con: o.ForeignKey) -> _Call:
     prefix = f"{con.ref_schema}." if con.ref_schema else ""
     refs = _names(f"{prefix}{con.ref_table}.{col}" for col in con.ref_columns)
     return _element("sa.ForeignKeyConstraint", [_names(con.columns), refs], con.name,
@@ -420,10 +450,10 @@ def _(con: o.ForeignKey) -> str:
 
 
 def _element(func: str, args: list[str], name: str | None,
-             options: Sequence[tuple[str, str | None]] = ()) -> str:
+             options: Sequence[tuple[str, str | None]] = ()) -> _Call:
     kwargs = [("name", _opt(name)), *options]
     parts = args + [f"{key}={value}" for key, value in kwargs if value is not None]
-    return f"{func}({', '.join(parts)})"
+    return _Call(f"{func}(", tuple(parts))
 
 
 def _fk_options(con: o.ForeignKey) -> list[tuple[str, str | None]]:

@@ -6,6 +6,7 @@ import ast
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -106,6 +107,17 @@ def test_golden_file_compiles_and_defines_the_revision(name):
     assert namespace["down_revision"] == rev.down_revision
     assert namespace["legacy_sources"] == tuple((s.path, s.sha256) for s in rev.sources)
     assert ast.get_docstring(ast.parse(text)).startswith(rev.message)
+
+
+def test_golden_files_are_ruff_formatted_but_for_quotes():
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    result = subprocess.run(
+        [ruff, "format", "--check", "--isolated", "--line-length", "100",
+         "--config", "format.quote-style='preserve'", str(HERE / "golden")],
+        capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _golden_chain(dialect: str) -> dict[str, str]:
@@ -324,8 +336,9 @@ def test_postgresql_do_block_with_assignment_runs(tmp_path, pg):
     ("SELECT '\\'\n", 'r"""SELECT \'\\\'\n"""'),
 ])
 def test_multiline_sql_is_triple_quoted_only_when_exact(sql, form):
-    line = render_op(o.ExecuteSQL(sql), _ctx())[0]
-    literal = line.strip()[len("op.execute(sa.text("):-2]
+    statement = render_op(o.ExecuteSQL(sql), _ctx())[0].lstrip()
+    text_call = ast.parse(statement).body[0].value.args[0]
+    literal = ast.get_source_segment(statement, text_call.args[0])
     assert ast.literal_eval(literal) == escape_text_sql(sql)
     if form is None:
         assert not literal.startswith(('"""', 'r"""'))

@@ -21,8 +21,14 @@ depends_on = None
 
 # The legacy sources this revision was converted from: (path, sha256).
 legacy_sources = (
-    ('migrations_manual_sql/001_events.sql', 'dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd'),
-    ('migrations_manual_sql/001b_seed.sql', 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee'),
+    (
+        'migrations_manual_sql/001_events.sql',
+        'dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd',
+    ),
+    (
+        'migrations_manual_sql/001b_seed.sql',
+        'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
+    ),
 )
 
 
@@ -34,17 +40,32 @@ def upgrade():
     op.create_table(
         'events',
         sa.Column('id', sa.BigInteger(), sa.Identity(), nullable=False),
-        sa.Column('payload', postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
-        sa.Column('mood', postgresql.ENUM('happy', 'sad', name='mood', create_type=False), server_default=sa.text("'happy'::mood"), nullable=True),
+        sa.Column(
+            'payload', postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False
+        ),
+        sa.Column(
+            'mood',
+            postgresql.ENUM('happy', 'sad', name='mood', create_type=False),
+            server_default=sa.text("'happy'::mood"),
+            nullable=True,
+        ),
         sa.Column('amount', sa.Text(), nullable=True, comment='cents: 100% = 1.00'),
-        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+        sa.Column(
+            'created_at',
+            sa.DateTime(timezone=True),
+            server_default=sa.text('now()'),
+            nullable=False,
+        ),
         sa.PrimaryKeyConstraint('id'),
     )
     # migrations_manual_sql/001_events.sql:10
-    op.execute(sa.text(r"""INSERT INTO events (payload, amount)
-VALUES ('{"a": "\:b", "p": "100%"}'::jsonb, '12')"""))
+    op.execute(
+        sa.text(r"""INSERT INTO events (payload, amount)
+VALUES ('{"a": "\:b", "p": "100%"}'::jsonb, '12')""")
+    )
     # migrations_manual_sql/001_events.sql:12
-    op.execute(sa.text("""\
+    op.execute(
+        sa.text("""\
 DO $$
 DECLARE
     n integer := 0;
@@ -52,11 +73,14 @@ BEGIN
     SELECT count(*) INTO n FROM events;
     RAISE NOTICE 'events: %', n;
 END
-$$"""))
+$$""")
+    )
     # migrations_manual_sql/001_events.sql:20
-    op.execute(sa.text(r"""UPDATE events SET amount = (amount::integer * 100)::text,
+    op.execute(
+        sa.text(r"""UPDATE events SET amount = (amount::integer * 100)::text,
     payload = payload || jsonb_build_object('note', E'tab\there \:x')
-WHERE mood = 'happy'::mood"""))
+WHERE mood = 'happy'::mood""")
+    )
     # migrations_manual_sql/001_events.sql:24
     op.alter_column(
         'events',

@@ -18,7 +18,10 @@ depends_on = None
 
 # The legacy sources this revision was converted from: (path, sha256).
 legacy_sources = (
-    ('migrate_002_constraints.py', 'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'),
+    (
+        'migrate_002_constraints.py',
+        'ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+    ),
 )
 
 

@@ -19,7 +19,10 @@ depends_on = None
 
 # The legacy sources this revision was converted from: (path, sha256).
 legacy_sources = (
-    ('migrations_manual_sql/001_init.sql', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'),
+    (
+        'migrations_manual_sql/001_init.sql',
+        'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    ),
 )
 
 
@@ -41,7 +44,9 @@ def upgrade():
         sa.Column('org_id', sa.Integer(), nullable=True),
         sa.Column('email', sa.String(length=200), nullable=False),
         sa.Column('name', sa.String(length=100), nullable=True),
-        sa.Column('nickname', sa.String(length=50), server_default=sa.text("'\\:none'"), nullable=True),
+        sa.Column(
+            'nickname', sa.String(length=50), server_default=sa.text("'\\:none'"), nullable=True
+        ),
         sa.Column('status', sa.String(length=20), server_default=sa.text("'new'"), nullable=False),
         sa.PrimaryKeyConstraint('id', name='pk_users'),
         sa.ForeignKeyConstraint(['org_id'], ['orgs.id'], name='fk_users_org', ondelete='CASCADE'),
@@ -59,9 +64,11 @@ def upgrade():
     # migrations_manual_sql/001_init.sql:20
     op.execute(sa.text("INSERT INTO orgs (id, name) VALUES (1, 'acme:corp 100%')"))
     # migrations_manual_sql/001_init.sql:21
-    op.execute(sa.text("""\
+    op.execute(
+        sa.text("""\
 INSERT INTO users (id, org_id, email, name)
-VALUES (1, 1, 'a@x.org', 'Ann')"""))
+VALUES (1, 1, 'a@x.org', 'Ann')""")
+    )
     # ### end legacy2alembic commands ###
 
 

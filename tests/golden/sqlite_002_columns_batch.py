@@ -66,7 +66,9 @@ def downgrade():
             'name', existing_type=sa.String(length=200), type_=sa.String(length=100), nullable=True
         )
         batch_op.add_column(
-            sa.Column('nickname', sa.String(length=50), server_default=sa.text("'\\:none'"), nullable=True),
+            sa.Column(
+                'nickname', sa.String(length=50), server_default=sa.text("'\\:none'"), nullable=True
+            ),
         )
     # legacy2alembic: cannot downgrade: the values of users.nickname dropped by
     # migrate_002_columns.py:12 are not restored

@@ -34,9 +34,11 @@ def upgrade():
         sa.PrimaryKeyConstraint('id'),
     )
     # migrate_003_rebuild.py:11
-    op.execute(sa.text("""\
+    op.execute(
+        sa.text("""\
 INSERT INTO orgs_new (id, name, slug)
-SELECT id, name, lower(replace(name, ' ', '-')) FROM orgs"""))
+SELECT id, name, lower(replace(name, ' ', '-')) FROM orgs""")
+    )
     # migrate_003_rebuild.py:13
     op.drop_table('orgs')
     # migrate_003_rebuild.py:14
