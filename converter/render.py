@@ -18,7 +18,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Union
+from typing import TypeAlias
 
 import jinja2
 import sqlalchemy
@@ -223,7 +223,7 @@ class _Call:
         return f"{self.head}{', '.join(_flat(p) for p in self.parts)}{comma}{self.tail}"
 
 
-_Code = Union[str, _Call]
+_Code: TypeAlias = "str | _Call"
 
 
 def _flat(code: _Code) -> str:
