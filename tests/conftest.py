@@ -29,7 +29,8 @@ def pg_server_url() -> str:
         if os.environ.get("CI"):
             pytest.fail("L2A_PG_URL is not set but CI is: PostgreSQL tests must run in CI "
                         "(start a server with .ci/start-postgres)", pytrace=False)
-        pytest.skip("PostgreSQL tests need L2A_PG_URL (e.g. postgresql://l2a@127.0.0.1:54329/postgres)")
+        pytest.skip("PostgreSQL tests need L2A_PG_URL "
+                    "(e.g. postgresql://l2a@127.0.0.1:54329/postgres)")
     import psycopg2
 
     try:

@@ -5,7 +5,7 @@ A fixture project (``fixtures/<name>/``) is a legacy Flask/SQLAlchemy project as
 
 - ``initial_models.py``  the models before the first legacy source (``create_all`` of these is the
                          database before any legacy script ran);
-- ``history.txt``        the true historical order of the legacy sources (paths relative to project/);
+- ``history.txt``        the true historical order of the legacy sources (relative to project/);
 - ``seed_<dialect>.sql`` deterministic rows inserted right after the initial ``create_all``;
 - ``fixture.toml``       dialect, models spec and the rest (see ``Fixture``).
 - ``models_history/NN.py`` (optional) the project's models.py as committed together with history
@@ -154,7 +154,8 @@ def _git(dest: Path, *args: str, date: str | None = None) -> None:
 
 
 def _ignore_junk(_dir: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in ("__pycache__", ".pytest_cache") or n.endswith((".pyc", ".db"))}
+    junk_dirs = ("__pycache__", ".pytest_cache")
+    return {n for n in names if n in junk_dirs or n.endswith((".pyc", ".db"))}
 
 
 def copy_project(fixture: Fixture, dest: Path, *, git: bool = False) -> Path:
@@ -163,9 +164,10 @@ def copy_project(fixture: Fixture, dest: Path, *, git: bool = False) -> Path:
     ``git=True``: ``git init`` and commit the history: first everything that is neither a legacy
     source nor a companion file (with models.py as it was before the first source, i.e.
     ``initial_models.py``), then one commit per history entry in history order (the source, its
-    companions, and models.py as recorded in ``models_history/NN.py`` when present; today's models.py
-    goes with the last entry at the latest). Dates are fixed: 2023-01-02 + i days, 10:00 UTC.
-    The final tree equals project/ exactly.
+    companions, and models.py as recorded in ``models_history/NN.py`` when present; today's
+    models.py goes with the last entry at the latest). Commit i is dated 2023-01-02 + i days,
+    10:00 UTC (author and committer); identity "Legacy Dev <dev@example.invalid>". Deterministic:
+    the same fixture gives the same commit ids. The final tree equals project/ exactly.
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -219,7 +221,8 @@ def load_models_file(path: Path, attr: str | None = None) -> sa.MetaData:
     """Import a models file under a unique module name and return its MetaData.
 
     ``attr``: name of the SQLAlchemy()/MetaData/declarative base attribute (default: ``db``, then
-    ``metadata``, then ``Base``). sys.modules and sys.path are restored afterwards.
+    ``metadata``, then ``Base``). sys.path is restored afterwards, and sys.modules forgets the
+    file's module and any module imported from its directory (a project's models/app/config).
     """
     path = Path(path).resolve()
     modname = f"_l2a_models_{uuid.uuid4().hex}"
@@ -234,8 +237,15 @@ def load_models_file(path: Path, attr: str | None = None) -> sa.MetaData:
         spec.loader.exec_module(module)
     finally:
         sys.path[:] = saved_path
-        for k in list(sys.modules):
-            if k not in saved_modules:
+        # forget the models module and project-local modules it pulled in (app, config...);
+        # third-party packages imported for the first time stay (re-importing them would make
+        # duplicate classes).
+        here = path.parent
+        for k, mod in list(sys.modules.items()):
+            if k in saved_modules:
+                continue
+            f = getattr(mod, "__file__", None)
+            if k == modname or (f and Path(f).resolve().is_relative_to(here)):
                 del sys.modules[k]
         sys.modules.update(saved_modules)
     for name in ([attr] if attr else ["db", "metadata", "Base"]):
@@ -363,7 +373,11 @@ def build_legacy_database(fixture: Fixture | str, url: str, k: int | None = None
     if isinstance(fixture, str):
         fixture = load_fixture(fixture)
     if _dialect(url) != fixture.dialect:
-        raise ValueError(f"{fixture.name} is a {fixture.dialect} fixture, got a {_dialect(url)} URL")
+        raise ValueError(
+            f"{fixture.name} is a {fixture.dialect} fixture, got a {_dialect(url)} URL"
+        )
+    if k is not None and not 0 <= k <= len(fixture.history):
+        raise ValueError(f"k={k} out of range 0..{len(fixture.history)}")
     tmp: str | None = None
     if project is None:
         tmp = tempfile.mkdtemp(prefix=f"l2a-{fixture.name}-")
@@ -380,8 +394,6 @@ def build_legacy_database(fixture: Fixture | str, url: str, k: int | None = None
             _run_sql_file(fixture.seed, url, cwd=project, env=_script_env(url, project),
                           what=f"seed {fixture.seed.name}")
         entries = fixture.history if k is None else fixture.history[:k]
-        if k is not None and not 0 <= k <= len(fixture.history):
-            raise ValueError(f"k={k} out of range 0..{len(fixture.history)}")
         for rel in entries:
             if rel in fixture.skip:
                 continue
@@ -437,7 +449,8 @@ def dump_data(url: str) -> dict[str, list[tuple]]:
     """Every table's rows (not views; not alembic_version), sorted and normalised.
 
     Values: datetimes/dates as ISO strings, JSON as canonical JSON text, Decimal as is (its
-    equality is numeric), bytes as bytes. Raw values (no ORM type processing), in table column order.
+    equality is numeric), bytes as bytes. Raw values (no ORM type processing), in table column
+    order.
     """
     engine = _engine(url)
     out: dict[str, list[tuple]] = {}
@@ -482,10 +495,10 @@ def schema_summary(url: str, *, names: bool = False, defaults: bool = False,
                     continue
                 cols = []
                 for c in insp.get_columns(t):
-                    entry = [c["name"], c["type"].compile(dialect=dialect), bool(c["nullable"])]
+                    col = [c["name"], c["type"].compile(dialect=dialect), bool(c["nullable"])]
                     if defaults:
-                        entry.append(c.get("default"))
-                    cols.append(tuple(entry))
+                        col.append(c.get("default"))
+                    cols.append(tuple(col))
                 if not column_order:
                     cols.sort()
                 pk = insp.get_pk_constraint(t).get("constrained_columns") or []
@@ -493,7 +506,8 @@ def schema_summary(url: str, *, names: bool = False, defaults: bool = False,
                 unique_names = set()
                 for u in insp.get_unique_constraints(t):
                     unique_names.add(u.get("name"))
-                    uniques.append(((u.get("name"),) if names else ()) + (tuple(u["column_names"]),))
+                    name_part = (u.get("name"),) if names else ()
+                    uniques.append(name_part + (tuple(u["column_names"]),))
                 indexes = []
                 for ix in insp.get_indexes(t):
                     if ix.get("duplicates_constraint") or (
@@ -501,9 +515,9 @@ def schema_summary(url: str, *, names: bool = False, defaults: bool = False,
                     ):
                         continue
                     where = (ix.get("dialect_options") or {}).get(f"{dialect.name}_where")
-                    indexes.append((ix["name"], tuple(c if c is not None else "<expr>"
-                                                      for c in ix["column_names"]),
-                                    bool(ix.get("unique")), str(where) if where is not None else None))
+                    ix_cols = tuple(c if c is not None else "<expr>" for c in ix["column_names"])
+                    indexes.append((ix["name"], ix_cols, bool(ix.get("unique")),
+                                    str(where) if where is not None else None))
                 fks = []
                 for fk in insp.get_foreign_keys(t):
                     opts = fk.get("options") or {}
@@ -523,7 +537,8 @@ def schema_summary(url: str, *, names: bool = False, defaults: bool = False,
                 if checks:
                     try:
                         entry["checks"] = sorted(
-                            (ck.get("name"), ck.get("sqltext")) for ck in insp.get_check_constraints(t)
+                            (ck.get("name"), ck.get("sqltext"))
+                            for ck in insp.get_check_constraints(t)
                         )
                     except NotImplementedError:
                         entry["checks"] = []

@@ -297,7 +297,8 @@ def test_invoicing_data(pg_url):
     assert {i: r[4] for i, r in cust.items()} == {1: "standard", 2: "gold", 3: "standard",
                                                   4: "standard"}
     assert cust[1][5] == ('{"invoice_email":"ap@acme.test",'
-                          '"portal_url":"https://portal.acme.test/billing","reminder_time":"09:30"}')
+                          '"portal_url":"https://portal.acme.test/billing",'
+                          '"reminder_time":"09:30"}')
     assert cust[3][5] == '{"send_reminders":false}' and cust[2][5] == "{}"
     # invoices: id, customer_id, number, amount, status, issued_on, internal_notes
     inv = {r[0]: r for r in d["invoices"]}
