@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import sys
 import textwrap
@@ -15,8 +14,6 @@ import sqlalchemy.dialects.postgresql
 from converter.errors import DatabaseError, InputError
 from converter.reference import load_metadata, metadata_snapshot, url_snapshot
 from converter.snapshot import diff_snapshots
-
-PG_URL = os.environ.get("L2A_PG_URL")
 
 FLASK_MODELS = """
     from flask_sqlalchemy import SQLAlchemy
@@ -198,12 +195,10 @@ def test_metadata_snapshot_on_sqlite_equals_the_legacy_database(tmp_path: Path) 
 
 
 @pytest.mark.postgres
-def test_metadata_snapshot_on_postgres_has_the_enum(tmp_path: Path) -> None:
-    if not PG_URL:
-        pytest.skip("L2A_PG_URL is not set")
+def test_metadata_snapshot_on_postgres_has_the_enum(tmp_path: Path, pg_server_url: str) -> None:
     write(tmp_path, {"models.py": DECLARATIVE_MODELS})
     snapshot = metadata_snapshot(load_metadata(tmp_path, "models:Base"), "postgres",
-                                 server_url=PG_URL)
+                                 server_url=pg_server_url)
     assert [(e.name, e.values) for e in snapshot.enums] == [("mood", ("sad", "happy"))]
     assert snapshot.tables[0].column_map["mood"].type == "ENUM mood"
 
@@ -231,13 +226,11 @@ def test_url_snapshot_reads_without_writing(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_url_snapshot_of_postgres_is_read_only(tmp_path: Path) -> None:
-    if not PG_URL:
-        pytest.skip("L2A_PG_URL is not set")
+def test_url_snapshot_of_postgres_is_read_only(pg_server_url: str) -> None:
     from converter.scratch import scratch_database
     from converter.urls import connect
 
-    with scratch_database("postgres", server_url=PG_URL) as url:
+    with scratch_database("postgres", server_url=pg_server_url) as url:
         with connect(url).begin() as conn:
             conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
         assert url_snapshot(url).table_names == ["t"]

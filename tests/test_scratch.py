@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +12,9 @@ from converter.errors import DatabaseError, InputError
 from converter.scratch import SCRATCH_PREFIX, scratch_database
 from converter.urls import connect, dialect_of, mask_url, with_driver
 
-PG_URL = os.environ.get("L2A_PG_URL")
-needs_pg = pytest.mark.skipif(not PG_URL, reason="L2A_PG_URL is not set")
 
-
-def databases() -> set[str]:
-    with connect(PG_URL or "").connect() as conn:
+def databases(server: str) -> set[str]:
+    with connect(server).connect() as conn:
         return {r[0] for r in conn.exec_driver_sql("SELECT datname FROM pg_database")}
 
 
@@ -55,43 +52,39 @@ def test_server_scratch_needs_a_url() -> None:
 
 
 @pytest.mark.postgres
-@needs_pg
-def test_postgres_scratch_created_and_dropped() -> None:
-    with scratch_database("postgres", server_url=PG_URL) as url:
+def test_postgres_scratch_created_and_dropped(pg_server_url: str) -> None:
+    with scratch_database("postgres", server_url=pg_server_url) as url:
         name = sa.engine.make_url(url).database
-        assert name and name.startswith(SCRATCH_PREFIX) and name in databases()
+        assert name and name.startswith(SCRATCH_PREFIX) and name in databases(pg_server_url)
         assert table_names(url) == []
         engine = connect(url)
         with engine.begin() as conn:
             conn.exec_driver_sql("CREATE TABLE t (id INTEGER)")
         leftover = engine.connect()  # still open when the block ends: terminated, then dropped
         leftover.exec_driver_sql("SELECT 1")
-    assert name not in databases()
+    assert name not in databases(pg_server_url)
     leftover.invalidate()
 
 
 @pytest.mark.postgres
-@needs_pg
-def test_postgres_scratch_dropped_after_an_error() -> None:
-    with pytest.raises(KeyError), scratch_database("postgres", server_url=PG_URL) as url:
+def test_postgres_scratch_dropped_after_an_error(pg_server_url: str) -> None:
+    with pytest.raises(KeyError), scratch_database("postgres", server_url=pg_server_url) as url:
         name = sa.engine.make_url(url).database
-        assert name in databases()
+        assert name in databases(pg_server_url)
         raise KeyError("boom")
-    assert name not in databases()
+    assert name not in databases(pg_server_url)
 
 
 @pytest.fixture
-def given_db() -> object:
+def given_db(pg_server_url: str) -> Iterator[str]:
     """An empty database the test hands over as --scratch-url."""
-    if not PG_URL:
-        pytest.skip("L2A_PG_URL is not set")
-    with scratch_database("postgres", server_url=PG_URL) as url:
+    with scratch_database("postgres", server_url=pg_server_url) as url:
         yield url
 
 
 @pytest.mark.postgres
-def test_scratch_url_used_as_is_and_emptied_afterwards(given_db: str) -> None:
-    with scratch_database("postgres", scratch_url=given_db, server_url=PG_URL) as url:
+def test_scratch_url_used_as_is_and_emptied_afterwards(given_db: str, pg_server_url: str) -> None:
+    with scratch_database("postgres", scratch_url=given_db, server_url=pg_server_url) as url:
         assert url == given_db
         with connect(url).begin() as conn:
             conn.exec_driver_sql("CREATE TYPE mood AS ENUM ('a', 'b')")
@@ -114,23 +107,22 @@ def test_scratch_url_with_tables_is_refused(given_db: str) -> None:
 
 
 @pytest.mark.postgres
-@needs_pg
-def test_create_database_not_permitted_says_to_pass_scratch_url() -> None:
+def test_create_database_not_permitted_says_to_pass_scratch_url(pg_server_url: str) -> None:
     role = "l2a_test_nocreatedb"
-    admin = connect(PG_URL or "", autocommit=True)
+    admin = connect(pg_server_url, autocommit=True)
     with admin.connect() as conn:
         conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
         conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN NOCREATEDB")
     try:
-        url = with_driver(PG_URL or "").set(username=role, password="s3cret")
-        before = databases()
+        url = with_driver(pg_server_url).set(username=role, password="s3cret")
+        before = databases(pg_server_url)
         with (pytest.raises(DatabaseError) as info,
               scratch_database("postgres", server_url=url.render_as_string(False))):
             pass
         message = str(info.value)
         assert "permission denied to create database" in message
         assert "--scratch-url" in message and "s3cret" not in message
-        assert databases() == before
+        assert databases(pg_server_url) == before
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
@@ -164,9 +156,8 @@ def test_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-@needs_pg
-def test_connection_errors_are_one_clear_line() -> None:
-    base = with_driver(PG_URL or "")
+def test_connection_errors_are_one_clear_line(pg_server_url: str) -> None:
+    base = with_driver(pg_server_url)
     missing_db = base.set(database="l2a_no_such_db").render_as_string(False)
     with pytest.raises(DatabaseError, match='database "l2a_no_such_db" does not exist'):
         connect(missing_db)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +28,6 @@ from converter.snapshot import (
 )
 from converter.urls import connect
 
-PG_URL = os.environ.get("L2A_PG_URL")
 DIALECTS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
@@ -37,12 +35,11 @@ DIALECTS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 def new_db(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
     """A factory of empty databases of the test's dialect (parametrized as `dialect`)."""
     dialect = request.node.callspec.params["dialect"]
-    if dialect == "postgres" and not PG_URL:
-        pytest.skip("L2A_PG_URL is not set")
+    server = request.getfixturevalue("pg_server_url") if dialect == "postgres" else None
     made: list[object] = []
 
     def make() -> str:
-        cm = scratch_database(dialect, server_url=PG_URL)
+        cm = scratch_database(dialect, server_url=server)
         made.append(cm)
         return cm.__enter__()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import textwrap
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from converter.scratch import scratch_database
 from converter.urls import connect
 from converter.verify import run_alembic, verify
 
-PG_URL = os.environ.get("L2A_PG_URL")
 DIALECTS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 ENV_PY = """
@@ -97,9 +95,9 @@ def two_revisions(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> str | None:
-    if request.node.callspec.params.get("dialect") == "postgres" and not PG_URL:
-        pytest.skip("L2A_PG_URL is not set")
-    return PG_URL
+    if request.node.callspec.params.get("dialect") == "postgres":
+        return str(request.getfixturevalue("pg_server_url"))
+    return None
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
