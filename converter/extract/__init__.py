@@ -1,0 +1,30 @@
+"""Extract stage: a legacy source file becomes a list of Items (statements, create_all calls,
+manual code), in the order the source would run them. Nothing legacy is ever executed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from converter.diagnostics import Diagnostics, Origin
+from converter.errors import InputError
+from converter.extract.python import extract_python
+from converter.extract.sql import classify_lexical, decode_source, split_sql
+from converter.statements import Item
+
+__all__ = ["extract", "split_sql", "classify_lexical", "extract_python"]
+
+
+def extract(path: Path, rel: str, dialect: str, root: Path, diags: Diagnostics) -> list[Item]:
+    """Items of one legacy source: `.sql` files are split, `.py` scripts are read with `ast`."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read the file: {e.strerror or e}", Origin(rel)) from None
+    text = decode_source(data, rel)
+    suffix = path.suffix.lower()
+    if suffix == ".sql":
+        return list(split_sql(text, rel, dialect))
+    if suffix == ".py":
+        return extract_python(text, rel, dialect, root, diags)
+    raise InputError(f"unsupported legacy source type {suffix or '(none)'!r}: expected .sql or .py",
+                     Origin(rel))  # fmt: skip
