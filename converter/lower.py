@@ -13,6 +13,7 @@ ones are folded to lower case on PostgreSQL only (as its server does); `public` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import singledispatch
 
@@ -23,7 +24,11 @@ from converter.lower_alter import alter_table
 from converter.lower_common import Ctx, Unsupported
 from converter.lower_exact import classify
 from converter.lower_objects import (
-    create_enum, create_index, drop_enum, drop_index, drop_table,
+    create_enum,
+    create_index,
+    drop_enum,
+    drop_index,
+    drop_table,
 )
 from converter.lower_table import create_table
 from converter.ops import Op
@@ -69,21 +74,21 @@ def lower(stmt: Statement, expr: exp.Expression | None, dialect: str,
 
 
 @singledispatch
-def _lower(expr: exp.Expression, ctx: Ctx) -> list[Op] | Ignored:
+def _lower(expr: exp.Expr, ctx: Ctx) -> list[Op] | Ignored:
     """Statements sqlglot only knows as a Command, and everything without a structured form."""
     return _exact(ctx)
 
 
 def _exact(ctx: Ctx) -> list[Op] | Ignored:
     exact = classify(ctx)
-    if exact.ignored:
-        return Ignored(exact.ignored)
-    if exact.renames:
-        return list(exact.renames)
     if exact.warning:
         ctx.warning(exact.warning)
     if exact.info:
         ctx.info(exact.info)
+    if exact.ignored:
+        return Ignored(exact.ignored)
+    if exact.renames:
+        return list(exact.renames)
     return [exact.op(ctx)]
 
 
@@ -132,8 +137,8 @@ def _tables(nodes: list[exp.Expression], ctx: Ctx) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-for _kind in (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Copy, exp.TruncateTable):
-    _lower.register(_kind, _data)
+for _data_kind in (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Copy, exp.TruncateTable):
+    _lower.register(_data_kind, _data)
 
 
 @_lower.register
@@ -156,11 +161,11 @@ def _(expr: exp.Query, ctx: Ctx) -> list[Op] | Ignored:
     return Ignored("SELECT probe: reads only")
 
 
-def _ignore(reason: str):  # type: ignore[no-untyped-def]
+def _ignore(reason: str) -> Callable[[exp.Expr, Ctx], Ignored]:
     return lambda expr, ctx: Ignored(reason)
 
 
-for _kind, _reason in (
+for _ignored_kind, _reason in (
     (exp.Transaction, "transaction control"),
     (exp.Commit, "transaction control"),
     (exp.Rollback, "transaction control"),
@@ -170,15 +175,12 @@ for _kind, _reason in (
     (exp.Describe, "inspection only"),
     (exp.Analyze, "ANALYZE only refreshes planner statistics"),
 ):
-    _lower.register(_kind, _ignore(_reason))
+    _lower.register(_ignored_kind, _ignore(_reason))
 
 
 @_lower.register
 def _(expr: exp.Set, ctx: Ctx) -> list[Op] | Ignored:
-    if "search_path" in ctx.stmt.sql.lower():
-        ctx.warning("SET search_path is ignored: later unqualified names are read as the "
-                    "default schema")
-    return Ignored("session setting")
+    return _exact(ctx)
 
 
 @_lower.register

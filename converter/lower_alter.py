@@ -7,12 +7,22 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from converter.lower_common import Ctx, Unsupported
 from converter.diagnostics import Origin
+from converter.lower_common import Ctx, Unsupported
 from converter.lower_table import plain, read_column, table_constraint
 from converter.ops import (
-    UNSET, AddColumn, AddConstraint, AlterColumn, CreateIndex, DropColumn, DropConstraint,
-    DropIndex, Op, RenameColumn, RenameTable, TypeSpec,
+    UNSET,
+    AddColumn,
+    AddConstraint,
+    AlterColumn,
+    CreateIndex,
+    DropColumn,
+    DropConstraint,
+    DropIndex,
+    Op,
+    RenameColumn,
+    RenameTable,
+    TypeSpec,
 )
 from converter.types import type_from_sqlglot
 

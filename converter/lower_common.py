@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -33,7 +33,7 @@ _CLOSE = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET})
 _DEFAULT_SCHEMAS = {"postgres": "public", "sqlite": "main"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _command_tokens(dialect: str) -> frozenset[TokenType]:
     return frozenset(Dialect.get_or_raise(dialect).tokenizer_class.COMMANDS)
 

@@ -8,6 +8,7 @@ name tokens so that quoting stays exactly as written.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ _DATA_HEADS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "UPSE
 _IGNORED_HEADS = {
     **dict.fromkeys(("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE",
                      "ABORT"), "transaction control"),
-    **dict.fromkeys(("SET", "RESET"), "session setting"),
+    "RESET": "session setting",
     **dict.fromkeys(("SHOW", "EXPLAIN", "DESCRIBE", "DESC"), "inspection only"),
     "USE": "USE selects the database of the connection",
     "ANALYZE": "ANALYZE only refreshes planner statistics",
@@ -291,6 +292,18 @@ def _rename(r: _Reader) -> Exact:
     return Exact(renames=renames)
 
 
+def _set(r: _Reader) -> Exact:
+    if "SEARCH_PATH" not in r.src.words[1:4]:
+        return Exact(ignored="session setting")
+    return Exact(ignored="session setting",
+                 warning="SET search_path is ignored: later unqualified names are read as the "
+                         "default schema")
+
+
+def _ignored(reason: str, r: _Reader) -> Exact:
+    return Exact(ignored=reason)
+
+
 def _other(r: _Reader) -> Exact:
     keywords = [w for w, t in zip(r.src.words[:2], r.src.tokens[:2])
                 if w and t.token_type.name != "VAR"]
@@ -303,6 +316,7 @@ _HEADS: dict[str, Callable[[_Reader], Exact]] = {
     "ALTER": _alter,
     "DROP": _drop,
     "RENAME": _rename,
+    "SET": _set,
     "REINDEX": _reindex,
     "VACUUM": lambda r: Exact(autocommit=True),
     "DO": lambda r: Exact(),
@@ -310,6 +324,5 @@ _HEADS: dict[str, Callable[[_Reader], Exact]] = {
     "GRANT": lambda r: Exact(),
     "REVOKE": lambda r: Exact(),
     **dict.fromkeys(_DATA_HEADS, _data),
-    **{head: (lambda reason: lambda r: Exact(ignored=reason))(reason)
-       for head, reason in _IGNORED_HEADS.items()},
+    **{head: functools.partial(_ignored, reason) for head, reason in _IGNORED_HEADS.items()},
 }

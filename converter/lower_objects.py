@@ -7,7 +7,13 @@ from sqlglot import exp
 from converter.lower_common import Ctx, Unsupported
 from converter.lower_table import plain
 from converter.ops import (
-    CreateEnum, CreateIndex, DropEnum, DropIndex, DropTable, IndexElement, Op,
+    CreateEnum,
+    CreateIndex,
+    DropEnum,
+    DropIndex,
+    DropTable,
+    IndexElement,
+    Op,
 )
 
 

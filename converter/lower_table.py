@@ -10,8 +10,18 @@ from sqlglot import exp
 
 from converter.lower_common import Ctx, SourceText, Unsupported
 from converter.ops import (
-    Check, ColumnDef, Constraint, CreateIndex, CreateTable, ForeignKey, IndexElement, Literal, Op,
-    PrimaryKey, TypeSpec, Unique,
+    Check,
+    ColumnDef,
+    Constraint,
+    CreateIndex,
+    CreateTable,
+    ForeignKey,
+    IndexElement,
+    Literal,
+    Op,
+    PrimaryKey,
+    TypeSpec,
+    Unique,
 )
 from converter.types import type_from_sqlglot
 
@@ -85,10 +95,10 @@ class Column:
                          comment=self.comment)
 
 
-def read_column(node: exp.ColumnDef, ctx: Ctx, allowed: set[str] = frozenset()) -> Column:
+def read_column(node: exp.ColumnDef, ctx: Ctx) -> Column:
     """A column definition with its type, nullability, default and inline constraints."""
     name = ctx.name(node.this)
-    plain(node, {"this", "kind", "constraints", "exists"} | allowed, f"column {name}", ctx)
+    plain(node, {"this", "kind", "constraints", "exists"}, f"column {name}", ctx)
     src = ctx.src
     first = src.index_of(node.this)
     col = Column(name, first, src.element_end(first))
@@ -98,8 +108,7 @@ def read_column(node: exp.ColumnDef, ctx: Ctx, allowed: set[str] = frozenset()) 
         handler = _COLUMN_CONSTRAINTS.get(type(kind))
         if handler is None:
             raise Unsupported(f"column {col.name}: {constraint.sql(ctx.dialect)!r} has no op form")
-        name = ctx.name(constraint.this) if constraint.this else None
-        handler(col, kind, name, ctx)
+        handler(col, kind, ctx.name(constraint.this) if constraint.this else None, ctx)
     return col
 
 
@@ -344,7 +353,10 @@ def create_table(expr: exp.Create, ctx: Ctx) -> list[Op]:
             columns.append(read_column(node, ctx))
             continue
         item = table_constraint(node, span, ctx, table, schema)
-        (indexes if isinstance(item, CreateIndex) else constraints).append(item)
+        if isinstance(item, CreateIndex):
+            indexes.append(item)
+        else:
+            constraints.append(item)
     options += _settle_keys(columns, constraints, ctx)
     defs = tuple(c.definition() for c in columns)
     inline = [con for c in columns for con in c.constraints]
@@ -399,8 +411,8 @@ def _settle_autoincrement(col: Column, sole_key: bool, ctx: Ctx) -> list[tuple[s
         return [("sqlite_autoincrement", True)] if ctx.dialect == "sqlite" else []
     if sole_key and integer and ctx.dialect != "sqlite" and not col.identity:
         col.autoincrement = False
-    if sole_key and ctx.dialect == "sqlite" and col.type.name == "Integer" \
-            and col.words != "INTEGER":
+    if sole_key and ctx.dialect == "sqlite" and integer and col.words != "INTEGER" \
+            and col.type is not None and col.type.name == "Integer":
         raise Unsupported(f"column {col.name}: on SQLite only INTEGER PRIMARY KEY is a rowid "
                           f"alias; {col.words} PRIMARY KEY is not")
     return []

@@ -14,6 +14,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -39,7 +40,7 @@ def parse_statement(stmt: Statement, dialect: str) -> exp.Expression | None:
         return None
     if not trees:
         return None
-    return trees[0] if len(trees) == 1 else exp.Block(expressions=trees)
+    return cast(exp.Expression, trees[0] if len(trees) == 1 else exp.Block(expressions=trees))
 
 
 def tokenize(sql: str, dialect: str) -> list[Token]:

@@ -419,7 +419,7 @@ def _exported_class(cls: type) -> type | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _module_key(cls: type) -> str:
     for key, module_name in MODULES.items():
         module = importlib.import_module(module_name)
