@@ -65,10 +65,11 @@ def split_sql(text: str, path: str, dialect: str, first_line: int = 1) -> list[S
     Statements that are lexically certain not to be schema history get `ignored=` (see
     `classify_lexical`); psql and sqlite3 client commands become ignored statements too.
     """
-    return _Splitter(text, path, _check_dialect(dialect), first_line).run()
+    return _Splitter(text, path, check_dialect(dialect), first_line).run()
 
 
-def _check_dialect(dialect: str) -> str:
+def check_dialect(dialect: str) -> str:
+    """The dialect name, or InputError when it is not one of DIALECTS."""
     if dialect not in DIALECTS:
         raise InputError(f"unknown SQL dialect {dialect!r} (expected one of {', '.join(DIALECTS)})")
     return dialect
