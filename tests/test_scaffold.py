@@ -210,6 +210,29 @@ def test_flask_db_upgrade_uses_the_app_database_and_models(tmp_path):
     assert _tables(url) == {"alembic_version"}
 
 
+def test_flask_db_migrate_autogenerates_from_the_app_models(tmp_path):
+    folder = _folder(tmp_path)
+    url = f"sqlite:///{tmp_path / 'auto.db'}"
+    assert _flask(tmp_path, folder, url, "upgrade").returncode == 0
+    app = textwrap.dedent(FLASK_APP) + "    colour = db.Column(db.String(20))\n"
+    (tmp_path / "app.py").write_text(app)
+    env = _env(FLASK_APP="app", APP_DB=url, APP_MIGRATIONS=str(folder))
+    result = _run([sys.executable, "-m", "flask", "db", "migrate", "-m", "add colour"],
+                  tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    [new] = (folder / "versions").glob("*add_colour.py")
+    text = new.read_text()
+    assert "down_revision = 'aaaabbbbcccc'" in text
+    assert "with op.batch_alter_table('widgets', schema=None) as batch_op:" in text
+    upgrade = _run([sys.executable, "-m", "flask", "db", "upgrade"], tmp_path, env)
+    assert upgrade.returncode == 0, upgrade.stderr
+    engine = sa.create_engine(url)
+    try:
+        assert "colour" in {c["name"] for c in sa.inspect(engine).get_columns("widgets")}
+    finally:
+        engine.dispose()
+
+
 def test_flask_db_upgrade_sql_mode(tmp_path):
     result = _flask(tmp_path, _folder(tmp_path), f"sqlite:///{tmp_path / 'f.db'}",
                     "upgrade", "--sql")
