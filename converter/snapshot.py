@@ -30,6 +30,9 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import CompileError
+from sqlalchemy.types import Enum, NullType
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect
     from sqlalchemy.types import TypeEngine
@@ -245,9 +248,6 @@ _QUOTED = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")")
 
 def type_text(type_: TypeEngine[Any], dialect: Dialect) -> str:
     """The type as the dialect writes it in DDL, normalised (see the module docstring)."""
-    from sqlalchemy.exc import CompileError
-    from sqlalchemy.types import Enum, NullType
-
     if isinstance(type_, NullType):
         return ""
     if isinstance(type_, Enum) and type_.name and dialect.name == "postgresql":
@@ -292,9 +292,10 @@ def _index_elements(row: Mapping[str, Any]) -> tuple[str, ...]:
     sorting = row.get("column_sorting") or {}
     elements = []
     for i, name in enumerate(names):
-        element = name if name is not None else expressions[i]
-        suffix = " ".join(s.upper().replace("_", " ") for s in sorting.get(element, ()))
-        elements.append(_squash(f"{element} {suffix}"))
+        raw = name if name is not None else expressions[i]
+        suffix = " ".join(s.upper().replace("_", " ") for s in sorting.get(raw, ()))
+        element = raw if name is not None else _squash(raw)
+        elements.append(f"{element} {suffix}" if suffix else element)
     return tuple(elements)
 
 
@@ -434,8 +435,6 @@ def _sqlite_columns(
 
 def _sqlite_type(declared: str | None, hidden: int, dialect: Dialect) -> TypeEngine[Any]:
     """The type SQLAlchemy's SQLite reflection would give (its affinity rules)."""
-    from sqlalchemy.types import NullType
-
     text = (declared or "").upper()
     if hidden in (2, 3):
         text = re.sub(r"\b(GENERATED|ALWAYS)\b", "", text).strip()
@@ -578,10 +577,11 @@ def _sqlite_fks(reflected: _Reflected, rows: list[Any], keep: set[str]) -> None:
 
 _SUBJECTS = {
     "table": "table", "column": "column", "column.type": "column", "column.nullable": "column",
+    "column.default": "column",
     "primary key": "primary key", "index": "index", "unique constraint": "unique constraint",
     "foreign key": "foreign key", "enum": "enum",
 }
-_ATTRIBUTES = {"column.type": "type ", "enum": "values "}
+_ATTRIBUTES = {"column.type": "type ", "column.default": "default ", "enum": "values "}
 
 
 @dataclass(frozen=True)
@@ -611,8 +611,14 @@ def format_diff(diffs: Iterable[Difference]) -> str:
     return "\n".join(lines) if lines else "no differences"
 
 
-def diff_snapshots(expected: Snapshot, actual: Snapshot) -> list[Difference]:
-    """What differs between two snapshots, tables in name order, then enums."""
+def diff_snapshots(
+    expected: Snapshot, actual: Snapshot, *, compare_defaults: bool = False
+) -> list[Difference]:
+    """What differs between two snapshots, tables in name order, then enums.
+
+    Server defaults are compared only with `compare_defaults` (as text, as the database
+    reports them), like Alembic's `compare_server_default` option.
+    """
     diffs: list[Difference] = []
     for name in sorted(set(expected.table_map) | set(actual.table_map)):
         want, got = expected.table(name), actual.table(name)
@@ -620,14 +626,18 @@ def diff_snapshots(expected: Snapshot, actual: Snapshot) -> list[Difference]:
             diffs.append(Difference("table", name, name, None, "present"))
         elif got is None:
             diffs.append(Difference("table", name, name, "present", None))
-        elif want != got:
-            diffs.extend(_diff_table(want, got))
+        elif want != got or (compare_defaults and _defaults(want) != _defaults(got)):
+            diffs.extend(_diff_table(want, got, compare_defaults))
     diffs.extend(_diff_enums(expected.enums, actual.enums))
     return diffs
 
 
-def _diff_table(want: Table, got: Table) -> list[Difference]:
-    diffs = _diff_columns(want, got)
+def _defaults(table: Table) -> dict[str, str | None]:
+    return {c.name: c.default for c in table.columns}
+
+
+def _diff_table(want: Table, got: Table, compare_defaults: bool) -> list[Difference]:
+    diffs = _diff_columns(want, got, compare_defaults)
     if want.primary_key != got.primary_key:
         diffs.append(Difference("primary key", want.name, None,
                                 _cols(want.primary_key), _cols(got.primary_key)))
@@ -642,7 +652,7 @@ def _cols(columns: tuple[str, ...]) -> str:
     return f"({', '.join(columns)})"
 
 
-def _diff_columns(want: Table, got: Table) -> list[Difference]:
+def _diff_columns(want: Table, got: Table, compare_defaults: bool) -> list[Difference]:
     diffs = []
     table = want.name
     for name in sorted(set(want.column_map) | set(got.column_map)):
@@ -656,7 +666,13 @@ def _diff_columns(want: Table, got: Table) -> list[Difference]:
                                     b.type or "(no type)"))
         if a.nullable != b.nullable:
             diffs.append(Difference("column.nullable", table, name, _null(a), _null(b)))
+        if compare_defaults and a.default != b.default:
+            diffs.append(Difference("column.default", table, name, _default(a), _default(b)))
     return diffs
+
+
+def _default(col: Column) -> str:
+    return "(none)" if col.default is None else col.default
 
 
 def _null(col: Column) -> str:

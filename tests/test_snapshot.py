@@ -363,6 +363,9 @@ def test_equal_snapshots_ignore_column_order_and_defaults() -> None:
     assert a == b and hash(a) == hash(b)
     assert diff_snapshots(Snapshot((a,)), Snapshot((b,))) == []
     assert format_diff([]) == "no differences"
+    assert [str(d) for d in diff_snapshots(Snapshot((a,)), Snapshot((b,)),
+                                           compare_defaults=True)] == [
+        "table t: column x default 1 != 2"]
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
