@@ -653,7 +653,8 @@ def _(op: o.ExecuteSQL, ctx: _Ctx) -> list[str]:
 
 @render_op.register
 def _(op: o.RewriteTable, ctx: _Ctx) -> list[str]:
-    return _render_ops(op.steps, ctx)
+    note = f"legacy2alembic: table {op.table!r} rebuilt through {op.temp_table!r}, step by step:"
+    return _note(note, ctx) + _render_ops(op.steps, ctx)
 
 
 @render_op.register

@@ -25,6 +25,7 @@ legacy_sources = (
 def upgrade():
     # ### commands converted by legacy2alembic ###
     # migrate_003_rebuild.py:5
+    # legacy2alembic: table 'orgs' rebuilt through 'orgs_new', step by step:
     # migrate_003_rebuild.py:5
     op.create_table(
         'orgs_new',
