@@ -157,6 +157,10 @@ class Snapshot:
         return self.table_map.get(name)
 
     @property
+    def enum_values(self) -> Mapping[str, tuple[str, ...]]:
+        return {e.name: e.values for e in self.enums}
+
+    @property
     def is_empty(self) -> bool:
         return not self.tables and not self.enums
 

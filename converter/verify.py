@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from converter.diagnostics import Origin
-from converter.errors import CheckFailed, DatabaseError
+from converter.errors import CheckFailed, DatabaseError, InputError
 from converter.scratch import scratch_database
 from converter.snapshot import Difference, Snapshot, diff_snapshots, format_diff, read_snapshot
 from converter.urls import connect, database_errors, describe_error
@@ -153,6 +153,8 @@ def verify(
     the two upgrades must give the same schema, the downgrade an empty one, and the schema
     must equal `reference` when one is given."""
     migrations_dir = Path(migrations_dir)
+    if not (migrations_dir / "env.py").is_file():
+        raise InputError(f"{migrations_dir}: not a migrations folder (no env.py)")
     steps = _Steps()
     differences: list[Difference] = []
     with scratch_database(dialect, scratch_url=scratch_url, server_url=server_url) as url:

@@ -171,7 +171,7 @@ def test_postgres_enum_types(new_db, dialect: str) -> None:
         CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
         CREATE TABLE person (id INTEGER PRIMARY KEY, mood mood NOT NULL)
     """)
-    assert [(e.name, e.values) for e in snapshot.enums] == [("mood", ("sad", "ok", "happy"))]
+    assert snapshot.enum_values == {"mood": ("sad", "ok", "happy")}
     assert snapshot.tables[0].column_map["mood"].type == "ENUM mood"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from converter.errors import CheckFailed
+from converter.errors import CheckFailed, InputError
 from converter.reference import metadata_snapshot
 from converter.scratch import scratch_database
 from converter.urls import connect
@@ -128,6 +128,11 @@ def test_reference_with_an_extra_column_fails(tmp_path: Path, dialect: str,
 def test_without_reference_only_the_chain_is_checked(tmp_path: Path) -> None:
     result = verify(two_revisions(tmp_path), "sqlite", None)
     assert result.ok and [s.name for s in result.steps][-1] == "same schema after the round trip"
+
+
+def test_not_a_migrations_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a migrations folder"):
+        verify(tmp_path, "sqlite", None)
 
 
 def test_failing_revision_is_reported_with_its_file_and_line(tmp_path: Path) -> None:
