@@ -45,6 +45,10 @@ class RenderError(ConverterError):
     """An op that cannot be written as revision code (a bug upstream, not bad input)."""
 
 
+# sqlglot dialect names (used by the pipeline) -> SQLAlchemy names (used in generated code).
+SQLALCHEMY_DIALECTS = {"postgres": "postgresql"}
+
+
 @dataclass
 class _Ctx:
     """Where a statement is being rendered: dialect, indentation, inside a batch block or not."""
@@ -66,7 +70,7 @@ class _Ctx:
 
 def render_revision(rev: Revision, dialect: str) -> str:
     """The complete text of one revision file; byte-identical for the same input."""
-    ctx = _Ctx(dialect)
+    ctx = _Ctx(SQLALCHEMY_DIALECTS.get(dialect, dialect))
     upgrade = _render_body(rev.upgrade, ctx)
     downgrade = _render_body(rev.downgrade, ctx)
     text = _template().render(

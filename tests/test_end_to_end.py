@@ -22,7 +22,14 @@ import pytest
 import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from legacy import build_legacy_database, copy_project, dump_data, load_fixture, schema_summary
+from legacy import (
+    build_legacy_database,
+    copy_project,
+    dump_data,
+    load_fixture,
+    sa_url,
+    schema_summary,
+)
 
 CLI = str(Path(sys.executable).parent / "legacy2alembic")
 ALEMBIC = str(Path(sys.executable).parent / "alembic")
@@ -56,7 +63,7 @@ def revisions_by_source(migrations: Path) -> tuple[str, dict[str, str]]:
 
 
 def table_names(url: str) -> list[str]:
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(sa_url(url))
     try:
         return sorted(t for t in sa.inspect(engine).get_table_names() if t != "alembic_version")
     finally:
