@@ -273,6 +273,7 @@ def test_programmatic_connection_without_ini_file(tmp_path):
 
 @pytest.mark.postgres
 def test_plain_alembic_on_postgresql_with_autocommit_block(tmp_path, pg_url):
+    """Also: a URL naming no driver gets an installed one (SQLAlchemy 2.1 would pick psycopg 3)."""
     url = sa.engine.make_url(pg_url).set(drivername="postgresql+psycopg2").render_as_string(
         hide_password=False)
     rev = _revision(o.CreateIndex("ix_w", "widgets", (o.IndexElement("name"),),
@@ -280,7 +281,9 @@ def test_plain_alembic_on_postgresql_with_autocommit_block(tmp_path, pg_url):
                     downgrade=(o.DropIndex("ix_w", "widgets", concurrently=True),
                                o.DropTable("widgets")))
     folder = _folder(tmp_path, "postgresql", rev)
-    result = _alembic(folder, "upgrade", "head", cwd=tmp_path, DATABASE_URL=url)
+    bare = sa.engine.make_url(pg_url).set(drivername="postgresql").render_as_string(
+        hide_password=False)
+    result = _alembic(folder, "upgrade", "head", cwd=tmp_path, DATABASE_URL=bare)
     assert result.returncode == 0, result.stderr
     engine = sa.create_engine(url)
     try:
