@@ -114,7 +114,8 @@ def _header_text(rev: Revision) -> str:
         lines.append(f"Create Date: {rev.create_date}")
     if rev.sources:
         lines.append("Legacy sources:")
-        lines.extend(f"    {src.path}  sha256:{src.sha256}" for src in rev.sources)
+        for src in rev.sources:
+            lines += [f"    {src.path}", f"        sha256:{src.sha256}"]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 

@@ -4,8 +4,10 @@ Revision ID: 4d5e6f708192
 Revises:
 Create Date: 2024-03-01 09:30:00+00:00
 Legacy sources:
-    migrations_manual_sql/001_events.sql  sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd
-    migrations_manual_sql/001b_seed.sql  sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
+    migrations_manual_sql/001_events.sql
+        sha256:dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd
+    migrations_manual_sql/001b_seed.sql
+        sha256:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee
 
 """
 

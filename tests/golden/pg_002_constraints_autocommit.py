@@ -3,7 +3,8 @@
 Revision ID: 5e6f708192a3
 Revises: 4d5e6f708192
 Legacy sources:
-    migrate_002_constraints.py  sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+    migrate_002_constraints.py
+        sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
 
 """
 

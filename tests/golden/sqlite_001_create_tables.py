@@ -4,7 +4,8 @@ Revision ID: 1a2b3c4d5e6f
 Revises:
 Create Date: 2023-01-05 10:00:00+01:00
 Legacy sources:
-    migrations_manual_sql/001_init.sql  sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+    migrations_manual_sql/001_init.sql
+        sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 
 """
 

@@ -3,7 +3,8 @@
 Revision ID: 2b3c4d5e6f70
 Revises: 1a2b3c4d5e6f
 Legacy sources:
-    migrate_002_columns.py  sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+    migrate_002_columns.py
+        sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 
 """
 

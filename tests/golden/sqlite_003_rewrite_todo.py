@@ -3,7 +3,8 @@
 Revision ID: 3c4d5e6f7081
 Revises: 2b3c4d5e6f70
 Legacy sources:
-    migrate_003_rebuild.py  sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
+    migrate_003_rebuild.py
+        sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc
 
 """
 
