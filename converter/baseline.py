@@ -174,7 +174,7 @@ def fill_unknowns(derived: SchemaModel, old: SchemaModel, diags: Diagnostics) ->
         before = old.tables.get(name)
         if before is None:
             continue
-        if not table.known or not table.columns:
+        if not table.known or not table.columns or table.inferred_from:
             result.tables[name] = _copy_table(before)
             continue
         for cname, col in list(table.columns.items()):
@@ -208,6 +208,11 @@ def compute_baseline(reference: SchemaModel | None, ops: Sequence[o.Op],
         derived = fill_unknowns(derived, old, diags)
     for item in derived.unknowns():
         diags.warning(None, f"baseline: {item}")
+    for table in derived.tables.values():
+        if table.inferred_from:
+            diags.warning(table.inferred_from, f"baseline table {table.name} is inferred from "
+                          "this rebuild's copy statement (columns copied as they are assumed "
+                          "unchanged); confirm with --baseline-models or git history")
     return derived
 
 

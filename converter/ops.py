@@ -253,6 +253,9 @@ class RewriteTable(Op):
     temp_table: str
     new_table: CreateTable
     steps: tuple[Op, ...]
+    # What the copy statement says of the old table: (new column, old column it reads, copied
+    # unchanged?). Lets the baseline infer the old definition when nothing else states it.
+    copied: tuple[tuple[str, str, bool], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ source text (defaults, CHECK bodies, index expressions) without tokenizing the s
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 from collections import OrderedDict
@@ -34,7 +35,7 @@ def parse_statement(stmt: Statement, dialect: str) -> exp.Expression | None:
     try:
         tokens = tokenize(stmt.sql, dialect)
         with _sqlglot_quiet():
-            parser = Dialect.get_or_raise(dialect).parser(error_level=ErrorLevel.IMMEDIATE)
+            parser = _dialect(dialect).parser(error_level=ErrorLevel.IMMEDIATE)
             trees = [tree for tree in parser.parse(tokens, stmt.sql) if tree is not None]
     except (ParseError, TokenError):
         return None
@@ -50,11 +51,16 @@ def tokenize(sql: str, dialect: str) -> list[Token]:
     key = (dialect, sql)
     tokens = _tokens_memo.get(key)
     if tokens is None:
-        tokens = Dialect.get_or_raise(dialect).tokenize(sql)
+        tokens = _dialect(dialect).tokenize(sql)
         _tokens_memo[key] = tokens
         if len(_tokens_memo) > _MEMO_SIZE:
             _tokens_memo.popitem(last=False)
     return tokens
+
+
+@functools.cache
+def _dialect(name: str) -> Dialect:
+    return Dialect.get_or_raise(name)
 
 
 @contextmanager

@@ -48,7 +48,52 @@ def _rewrite_at(ops: Sequence[o.Op], i: int) -> tuple[o.RewriteTable, int] | Non
         return None
     new_table = replace(create, table=drop.table)
     steps = tuple(ops[i:j + 2])
-    return o.RewriteTable(drop.table, create.table, new_table, steps, origin=create.origin), j + 2
+    copied = _copied_columns(ops[i + 1:j], create, drop.table)
+    return o.RewriteTable(drop.table, create.table, new_table, steps, copied,
+                          origin=create.origin), j + 2
+
+
+def _copied_columns(copies: Sequence[o.Op], create: o.CreateTable,
+                    old: str) -> tuple[tuple[str, str, bool], ...]:
+    """(new column, old column read, copied unchanged?) from `INSERT INTO tmp (...) SELECT ...
+    FROM old`; empty when the copy is not of that plain shape."""
+    import sqlglot
+    from sqlglot import exp
+
+    inserts = [op for op in copies if isinstance(op, o.ExecuteSQL)]
+    if len(inserts) != 1:
+        return ()
+    try:
+        tree = sqlglot.parse_one(inserts[0].sql)
+    except sqlglot.errors.SqlglotError:
+        return ()
+    select = tree.expression if isinstance(tree, exp.Insert) else None
+    if not isinstance(select, exp.Select) or _source_table(select) != old:
+        return ()
+    target = tree.this
+    names = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
+             else [c.name for c in create.columns])
+    if len(names) != len(select.expressions):
+        return ()
+    return tuple(item for name, e in zip(names, select.expressions)
+                 if (item := _read_column(name, e.unalias())) is not None)
+
+
+def _source_table(select: object) -> str | None:
+    from sqlglot import exp
+
+    source = select.args.get("from_") or select.args.get("from")  # type: ignore[attr-defined]
+    table = source.this if source is not None else None
+    return table.name if isinstance(table, exp.Table) else None
+
+
+def _read_column(new: str, e: object) -> tuple[str, str, bool] | None:
+    from sqlglot import exp
+
+    if isinstance(e, exp.Column):
+        return (new, e.name, True)
+    columns = {c.name for c in e.find_all(exp.Column)}  # type: ignore[attr-defined]
+    return (new, columns.pop(), False) if len(columns) == 1 else None
 
 
 PASSES: tuple[Pass, ...] = (recognise_rewrites,)

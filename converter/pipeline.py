@@ -151,11 +151,13 @@ def _refuse_foreign_revisions(out: Path, files: dict[str, str]) -> None:
 def plan_revisions(analysis: Analysis, options: ConvertOptions,
                    diags: Diagnostics) -> list[Revision]:
     from converter.baseline import compute_baseline
+    from converter.passes import consolidate
     from converter.plan import SourceOps, plan
 
     reference, class_map = _reference(analysis.root, options, diags)
     sources = [SourceOps(s.source.path, s.source.sha256,
-                         tuple(_name_create_all(op, class_map) for op in s.ops), s.source.added)
+                         tuple(consolidate([_name_create_all(op, class_map) for op in s.ops])),
+                         s.source.added)
                for s in analysis.sources]
     all_ops = [op for s in sources for op in s.ops]
     old = _old_models(analysis, options, diags)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 
 from converter import ops as o
 from converter.diagnostics import Diagnostics, Origin
-from converter.passes import consolidate
 from converter.revision import Revision, SourceRef
 from converter.schema import SchemaModel
 
@@ -44,9 +43,9 @@ def plan(sources: Sequence[SourceOps], baseline: SchemaModel, dialect: str,
         up, down = _replay(base_ops, model, dialect, diags, later=[], reference=reference)
         steps.append(("Baseline: the schema before the first legacy script", "baseline",
                       (), up, down, None))
-    consolidated = [consolidate(s.ops) for s in sources]
-    for index, (source, ops) in enumerate(zip(sources, consolidated)):
-        later = [op for rest in consolidated[index + 1:] for op in rest]
+    for index, source in enumerate(sources):
+        ops = source.ops
+        later = [op for rest in sources[index + 1:] for op in rest.ops]
         up, down = _replay(ops, model, dialect, diags, later=later, reference=reference)
         steps.append((f"Legacy {source.path}", _slug(source.path),
                       (SourceRef(source.path, source.sha256),), up, down, source.added))

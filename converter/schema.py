@@ -21,6 +21,7 @@ class TableModel:
     constraints: list[o.Constraint] = field(default_factory=list)
     schema: str | None = None
     known: bool = True  # False: the table exists but its definition never appeared in a source
+    inferred_from: o.Origin | None = None  # set when the definition is inferred (see unapply)
 
     def primary_key(self) -> o.PrimaryKey | None:
         return next((c for c in self.constraints if isinstance(c, o.PrimaryKey)), None)
@@ -351,6 +352,29 @@ def _(op: o.CreateTablesFromModels, schema: SchemaModel) -> None:
 def _(op: o.RewriteTable, schema: SchemaModel) -> None:
     for step in reversed(op.steps):
         unapply(step, schema)
+    if op.copied and not schema.tables[op.table].columns:
+        schema.tables[op.table] = _inferred_before(op)
+
+
+def _inferred_before(op: o.RewriteTable) -> TableModel:
+    """The table before a rebuild, as its copy statement implies: each old column read has the
+    new column's definition; one read through an expression (COALESCE(title, '')) is taken as
+    nullable. A guess, reported as such; old models replace it when available."""
+    new_cols = {c.name: c for c in op.new_table.columns}
+    renamed = {new: old for new, old, _ in op.copied}
+    columns = {old: replace(new_cols[new], name=old,
+                            nullable=new_cols[new].nullable if plain else True)
+               for new, old, plain in op.copied if new in new_cols}
+    constraints = [_rename_all(c, renamed) for c in op.new_table.constraints
+                   if set(_constraint_columns(c)) <= set(renamed)]
+    return TableModel(op.table, columns, constraints, op.new_table.schema,
+                      inferred_from=op.origin)
+
+
+def _rename_all(c: o.Constraint, renamed: dict[str, str]) -> o.Constraint:
+    if isinstance(c, o.Check):
+        return c
+    return replace(c, columns=tuple(renamed.get(n, n) for n in c.columns))
 
 
 # ---- reverse (the downgrade of one op, against the state it applies to) ----------------------

@@ -70,8 +70,14 @@ def type_from_sqlglot(dt: exp.DataType, dialect: str, *, spelled: str | None = N
     (name, schema) of a user-defined type, already normalised by the caller's identifier rules;
     derived from `dt` when omitted."""
     text = spelled if spelled is not None else _regenerated(dt, dialect)
-    spelling = parse_spelling(text, _values(dt), udt or _udt(dt, dialect))
-    return spec_for(spelling, dialect)
+    return _spec_for_text(text, dialect, _values(dt), udt or _udt(dt, dialect))
+
+
+@functools.lru_cache(maxsize=4096)
+def _spec_for_text(text: str, dialect: str, values: tuple[str, ...],
+                   udt: tuple[str, str | None] | None) -> TypeSpec | None:
+    """Legacy schemas repeat a few spellings many times: map each once."""
+    return spec_for(parse_spelling(text, values, udt), dialect)
 
 
 def spec_for(sp: Spelling, dialect: str) -> TypeSpec | None:

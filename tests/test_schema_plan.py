@@ -162,3 +162,19 @@ def test_squash_gives_one_revision_with_everything() -> None:
     result = plan([src], SchemaModel(), "sqlite", Diagnostics(), squash=True)
     [only] = result.revisions
     assert only.upgrade == (users(),) and only.sources[0].path == "a.sql"
+
+
+def test_rebuild_copy_statement_lets_the_baseline_infer_the_old_table() -> None:
+    [rewrite] = recognise_rewrites(rebuild_ops())
+    assert rewrite.copied == (("id", "id", True), ("email", "email", False))
+    reference = SchemaModel()
+    reference.apply(rewrite)
+    diags = Diagnostics()
+    before = compute_baseline(reference, [rewrite], None, diags)
+    users_before = before.tables["users"]
+    assert users_before.columns["id"] == o.ColumnDef("id", INT, nullable=False, primary_key=True)
+    assert users_before.columns["email"] == o.ColumnDef("email", VC50, nullable=True)
+    assert any("inferred" in d.message for d in diags.items)
+    old = model_with_users()
+    assert fill_unknowns(before, old, Diagnostics()).tables["users"].columns == \
+        old.tables["users"].columns

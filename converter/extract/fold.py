@@ -750,7 +750,7 @@ class Evaluator:
         """Unroll comprehension generators over known iterables; Unknown if any is not static."""
         if not gens:
             out.append(produce())
-            return None
+            return Unknown("too many items to fold") if len(out) > MAX_ITEMS else None
         gen, rest = gens[0], gens[1:]
         items = self.iterate(self.eval(gen.iter))
         if isinstance(items, Unknown):

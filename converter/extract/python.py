@@ -44,6 +44,7 @@ from converter.extract.sql import (
 )
 from converter.statements import CreateAllCall, Flag, Item, ManualCode, Statement
 
+MAX_STEPS = 100_000
 _EXECUTE_METHODS = frozenset(("execute", "executescript", "executemany", "exec_driver_sql"))
 _TEXT_WRAPPERS = frozenset(("text", "DDL"))
 _EXIT_CALLS = frozenset(("sys.exit", "exit", "quit", "os._exit"))
@@ -117,10 +118,18 @@ class Signal:
     value: object = None
 
 
-def _names(node: ast.AST | None) -> set[str]:
+_NAMES_CACHE: dict[int, tuple[ast.AST, frozenset[str]]] = {}
+
+
+def _names(node: ast.AST | None) -> frozenset[str]:
+    """Names read or written in a node (memoised: the same nodes are asked about repeatedly)."""
     if node is None:
-        return set()
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        return frozenset()
+    cached = _NAMES_CACHE.get(id(node))
+    if cached is None or cached[0] is not node:
+        cached = (node, frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name)))
+        _NAMES_CACHE[id(node)] = cached
+    return cached[1]
 
 
 def _dotted(node: ast.expr) -> str:
@@ -178,6 +187,8 @@ class ScriptWalker(Evaluator):
         self.methods: dict[tuple[str, str], FunctionRef] = {}
         self.models_defined: dict[str, ModelClass] = {}
         self.models_imported: list[str] = []
+        self.steps = 0
+        self.exhausted = False
 
     def run(self, tree: ast.Module) -> list[Item]:
         """Walk the module as `python script.py` would, then the functions it never calls."""
@@ -197,6 +208,16 @@ class ScriptWalker(Evaluator):
         if item not in self.items:
             self.items.append(item)
             self.note(Level.TODO, line, f"port by hand: {reason}")
+
+    def out_of_budget(self, line: int) -> bool:
+        """True once the walk has run too long; warns once that SQL may be missing."""
+        if self.steps <= MAX_STEPS:
+            return False
+        if not self.exhausted:
+            self.exhausted = True
+            self.note(Level.WARNING, line, "the script is too complex to follow completely: "
+                      "calls and loops after this point were not followed, SQL may be missing")  # fmt: skip
+        return True
 
     def _mark(self) -> tuple[int, int]:
         return len(self.items), len(self.notes)
@@ -224,6 +245,7 @@ class ScriptWalker(Evaluator):
 
     def exec_stmt(self, stmt: ast.stmt) -> Signal | None:
         self.frame.stmt = stmt
+        self.steps += 1
         handler = getattr(self, f"_exec_{type(stmt).__name__}", None)
         if handler is not None:
             return handler(stmt)  # type: ignore[no-any-return]
@@ -323,6 +345,8 @@ class ScriptWalker(Evaluator):
         self.flags = saved | {Flag.IN_LOOP}
         try:
             for item in items:
+                if self.out_of_budget(stmt.lineno):
+                    break
                 self.bind(stmt.target, item)
                 signal = self.exec_block(stmt.body)
                 if signal is not None and signal.kind == "break":
@@ -523,6 +547,8 @@ class ScriptWalker(Evaluator):
         """Run one of the script's functions with folded arguments, in a new frame."""
         if fn.node in self.active or len(self.active) > 50:
             return Unknown(f"recursive call of {fn.node.name}()")
+        if self.out_of_budget(node.lineno if node else fn.node.lineno):
+            return Unknown(f"{fn.node.name}() was not followed (the script is too complex)")
         self.called.add(fn.node)
         call_names = set() if node is None else _names(node) - _names(node.func)
         frame = Frame(fn.node.name, call_node=node, call_stmt=self.frame.stmt,
