@@ -508,6 +508,11 @@ def test_dialect_imports_only_when_used():
     assert "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql\n" in used
 
 
+def test_sqlglot_dialect_name_renders_like_sqlalchemy_name():
+    rev, _ = REGEN.CASES["pg_001_enum_jsonb_data"]
+    assert render_revision(rev, "postgres") == render_revision(rev, "postgresql")
+
+
 def test_unresolved_create_all_is_a_clear_error():
     op = o.CreateTablesFromModels("db.create_all()", origin=Origin("m.py", 4))
     with pytest.raises(RenderError, match="db.create_all"):
