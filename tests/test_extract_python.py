@@ -10,6 +10,7 @@ import pytest
 from converter.diagnostics import Diagnostics, Level, Origin
 from converter.errors import InputError
 from converter.extract import extract, extract_python
+from converter.extract import python as python_extract
 from converter.statements import CreateAllCall, Flag, Item, ManualCode, Statement
 
 NOWHERE = Path("/nonexistent-project")
@@ -128,11 +129,15 @@ def test_sqlalchemy_text_with_dict_params() -> None:
     ],
 )
 def test_execute_call_shapes(call: str) -> None:
-    assert kept(f"import sqlalchemy as sa\nfrom sqlalchemy import text\n{call}\n") == ["DROP TABLE old"]
+    assert kept(f"import sqlalchemy as sa\nfrom sqlalchemy import text\n{call}\n") == [
+        "DROP TABLE old"
+    ]
 
 
 def test_text_escaped_colon_is_sent_as_colon() -> None:
-    assert kept('conn.execute(text("UPDATE t SET at = \'12\\\\:30\'"))\n') == ["UPDATE t SET at = '12:30'"]
+    assert kept("conn.execute(text(\"UPDATE t SET at = '12\\\\:30'\"))\n") == [
+        "UPDATE t SET at = '12:30'"
+    ]
 
 
 def test_runtime_params_give_manual_code() -> None:
@@ -159,7 +164,9 @@ def test_multi_statement_string_through_psycopg2_is_split() -> None:
 
 
 def test_transaction_control_from_python_is_ignored() -> None:
-    items = items_of('cur.execute("BEGIN")\ncur.execute("CREATE TABLE t (a)")\ncur.execute("COMMIT")\n')
+    items = items_of(
+        'cur.execute("BEGIN")\ncur.execute("CREATE TABLE t (a)")\ncur.execute("COMMIT")\n'
+    )
     assert [i.ignored for i in items] == ["transaction control", None, "transaction control"]
 
 
@@ -362,7 +369,9 @@ def test_sql_file_read_next_to_the_script(tmp_path: Path) -> None:
         root=tmp_path,
         path="scripts/migrate_003.py",
     )
-    assert items == [Statement("ALTER TABLE t ADD COLUMN due DATE", Origin("scripts/sql/003.sql", 2))]
+    assert items == [
+        Statement("ALTER TABLE t ADD COLUMN due DATE", Origin("scripts/sql/003.sql", 2))
+    ]
 
 
 def test_sql_file_via_pathlib_relative_to_project_root(tmp_path: Path) -> None:
@@ -525,7 +534,8 @@ def test_information_schema_probe_is_ignored_and_guards() -> None:
         """
         def column_exists(cur, table, column):
             cur.execute(
-                "SELECT 1 FROM information_schema.columns WHERE table_name = %s AND column_name = %s",
+                "SELECT 1 FROM information_schema.columns"
+                " WHERE table_name = %s AND column_name = %s",
                 (table, column),
             )
             return cur.fetchone() is not None
@@ -630,7 +640,9 @@ def test_command_line_defaults_are_shown_in_the_reason() -> None:
         )
     )
     assert isinstance(item, ManualCode)
-    assert item.reason.endswith("with the script's defaults it runs: ALTER TABLE users ADD COLUMN nickname TEXT")
+    assert item.reason.endswith(
+        "with the script's defaults it runs: ALTER TABLE users ADD COLUMN nickname TEXT"
+    )
 
 
 def test_row_by_row_data_fix_is_one_manual_code_with_the_loop() -> None:
@@ -682,7 +694,9 @@ def test_bare_create_all_lists_imported_models() -> None:
             """
         )
     )
-    assert item == CreateAllCall(Origin("migrate.py", 5), "db.create_all()", (), ("Cache", "Snapshot"))
+    assert item == CreateAllCall(
+        Origin("migrate.py", 5), "db.create_all()", (), ("Cache", "Snapshot")
+    )
 
 
 def test_create_all_with_models_defined_in_the_script() -> None:
@@ -706,7 +720,8 @@ def test_create_all_with_explicit_tables() -> None:
         items_of(
             """
             from models import Invoice, Customer
-            Base.metadata.create_all(bind=engine, tables=[Invoice.__table__, Base.metadata.tables["tags"]])
+            tables = [Invoice.__table__, Base.metadata.tables["tags"]]
+            Base.metadata.create_all(bind=engine, tables=tables)
             """
         )
     )
@@ -715,7 +730,11 @@ def test_create_all_with_explicit_tables() -> None:
 
 
 @pytest.mark.parametrize(
-    "call", ["Notification.__table__.create(bind=engine)", "Notification.__table__.create(engine, checkfirst=True)"]
+    "call",
+    [
+        "Notification.__table__.create(bind=engine)",
+        "Notification.__table__.create(engine, checkfirst=True)",
+    ],
 )
 def test_table_create(call: str) -> None:
     item = only(items_of(f"from models import db, Notification\n{call}\n"))
@@ -723,7 +742,9 @@ def test_table_create(call: str) -> None:
 
 
 def test_table_create_of_a_class_defined_in_the_script() -> None:
-    item = only(items_of("class Tag(Base):\n    __tablename__ = 'tags'\nTag.__table__.create(engine)\n"))
+    item = only(
+        items_of("class Tag(Base):\n    __tablename__ = 'tags'\nTag.__table__.create(engine)\n")
+    )
     assert isinstance(item, CreateAllCall)
     assert (item.tables, item.models) == (("tags",), ("Tag",))
 
@@ -772,13 +793,15 @@ def test_reads_and_housekeeping_produce_nothing_to_convert() -> None:
         cur.close()
         """
     )
-    assert [(i.sql, i.ignored) for i in items] == [("SELECT count(*) FROM users", "verification SELECT")]
+    assert [(i.sql, i.ignored) for i in items] == [
+        ("SELECT count(*) FROM users", "verification SELECT")
+    ]
 
 
 def test_sys_exit_main_is_followed() -> None:
-    assert kept("import sys\ndef main():\n    cur.execute('DROP TABLE a')\n    return 0\nsys.exit(main())\n") == [
-        "DROP TABLE a"
-    ]
+    assert kept(
+        "import sys\ndef main():\n    cur.execute('DROP TABLE a')\n    return 0\nsys.exit(main())\n"
+    ) == ["DROP TABLE a"]
 
 
 def test_legacy_code_is_never_executed(tmp_path: Path) -> None:
@@ -826,3 +849,16 @@ def test_extract_rejects_other_suffixes(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("DROP TABLE a;")
     with pytest.raises(InputError):
         extract(tmp_path / "notes.txt", "notes.txt", "sqlite", tmp_path, Diagnostics())
+
+
+def test_exponential_call_tree_stops_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(python_extract, "MAX_STEPS", 2_000)
+    source = (
+        "def f0():\n    cur.execute('DROP TABLE t')\n"
+        + "".join(f"def f{n}():\n    f{n - 1}()\n    f{n - 1}()\n" for n in range(1, 40))
+        + "f39()\n"
+    )
+    items, diags = run(source)
+    assert items and all(i == items[0] for i in items)
+    assert [d.level for d in diags.items] == [Level.WARNING]
+    assert "too complex" in diags.items[0].message

@@ -49,7 +49,9 @@ def test_trailing_comment_after_last_unterminated_statement_is_dropped() -> None
 
 
 def test_origin_is_path_and_line_of_first_token() -> None:
-    stmts = split_sql("-- intro\n\nCREATE TABLE a (\n id int\n);\nDROP TABLE a;", "m/x.sql", "sqlite")
+    stmts = split_sql(
+        "-- intro\n\nCREATE TABLE a (\n id int\n);\nDROP TABLE a;", "m/x.sql", "sqlite"
+    )
     assert [s.origin for s in stmts] == [Origin("m/x.sql", 3), Origin("m/x.sql", 6)]
 
 
@@ -123,7 +125,10 @@ def test_postgres_tagged_dollar_quote_contains_plain_dollars() -> None:
 
 
 def test_postgres_positional_parameter_is_not_a_dollar_quote() -> None:
-    assert sqls("PREPARE p AS SELECT $1;SELECT 2", "postgres") == ["PREPARE p AS SELECT $1", "SELECT 2"]
+    assert sqls("PREPARE p AS SELECT $1;SELECT 2", "postgres") == [
+        "PREPARE p AS SELECT $1",
+        "SELECT 2",
+    ]
 
 
 def test_postgres_escape_string_with_backslash_quote() -> None:
@@ -185,7 +190,9 @@ def test_mysql_delimiter_block() -> None:
 
 def test_mysql_executable_comment_is_code() -> None:
     stmts = split_sql("/*!40101 SET NAMES utf8mb4 */;", "a.sql", "mysql")
-    assert [(s.sql, s.ignored) for s in stmts] == [("/*!40101 SET NAMES utf8mb4 */", "session setting")]
+    assert [(s.sql, s.ignored) for s in stmts] == [
+        ("/*!40101 SET NAMES utf8mb4 */", "session setting")
+    ]
 
 
 def test_empty_statements_are_skipped() -> None:
@@ -272,8 +279,18 @@ def test_unknown_dialect_is_an_input_error() -> None:
 
 @pytest.mark.parametrize(
     "sql",
-    ["BEGIN", "BEGIN TRANSACTION", "begin immediate", "START TRANSACTION", "COMMIT", "END",
-     "ROLLBACK", "SAVEPOINT a", "RELEASE SAVEPOINT a", "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"],
+    [
+        "BEGIN",
+        "BEGIN TRANSACTION",
+        "begin immediate",
+        "START TRANSACTION",
+        "COMMIT",
+        "END",
+        "ROLLBACK",
+        "SAVEPOINT a",
+        "RELEASE SAVEPOINT a",
+        "SET TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+    ],
 )
 def test_transaction_control(sql: str) -> None:
     assert classify_lexical(sql) == "transaction control"
@@ -338,7 +355,10 @@ def test_function_call_in_string_does_not_keep_select() -> None:
 
 def test_qmark_params_inlined_outside_literals() -> None:
     sql = "UPDATE t SET a = ?, b = 'x?' WHERE c = ?"
-    assert inline_params(sql, (1, "it's"), "sqlite") == "UPDATE t SET a = 1, b = 'x?' WHERE c = 'it''s'"
+    assert (
+        inline_params(sql, (1, "it's"), "sqlite")
+        == "UPDATE t SET a = 1, b = 'x?' WHERE c = 'it''s'"
+    )
 
 
 def test_named_sqlite_params() -> None:

@@ -11,7 +11,7 @@ from converter.extract.python import extract_python
 from converter.extract.sql import classify_lexical, decode_source, split_sql
 from converter.statements import Item
 
-__all__ = ["extract", "split_sql", "classify_lexical", "extract_python"]
+__all__ = ["classify_lexical", "extract", "extract_python", "split_sql"]
 
 
 def extract(path: Path, rel: str, dialect: str, root: Path, diags: Diagnostics) -> list[Item]:

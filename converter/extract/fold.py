@@ -36,7 +36,7 @@ class Unknown:
     value the script falls back to (an environment variable's default, `argv[1] if ... else x`).
     """
 
-    __slots__ = ("why", "probe", "prefix", "default", "dialect")
+    __slots__ = ("default", "dialect", "prefix", "probe", "why")
 
     def __init__(
         self,
@@ -133,26 +133,28 @@ class _Defaults:
     first: Unknown | None = None
 
 
-_DB_NAME = re.compile(r"(?:^|_)(?:url|uri|dsn)$|^(?:engine|db_engine|bind|dialect)$", re.I)
-_DB_KEY = re.compile(r"database|db_|_db|sqlalchemy|dsn|^db$", re.I)
+_DB_NAME = re.compile(r"(?:^|_)(?:url|uri|dsn)$|^(?:engine|db_engine|bind|dialect)$", re.IGNORECASE)
+_DB_KEY = re.compile(r"database|db_|_db|sqlalchemy|dsn|^db$", re.IGNORECASE)
 _FAMILIES = {
     "sqlite": "sqlite", "pysqlite": "sqlite", "aiosqlite": "sqlite",
     "postgres": "postgres", "postgresql": "postgres", "psycopg": "postgres",
     "psycopg2": "postgres", "pg": "postgres", "pg8000": "postgres", "asyncpg": "postgres",
     "mysql": "mysql", "mariadb": "mysql", "pymysql": "mysql", "mysqldb": "mysql",
 }  # fmt: skip
-_PROBE_METHODS = frozenset(
-    "fetchone fetchall fetchmany fetchval fetchrow scalar scalar_one scalar_one_or_none scalars "
-    "first one one_or_none all get_columns get_table_names get_indexes get_unique_constraints "
-    "get_foreign_keys get_pk_constraint has_table has_index has_column get_view_names".split()
-)
-_STR_METHODS = frozenset(
-    "strip lstrip rstrip lower upper title capitalize casefold replace format format_map join "
-    "split rsplit splitlines startswith endswith removeprefix removesuffix count find rfind index "
-    "partition rpartition zfill center ljust rjust isdigit isalpha isidentifier".split()
-)
-_LIST_METHODS = frozenset("append extend insert pop index count copy".split())
-_DICT_METHODS = frozenset("get items keys values copy update setdefault pop".split())
+_PROBE_METHODS = frozenset({
+    "fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
+    "scalar_one_or_none", "scalars", "first", "one", "one_or_none", "all", "get_columns",
+    "get_table_names", "get_indexes", "get_unique_constraints", "get_foreign_keys",
+    "get_pk_constraint", "has_table", "has_index", "has_column", "get_view_names",
+})  # fmt: skip
+_STR_METHODS = frozenset({
+    "strip", "lstrip", "rstrip", "lower", "upper", "title", "capitalize", "casefold", "replace",
+    "format", "format_map", "join", "split", "rsplit", "splitlines", "startswith", "endswith",
+    "removeprefix", "removesuffix", "count", "find", "rfind", "index", "partition", "rpartition",
+    "zfill", "center", "ljust", "rjust", "isdigit", "isalpha", "isidentifier",
+})  # fmt: skip
+_LIST_METHODS = frozenset(["append", "extend", "insert", "pop", "index", "count", "copy"])
+_DICT_METHODS = frozenset(["get", "items", "keys", "values", "copy", "update", "setdefault", "pop"])
 _BINOPS: dict[type, Callable[[object, object], object]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
@@ -230,9 +232,9 @@ def _attempt(fn: Callable[..., object], args: tuple[object, ...], kw: dict[str, 
 
 def binop(op: type, left: object, right: object) -> object:
     """Binary operators on folded values, refusing the ones that can blow up memory or time."""
-    if op is ast.Mult and isinstance(right, int) and isinstance(left, (str, list, tuple)):
-        if len(left) * right > MAX_STR:
-            return Unknown("value too large to fold")
+    repeats = op is ast.Mult and isinstance(right, int) and isinstance(left, (str, list, tuple))
+    if repeats and len(left) * right > MAX_STR:  # type: ignore[arg-type, operator]
+        return Unknown("value too large to fold")
     if op not in _BINOPS:
         return Unknown(f"operator {op.__name__} is not folded")
     return lift(_BINOPS[op], left, right)
@@ -280,19 +282,23 @@ _PURE_FUNCTIONS: dict[str, Callable[..., object]] = {
     "builtins.abs": abs, "builtins.round": round, "builtins.format": format, "builtins.chr": chr,
     "builtins.ord": ord, "builtins.reversed": _bounded(reversed),
     "builtins.enumerate": _bounded(enumerate), "builtins.zip": _bounded(zip),
-    "builtins.range": _bounded(range), "textwrap.dedent": _dedent, "textwrap.indent": textwrap.indent,
+    "builtins.range": _bounded(range), "textwrap.dedent": _dedent,
+    "textwrap.indent": textwrap.indent,
     "inspect.cleandoc": inspect.cleandoc, "os.path.join": os.path.join,
     "os.path.dirname": os.path.dirname, "os.path.basename": os.path.basename,
     "os.path.splitext": os.path.splitext, "os.path.normpath": os.path.normpath,
     "json.dumps": json.dumps, "json.loads": json.loads,
 }  # fmt: skip
-_BUILTIN_NAMES = frozenset(name.split(".", 1)[1] for name in _PURE_FUNCTIONS if name[0] == "b") | {
-    "open", "print", "isinstance", "getattr", "hasattr", "type", "exit", "quit",
-}
-_LIBRARIES = ("os", "sys", "textwrap", "inspect", "json", "pathlib", "sqlalchemy", "builtins",
-              "psycopg2", "sqlite3", "flask_sqlalchemy")  # fmt: skip
-_DB_ATTRS = frozenset("url dialect name drivername driver engine bind backend_name".split())
-_PATH_CLASSES = frozenset(f"pathlib.{n}" for n in ("Path", "PurePath", "PosixPath", "PurePosixPath"))
+_EXTRA_BUILTINS = {"open", "print", "isinstance", "getattr", "hasattr", "type", "exit", "quit"}
+_BUILTIN_NAMES = {
+    name.split(".")[1] for name in _PURE_FUNCTIONS if name[0] == "b"
+} | _EXTRA_BUILTINS
+_DB_ATTRS = frozenset(
+    ["url", "dialect", "name", "drivername", "driver", "engine", "bind", "backend_name"]
+)
+_PATH_CLASSES = frozenset(
+    f"pathlib.{n}" for n in ("Path", "PurePath", "PosixPath", "PurePosixPath")
+)
 
 
 class Evaluator:
@@ -395,7 +401,9 @@ class Evaluator:
         bases = [self.script.parent, self.root] if not relative.is_absolute() else [Path("/")]
         for base in bases:
             candidate = Path(os.path.normpath(base / relative))
-            inside = os.path.commonpath([candidate, self.root.resolve()]) == str(self.root.resolve())
+            inside = os.path.commonpath([candidate, self.root.resolve()]) == str(
+                self.root.resolve()
+            )
             if inside and candidate.is_file():
                 rel = candidate.relative_to(self.root.resolve()).as_posix()
                 return SourceText(decode_source(candidate.read_bytes(), rel), 1, rel, True)
@@ -451,7 +459,11 @@ class Evaluator:
                 return DbRef()
             return External(f"{obj.qualname}.{name}")
         if isinstance(obj, Unknown):
-            return DbRef() if name in ("engine", "url", "dialect", "bind") else Unknown(obj.why, obj.probe)
+            return (
+                DbRef()
+                if name in ("engine", "url", "dialect", "bind")
+                else Unknown(obj.why, obj.probe)
+            )
         if isinstance(obj, ModelClass):
             if name == "__table__":
                 return TableRef(obj.tablename, obj.name)
@@ -469,7 +481,11 @@ class Evaluator:
             return self.environ(key, MISSING)
         if isinstance(key, str) and is_db_name(key) and isinstance(container, (Unknown, dict)):
             return DbRef()
-        if isinstance(node.value, ast.Attribute) and node.value.attr == "tables" and isinstance(key, str):
+        if (
+            isinstance(node.value, ast.Attribute)
+            and node.value.attr == "tables"
+            and isinstance(key, str)
+        ):
             return TableRef(key)
         return lift(operator.getitem, container, key)
 
@@ -540,7 +556,9 @@ class Evaluator:
             decided = family(left)
         elif op in (ast.In, ast.NotIn) and isinstance(right, (list, tuple, set)):
             families = {family(v) if isinstance(v, str) else None for v in right}
-            decided = self.dialect if self.dialect in families else (None if None in families else "")
+            decided = (
+                self.dialect if self.dialect in families else (None if None in families else "")
+            )
         else:
             decided = None
         if decided is None:
@@ -564,9 +582,9 @@ class Evaluator:
         func = self.eval(node.func)
         args, kwargs = self.eval_args(node)
         result = self.apply(func, args, kwargs, node)
-        if isinstance(node.func, ast.Attribute) and node.func.attr in _PROBE_METHODS:
-            if isinstance(result, Unknown):
-                result = Unknown(f"what {node.func.attr}() reads from the database", probe=True)
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if method in _PROBE_METHODS and isinstance(result, Unknown):
+            return Unknown(f"what {method}() reads from the database", probe=True)
         return result
 
     def eval_args(self, node: ast.Call) -> tuple[list[object], dict[str, object]]:
@@ -604,7 +622,9 @@ class Evaluator:
             return Unknown(func.why, probe=func.probe)
         return Unknown(f"calling {type(func).__name__} is not folded")
 
-    def _call_imported(self, qualname: str, args: list[object], kwargs: dict[str, object]) -> object:
+    def _call_imported(
+        self, qualname: str, args: list[object], kwargs: dict[str, object]
+    ) -> object:
         last = qualname.rsplit(".", 1)[-1]
         if qualname == "builtins.str" and args and isinstance(args[0], DbRef):
             return args[0]
@@ -635,7 +655,9 @@ class Evaluator:
             return DbRef()
         return Unknown(f"environment variable {key!r}", default=default)
 
-    def _call_member(self, obj: object, name: str, args: list[object], kw: dict[str, object]) -> object:
+    def _call_member(
+        self, obj: object, name: str, args: list[object], kw: dict[str, object]
+    ) -> object:
         if isinstance(obj, DbRef):
             return self._db_method(obj, name, args)
         if isinstance(obj, str) and name in _STR_METHODS:
@@ -734,10 +756,14 @@ class Evaluator:
         return lift(set, self._comprehension(node.generators, lambda: self.eval(node.elt)))
 
     def _eval_DictComp(self, node: ast.DictComp) -> object:
-        pairs = self._comprehension(node.generators, lambda: (self.eval(node.key), self.eval(node.value)))
+        pairs = self._comprehension(
+            node.generators, lambda: (self.eval(node.key), self.eval(node.value))
+        )
         return lift(dict, pairs)
 
-    def _comprehension(self, generators: list[ast.comprehension], produce: Callable[[], object]) -> object:
+    def _comprehension(
+        self, generators: list[ast.comprehension], produce: Callable[[], object]
+    ) -> object:
         self.scopes.append({})
         try:
             out: list[object] = []
@@ -746,7 +772,9 @@ class Evaluator:
             self.scopes.pop()
         return out if status is None else status
 
-    def _generate(self, gens: list[ast.comprehension], produce: Callable[[], object], out: list[object]) -> Unknown | None:
+    def _generate(
+        self, gens: list[ast.comprehension], produce: Callable[[], object], out: list[object]
+    ) -> Unknown | None:
         """Unroll comprehension generators over known iterables; Unknown if any is not static."""
         if not gens:
             out.append(produce())

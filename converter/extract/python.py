@@ -118,18 +118,10 @@ class Signal:
     value: object = None
 
 
-_NAMES_CACHE: dict[int, tuple[ast.AST, frozenset[str]]] = {}
-
-
 def _names(node: ast.AST | None) -> frozenset[str]:
-    """Names read or written in a node (memoised: the same nodes are asked about repeatedly)."""
     if node is None:
         return frozenset()
-    cached = _NAMES_CACHE.get(id(node))
-    if cached is None or cached[0] is not node:
-        cached = (node, frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name)))
-        _NAMES_CACHE[id(node)] = cached
-    return cached[1]
+    return frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
 
 
 def _dotted(node: ast.expr) -> str:
@@ -189,6 +181,7 @@ class ScriptWalker(Evaluator):
         self.models_imported: list[str] = []
         self.steps = 0
         self.exhausted = False
+        self._names_cache: dict[ast.AST, frozenset[str]] = {}
 
     def run(self, tree: ast.Module) -> list[Item]:
         """Walk the module as `python script.py` would, then the functions it never calls."""
@@ -197,6 +190,14 @@ class ScriptWalker(Evaluator):
         return self.items
 
     # --- diagnostics and items -----------------------------------------------------------------
+
+    def names(self, node: ast.AST | None) -> frozenset[str]:
+        """Names used in a node, memoised: the same call sites are asked about repeatedly."""
+        if node is None:
+            return frozenset()
+        if node not in self._names_cache:
+            self._names_cache[node] = _names(node)
+        return self._names_cache[node]
 
     def note(self, level: Level, line: int, message: str) -> None:
         self.notes.append((level, Origin(self.path, line), message))
@@ -215,8 +216,12 @@ class ScriptWalker(Evaluator):
             return False
         if not self.exhausted:
             self.exhausted = True
-            self.note(Level.WARNING, line, "the script is too complex to follow completely: "
-                      "calls and loops after this point were not followed, SQL may be missing")  # fmt: skip
+            self.note(
+                Level.WARNING,
+                line,
+                "the script is too complex to follow completely: "
+                "calls and loops after this point were not followed, SQL may be missing",
+            )
         return True
 
     def _mark(self) -> tuple[int, int]:
@@ -278,8 +283,8 @@ class ScriptWalker(Evaluator):
         """Bind a target; track locals derived from parameters and connection autocommit."""
         if isinstance(target, ast.Attribute) and target.attr == "autocommit":
             self.autocommit = value is True
-        if _names(source) & (self.frame.params | self.frame.tainted):
-            self.frame.tainted |= _names(target)
+        if self.names(source) & (self.frame.params | self.frame.tainted):
+            self.frame.tainted |= self.names(target)
         self.bind(target, value)
 
     def assign_name(self, name: str, value: object) -> None:
@@ -309,14 +314,17 @@ class ScriptWalker(Evaluator):
             return self._both_branches(stmt, test)
         taken, skipped = (stmt.body, stmt.orelse) if test else (stmt.orelse, stmt.body)
         for node in skipped:
-            self.skipped_names |= _names(node)
+            self.skipped_names |= self.names(node)
         return self.exec_block(taken)
 
     def _both_branches(self, stmt: ast.If, test: Unknown) -> Signal | None:
         """An undecidable condition: schema probes guard their branches; both branches run."""
         if test.dialect:
-            self.note(Level.WARNING, stmt.lineno, f"cannot tell which branch is for "
-                      f"{self.dialect}: the SQL of both branches is kept")  # fmt: skip
+            self.note(
+                Level.WARNING,
+                stmt.lineno,
+                f"cannot tell which branch is for {self.dialect}: the SQL of both branches is kept",
+            )
         saved = self.flags
         self.flags = saved | {Flag.GUARDED} if test.probe else saved
         start = len(self.items)
@@ -326,8 +334,12 @@ class ScriptWalker(Evaluator):
         self.flags = saved
         both = _effective(self.items[start:middle]) and _effective(self.items[middle:])
         if both and not test.probe and not test.dialect:
-            self.note(Level.WARNING, stmt.lineno, f"condition is only known at run time "
-                      f"({test.why}): the SQL of both branches is kept")  # fmt: skip
+            self.note(
+                Level.WARNING,
+                stmt.lineno,
+                f"condition is only known at run time "
+                f"({test.why}): the SQL of both branches is kept",
+            )
         exits = [s for s in (body_signal, else_signal) if s is not None and s.kind != "guard"]
         if any(s.kind == "return" for s in exits):
             self.frame.maybe_return = True
@@ -377,8 +389,11 @@ class ScriptWalker(Evaluator):
         self.flags = saved
         if _effective(self.items[mark[0] :]):
             self._rollback(mark)
-            self.manual(stmt, stmt.lineno, f"loop over values known only at run time ({why.why}) "
-                        "runs SQL for each of them")  # fmt: skip
+            self.manual(
+                stmt,
+                stmt.lineno,
+                f"loop over values known only at run time ({why.why}) runs SQL for each of them",
+            )
         self.exec_block(stmt.orelse)
 
     def _exec_With(self, stmt: ast.With | ast.AsyncWith) -> Signal | None:
@@ -428,8 +443,12 @@ class ScriptWalker(Evaluator):
         handler_score = _dialect_score(handled, self.dialect)
         if body_score != handler_score:
             return body if body_score > handler_score else handled
-        self.note(Level.WARNING, stmt.lineno, "try/except runs different SQL when the first "
-                  f"attempt fails; cannot tell which one is for {self.dialect}: both are kept")  # fmt: skip
+        self.note(
+            Level.WARNING,
+            stmt.lineno,
+            "try/except runs different SQL when the first "
+            f"attempt fails; cannot tell which one is for {self.dialect}: both are kept",
+        )
         return body + handled
 
     def _exec_Match(self, stmt: ast.Match) -> None:
@@ -479,7 +498,9 @@ class ScriptWalker(Evaluator):
     def _exec_Import(self, stmt: ast.Import) -> None:
         for alias in stmt.names:
             module = alias.name if alias.asname else alias.name.split(".")[0]
-            value = Imported(module) if module.split(".")[0] in _NOT_MODEL_MODULES else External(module)
+            value = (
+                Imported(module) if module.split(".")[0] in _NOT_MODEL_MODULES else External(module)
+            )
             self.assign_name(alias.asname or module, value)
 
     def _exec_ImportFrom(self, stmt: ast.ImportFrom) -> None:
@@ -518,7 +539,9 @@ class ScriptWalker(Evaluator):
             return self._table_call(node, name)
         if name == "set_isolation_level" and node.args:
             level = self.eval(node.args[0])
-            self.autocommit = level == 0 or str(getattr(level, "qualname", "")).endswith("AUTOCOMMIT")
+            self.autocommit = level == 0 or str(getattr(level, "qualname", "")).endswith(
+                "AUTOCOMMIT"
+            )
             return None
         if name == "execution_options":
             level = next((k.value for k in node.keywords if k.arg == "isolation_level"), None)
@@ -536,10 +559,11 @@ class ScriptWalker(Evaluator):
 
     def _own_method(self, func: ast.expr) -> FunctionRef | None:
         """`self.helper(...)` inside a method of a class defined in the script."""
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-            if func.value.id in ("self", "cls") and self.frame.owner is not None:
-                return self.methods.get((self.frame.owner, func.attr))
-        return None
+        if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+            return None
+        if func.value.id not in ("self", "cls") or self.frame.owner is None:
+            return None
+        return self.methods.get((self.frame.owner, func.attr))
 
     def call_function(
         self, fn: FunctionRef, args: list[object], kwargs: dict[str, object], node: ast.Call | None
@@ -550,9 +574,15 @@ class ScriptWalker(Evaluator):
         if self.out_of_budget(node.lineno if node else fn.node.lineno):
             return Unknown(f"{fn.node.name}() was not followed (the script is too complex)")
         self.called.add(fn.node)
-        call_names = set() if node is None else _names(node) - _names(node.func)
-        frame = Frame(fn.node.name, call_node=node, call_stmt=self.frame.stmt,
-                      call_names=call_names, parent=self.frame, owner=fn.owner)  # fmt: skip
+        call_names = set() if node is None else self.names(node) - self.names(node.func)
+        frame = Frame(
+            fn.node.name,
+            call_node=node,
+            call_stmt=self.frame.stmt,
+            call_names=call_names,
+            parent=self.frame,
+            owner=fn.owner,
+        )
         saved_scopes, saved_frame = self.scopes, self.frame
         self.scopes = fn.closure
         scope = self._bind_params(fn, list(args), dict(kwargs))
@@ -567,11 +597,15 @@ class ScriptWalker(Evaluator):
         result = signal.value if signal is not None and signal.kind == "return" else None
         if frame.maybe_return:
             unknown = find_unknown(result)
-            return Unknown("the function returns early on a run-time condition",
-                           probe=unknown.probe if unknown else True)  # fmt: skip
+            return Unknown(
+                "the function returns early on a run-time condition",
+                probe=unknown.probe if unknown else True,
+            )
         return result
 
-    def _bind_params(self, fn: FunctionRef, args: list[object], kwargs: dict[str, object]) -> dict[str, object]:
+    def _bind_params(
+        self, fn: FunctionRef, args: list[object], kwargs: dict[str, object]
+    ) -> dict[str, object]:
         spec = fn.node.args
         positional = [*spec.posonlyargs, *spec.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(spec.defaults))
@@ -583,8 +617,11 @@ class ScriptWalker(Evaluator):
             elif param.arg in kwargs:
                 scope[param.arg] = kwargs.pop(param.arg)
             else:
-                scope[param.arg] = self.eval(default) if default else Unknown(
-                    f"argument {param.arg!r} of {fn.node.name}()")  # fmt: skip
+                scope[param.arg] = (
+                    self.eval(default)
+                    if default
+                    else Unknown(f"argument {param.arg!r} of {fn.node.name}()")
+                )
         if spec.vararg:
             scope[spec.vararg.arg] = tuple(args[len(positional) :])
         for param, default in zip(spec.kwonlyargs, spec.kw_defaults):
@@ -601,20 +638,28 @@ class ScriptWalker(Evaluator):
         """Functions the script never calls (entry points of a runner, CLI commands) are still
         scanned: roots first, in source order; functions only they call are reached through them."""
         candidates = [
-            f for f in self.defined if f.node not in self.called and f.node.name not in self.skipped_names
+            f
+            for f in self.defined
+            if f.node not in self.called and f.node.name not in self.skipped_names
         ]
         referenced = set()
         for ref in candidates:
-            referenced |= {n for n in _names(ref.node) if n != ref.node.name}
+            referenced |= {n for n in self.names(ref.node) if n != ref.node.name}
             referenced |= {
-                a.attr for a in ast.walk(ref.node) if isinstance(a, ast.Attribute) and a.attr != ref.node.name
+                a.attr
+                for a in ast.walk(ref.node)
+                if isinstance(a, ast.Attribute) and a.attr != ref.node.name
             }
         roots = [f for f in candidates if f.node.name not in referenced]
         for ref in [*roots, *candidates]:
             if ref.node in self.called:
                 continue
-            self.note(Level.INFO, ref.node.lineno, f"{ref.node.name}() is never called by the script; "
-                      "its SQL is extracted as if it ran once")  # fmt: skip
+            self.note(
+                Level.INFO,
+                ref.node.lineno,
+                f"{ref.node.name}() is never called by the script; "
+                "its SQL is extracted as if it ran once",
+            )
             spec = ref.node.args
             params = [p.arg for p in [*spec.posonlyargs, *spec.args]]
             args = [Unknown(f"parameter {p!r} of {ref.node.name}(), never called") for p in params]
@@ -626,9 +671,13 @@ class ScriptWalker(Evaluator):
     def _site(self, node: ast.Call) -> tuple[int, ast.stmt | None]:
         """Where SQL built from arguments comes from: the call site that passed them in."""
         line, stmt = node.lineno, self.frame.stmt
-        names = _names(node) - _names(node.func)
+        names = self.names(node) - self.names(node.func)
         frame: Frame | None = self.frame
-        while frame is not None and frame.call_node is not None and names & (frame.params | frame.tainted):
+        while (
+            frame is not None
+            and frame.call_node is not None
+            and names & (frame.params | frame.tainted)
+        ):
             line, stmt, names = frame.call_node.lineno, frame.call_stmt, frame.call_names
             frame = frame.parent
         return line, stmt
@@ -657,10 +706,14 @@ class ScriptWalker(Evaluator):
             return self._execute_many(sql, params, is_text, line, stmt)
         return self._emit_sql(sql, params, is_text, line, stmt)
 
-    def _execute_many(self, sql: str, rows: object, is_text: bool, line: int, stmt: ast.stmt | None) -> object:
+    def _execute_many(
+        self, sql: str, rows: object, is_text: bool, line: int, stmt: ast.stmt | None
+    ) -> object:
         sequence = self.iterate(rows)
         if isinstance(sequence, Unknown):
-            self.manual(stmt, line, f"executemany() over rows known only at run time ({sequence.why})")
+            self.manual(
+                stmt, line, f"executemany() over rows known only at run time ({sequence.why})"
+            )
             return Unknown("result of a query")
         saved = self.flags
         self.flags = saved | {Flag.IN_LOOP}
@@ -669,7 +722,9 @@ class ScriptWalker(Evaluator):
         self.flags = saved
         return Unknown("result of a query")
 
-    def _emit_sql(self, sql: str, params: object, is_text: bool, line: int, stmt: ast.stmt | None) -> object:
+    def _emit_sql(
+        self, sql: str, params: object, is_text: bool, line: int, stmt: ast.stmt | None
+    ) -> object:
         """Split the SQL, inline literal parameters, and record the statements with flags."""
         path, first_line, exact = self.path, line, False
         if isinstance(sql, SourceText):
@@ -685,7 +740,11 @@ class ScriptWalker(Evaluator):
             except NotLiteral as e:
                 self.manual(stmt, line, f"a query parameter has no exact SQL literal form ({e})")
                 return Unknown("result of a query")
-            exact = exact and "\n" not in text[len(sql.rstrip()) :] and text.count("\n") == sql.count("\n")
+            exact = (
+                exact
+                and "\n" not in text[len(sql.rstrip()) :]
+                and text.count("\n") == sql.count("\n")
+            )
         elif is_text:
             text = sql.replace("\\:", ":")
         statements = split_sql(text, path, self.dialect, first_line)
@@ -696,7 +755,9 @@ class ScriptWalker(Evaluator):
         reads = bool(statements) and all(s.ignored is not None for s in statements)
         return Unknown("result of a query", probe=reads)
 
-    def _dynamic_sql(self, sql: Unknown, sql_node: ast.expr, line: int, stmt: ast.stmt | None) -> object:
+    def _dynamic_sql(
+        self, sql: Unknown, sql_node: ast.expr, line: int, stmt: ast.stmt | None
+    ) -> object:
         """SQL only known at run time: a read (by its known prefix) is ignored, else ManualCode."""
         reason = classify_lexical(sql.prefix + " x") if sql.prefix.strip() else None
         code = ast.get_source_segment(self.source, sql_node) or ""
@@ -729,8 +790,11 @@ class ScriptWalker(Evaluator):
             tables = tuple(r.name for r in refs if isinstance(r, TableRef) and r.name)
             models = tuple(r.model for r in refs if isinstance(r, TableRef) and r.model)
             if not all(isinstance(r, TableRef) for r in refs):
-                self.note(Level.WARNING, node.lineno, "create_all(tables=...) lists tables that "
-                          "are not known statically")  # fmt: skip
+                self.note(
+                    Level.WARNING,
+                    node.lineno,
+                    "create_all(tables=...) lists tables that are not known statically",
+                )
         call = ast.get_source_segment(self.source, node) or "create_all()"
         self.items.append(CreateAllCall(Origin(self.path, node.lineno), call, tables, models))
 
@@ -742,8 +806,11 @@ class ScriptWalker(Evaluator):
         if not isinstance(target, TableRef):
             return self.apply(self.attribute(target, name), args, kwargs, node)
         if name == "drop":
-            self.manual(self.frame.stmt, node.lineno, f"drops table {target.name or target.model} "
-                        "through SQLAlchemy")  # fmt: skip
+            self.manual(
+                self.frame.stmt,
+                node.lineno,
+                f"drops table {target.name or target.model} through SQLAlchemy",
+            )
             return None
         call = ast.get_source_segment(self.source, node) or "create()"
         tables = (target.name,) if target.name else ()
@@ -753,7 +820,7 @@ class ScriptWalker(Evaluator):
 
 
 def _unwrap_text(node: ast.expr) -> tuple[ast.expr, bool]:
-    """`text("...")` / `sa.text(...)` / `DDL(...)`: the SQL argument, and whether binds are `:name`."""
+    """`text("...")`, `sa.text(...)`, `DDL(...)`: the SQL argument, and whether binds are `:name`."""
     if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
         name = _dotted(node.func).rsplit(".", 1)[-1]
         if name in _TEXT_WRAPPERS:

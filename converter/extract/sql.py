@@ -43,7 +43,8 @@ _PG_BLOCK_COMMENT = re.compile(r"/\*|\*/")
 _META_WARNINGS = {
     "i": "psql \\i runs another SQL file: review that file and add it as a legacy source",
     "ir": "psql \\ir runs another SQL file: review that file and add it as a legacy source",
-    "include": "psql \\include runs another SQL file: review that file and add it as a legacy source",
+    "include": "psql \\include runs another SQL file: review that file "
+    "and add it as a legacy source",
     "include_relative": "psql \\include_relative runs another SQL file: review that file "
     "and add it as a legacy source",
     "copy": "psql \\copy loads or exports data from a client file: port it by hand",
@@ -119,18 +120,40 @@ def _runner(dialect: str) -> re.Pattern[str]:
     """
     if dialect == "mysql":
         alternatives = [
-            r"[^\w'\"`;\-/#]+", r"\w+", _ESC_SQ, _ESC_DQ, _BACKTICK, r"#[^\n]*",
-            r"--(?=[ \t\r\n-])[^\n]*", r"-(?!-(?:[ \t\r\n-]|\Z))", r"/(?!\*(?!!))", _C_COMMENT,
+            r"[^\w'\"`;\-/#]+",
+            r"\w+",
+            _ESC_SQ,
+            _ESC_DQ,
+            _BACKTICK,
+            r"#[^\n]*",
+            r"--(?=[ \t\r\n-])[^\n]*",
+            r"-(?!-(?:[ \t\r\n-]|\Z))",
+            r"/(?!\*(?!!))",
+            _C_COMMENT,
         ]
     elif dialect == "postgres":
         alternatives = [
-            r"[Ee]" + _ESC_SQ, r"\w+", r"[^\w'\"`;\-/$\\]+", _PLAIN_SQ, _PLAIN_DQ, _BACKTICK,
-            r"--[^\n]*", r"-(?!-)", r"/(?!\*)",
+            r"[Ee]" + _ESC_SQ,
+            r"\w+",
+            r"[^\w'\"`;\-/$\\]+",
+            _PLAIN_SQ,
+            _PLAIN_DQ,
+            _BACKTICK,
+            r"--[^\n]*",
+            r"-(?!-)",
+            r"/(?!\*)",
         ]
     else:
         alternatives = [
-            r"[^'\"`\[;\-/]+", _PLAIN_SQ, _PLAIN_DQ, _BACKTICK, r"\[[^\]]*\]", r"--[^\n]*",
-            r"-(?!-)", r"/(?!\*)", _C_COMMENT,
+            r"[^'\"`\[;\-/]+",
+            _PLAIN_SQ,
+            _PLAIN_DQ,
+            _BACKTICK,
+            r"\[[^\]]*\]",
+            r"--[^\n]*",
+            r"-(?!-)",
+            r"/(?!\*)",
+            _C_COMMENT,
         ]
     return re.compile(f"(?:{'|'.join(alternatives)})*")
 
@@ -181,7 +204,9 @@ class _Splitter:
         at = self.pos
         if at >= len(text):
             return False
-        if text.startswith("/*", at) and not (self.dialect == "mysql" and text.startswith("/*!", at)):
+        if text.startswith("/*", at) and not (
+            self.dialect == "mysql" and text.startswith("/*!", at)
+        ):
             self.pos = self._block_comment_end(at)
             return False
         if text.startswith(self.delimiter, at):
@@ -350,10 +375,10 @@ class _Splitter:
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|#[^\n]*|/\*(?!!)[\s\S]*?\*/)*")
 _EXEC_COMMENT = re.compile(r"/\*!\d*\s*")
 _FIRST_WORD = re.compile(r"\s*([A-Za-z]+)")
-_SCHEMA_OR_DATA = frozenset(
-    "CREATE ALTER DROP INSERT UPDATE DELETE REPLACE MERGE RENAME COMMENT GRANT REVOKE TRUNCATE "
-    "COPY DO CALL UPSERT".split()
-)
+_SCHEMA_OR_DATA = frozenset({
+    "CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "RENAME",
+    "COMMENT", "GRANT", "REVOKE", "TRUNCATE", "COPY", "DO", "CALL", "UPSERT",
+})  # fmt: skip
 _WORDS = re.compile(r"[A-Za-z_@][\w@]*")
 _SKIPPABLE = re.compile(
     r"[Ee]'[^'\\]*(?:(?:\\[\s\S]|'')[^'\\]*)*(?:'|\Z)|'[^']*(?:''[^']*)*(?:'|\Z)"
@@ -366,27 +391,31 @@ _WRITE_WORD = re.compile(r"\b(?:insert|update|delete|merge)\b", re.IGNORECASE)
 
 _TXN_FOLLOWERS = {None, "TRANSACTION", "WORK", "DEFERRED", "IMMEDIATE", "EXCLUSIVE", "ISOLATION"}
 _TXN_FIRST = {"COMMIT", "ROLLBACK", "ABORT", "SAVEPOINT", "RELEASE"}
-_SELECT_SAFE_CALLS = frozenset(
-    """
-    select from where and or not in exists any all some on using as join values cast over filter
-    group by within when then else case end is like ilike between distinct row array lateral union
-    intersect except limit offset having order with recursive materialized partition
-    count sum min max avg total group_concat string_agg array_agg json_agg jsonb_agg bool_and
-    bool_or every coalesce nullif ifnull isnull nvl greatest least lower upper length char_length
-    octet_length trim ltrim rtrim substr substring replace position instr concat concat_ws format
-    abs round floor ceil ceiling mod power sqrt random date time datetime julianday strftime now
-    current_date current_time current_timestamp localtimestamp extract date_trunc date_part age
-    to_char to_date to_timestamp to_number typeof json_extract json_array_length json_type
-    jsonb_typeof jsonb_array_length quote_ident quote_literal quote_nullable regexp_replace
-    regexp_matches split_part string_to_array array_length unnest generate_series row_number rank
-    dense_rank lag lead first_value last_value ntile current_database current_schema current_user
-    version format_type pg_get_indexdef pg_get_constraintdef pg_get_expr pg_get_viewdef
-    pg_table_size pg_relation_size pg_total_relation_size pg_size_pretty has_table_privilege
-    to_regclass to_regtype obj_description col_description pg_typeof left right md5 hex quote
-    varchar char character numeric decimal timestamp interval bit float int integer text
-    database schema
-    """.split()
-)
+_SELECT_SAFE_CALLS = frozenset({
+    "select", "from", "where", "and", "or", "not", "in", "exists", "any", "all", "some", "on",
+    "using", "as", "join", "values", "cast", "over", "filter", "group", "by", "within", "when",
+    "then", "else", "case", "end", "is", "like", "ilike", "between", "distinct", "row", "array",
+    "lateral", "union", "intersect", "except", "limit", "offset", "having", "order", "with",
+    "recursive", "materialized", "partition", "count", "sum", "min", "max", "avg", "total",
+    "group_concat", "string_agg", "array_agg", "json_agg", "jsonb_agg", "bool_and", "bool_or",
+    "every", "coalesce", "nullif", "ifnull", "isnull", "nvl", "greatest", "least", "lower",
+    "upper", "length", "char_length", "octet_length", "trim", "ltrim", "rtrim", "substr",
+    "substring", "replace", "position", "instr", "concat", "concat_ws", "format", "abs", "round",
+    "floor", "ceil", "ceiling", "mod", "power", "sqrt", "random", "date", "time", "datetime",
+    "julianday", "strftime", "now", "current_date", "current_time", "current_timestamp",
+    "localtimestamp", "extract", "date_trunc", "date_part", "age", "to_char", "to_date",
+    "to_timestamp", "to_number", "typeof", "json_extract", "json_array_length", "json_type",
+    "jsonb_typeof", "jsonb_array_length", "quote_ident", "quote_literal", "quote_nullable",
+    "regexp_replace", "regexp_matches", "split_part", "string_to_array", "array_length", "unnest",
+    "generate_series", "row_number", "rank", "dense_rank", "lag", "lead", "first_value",
+    "last_value", "ntile", "current_database", "current_schema", "current_user", "version",
+    "format_type", "pg_get_indexdef", "pg_get_constraintdef", "pg_get_expr", "pg_get_viewdef",
+    "pg_table_size", "pg_relation_size", "pg_total_relation_size", "pg_size_pretty",
+    "has_table_privilege", "to_regclass", "to_regtype", "obj_description", "col_description",
+    "pg_typeof", "left", "right", "md5", "hex", "quote", "varchar", "char", "character", "numeric",
+    "decimal", "timestamp", "interval", "bit", "float", "int", "integer", "text", "database",
+    "schema",
+})  # fmt: skip
 
 
 def classify_lexical(sql: str) -> str | None:
@@ -398,10 +427,10 @@ def classify_lexical(sql: str) -> str | None:
     first_word = _FIRST_WORD.match(sql)
     if first_word and first_word.group(1).upper() in _SCHEMA_OR_DATA:
         return None
-    head = sql[_LEADING_NOISE.match(sql).end():]  # type: ignore[union-attr]
+    head = sql[_LEADING_NOISE.match(sql).end() :]  # type: ignore[union-attr]
     executable = _EXEC_COMMENT.match(head)
     if executable:
-        head = head[executable.end():]
+        head = head[executable.end() :]
     words = [w.upper() for w in _WORDS.findall(head[:120])[:3]]
     if not words:
         return None
@@ -525,7 +554,7 @@ def _bind_percent(sql: str, literals: tuple[str, ...] | dict[object, str]) -> st
     if isinstance(literals, dict):
         missing = set(_PYFORMAT_KEY.findall(sql)) - set(literals)
         if missing:
-            raise NotLiteral(f"no value for %({sorted(missing)[0]})s")
+            raise NotLiteral(f"no value for %({min(missing)})s")
     try:
         return sql % literals
     except (TypeError, ValueError, KeyError) as e:
@@ -548,7 +577,7 @@ def _bind_sqlite(sql: str, params: list[object] | dict[object, object], dialect:
             if not isinstance(params, dict) or m.group()[1:] not in params:
                 raise NotLiteral(f"no value for {m.group()}")
             value = params[m.group()[1:]]
-        pieces += [sql[pos:m.start()], sql_literal(value, dialect)]
+        pieces += [sql[pos : m.start()], sql_literal(value, dialect)]
         pos = m.end()
     if isinstance(params, list) and index != len(params):
         raise NotLiteral(f"{len(params)} parameters for {index} placeholders")
@@ -573,4 +602,4 @@ def decode_source(data: bytes, rel: str) -> str:
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         raise InputError(f"not valid UTF-8 (byte offset {e.start})", Origin(rel, line)) from None
-    return text[1:] if text.startswith("\ufeff") else text
+    return text.removeprefix("\ufeff")
