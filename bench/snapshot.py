@@ -47,24 +47,27 @@ def schema_sql(tables: int, dialect: str) -> str:
     return ";\n".join(statements) + ";\n"
 
 
-def median_time(fn: Callable[[], object], repeat: int) -> float:
-    times = []
+def medians(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median seconds of each function; the functions take turns, so load hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, fn in runs.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def measure(url: str, repeat: int) -> dict[str, float]:
     """Median seconds of read_snapshot, bulk reflection and a diff, on one connection."""
     with connect(url).connect() as conn:
-        snapshot = read_snapshot(conn)
-        bulk = median_time(lambda: [getattr(inspect(conn), m)() for m in _MULTI], repeat)
-        read = median_time(lambda: read_snapshot(conn), repeat)
-        other = read_snapshot(conn)
-        diff = median_time(lambda: diff_snapshots(snapshot, other), repeat)
-    return {"tables": len(snapshot.tables), "snapshot": read, "bulk": bulk, "diff": diff}
+        snapshot, other = read_snapshot(conn), read_snapshot(conn)
+        figures = medians({
+            "bulk": lambda: [getattr(inspect(conn), m)() for m in _MULTI],
+            "snapshot": lambda: read_snapshot(conn),
+            "diff": lambda: diff_snapshots(snapshot, other),
+        }, repeat)
+    return {"tables": len(snapshot.tables), **figures}
 
 
 def build_sqlite(path: Path, tables: int) -> str:
@@ -73,9 +76,14 @@ def build_sqlite(path: Path, tables: int) -> str:
     return f"sqlite:///{path}"
 
 
-def build_postgres(url: str, tables: int) -> None:
-    with connect(url).begin() as conn:
-        conn.exec_driver_sql(schema_sql(tables, "postgres"))
+def build_postgres(url: str, tables: int, batch: int = 200) -> None:
+    """In batches: one transaction creating thousands of tables runs out of lock slots."""
+    engine = connect(url)
+    statements = [s for s in schema_sql(tables, "postgres").split(";\n") if s.strip()]
+    per_table = 3
+    for start in range(0, len(statements), batch * per_table):
+        with engine.begin() as conn:
+            conn.exec_driver_sql(";\n".join(statements[start:start + batch * per_table]))
 
 
 def report(name: str, figures: dict[str, float]) -> None:
