@@ -183,6 +183,34 @@ def test_autocommit_connection_flags_statements() -> None:
     assert item.flags == frozenset({Flag.AUTOCOMMIT})
 
 
+def test_sqlalchemy_list_of_parameter_dicts_runs_per_row() -> None:
+    items = items_of(
+        """
+        from sqlalchemy import text
+        stmt = text("UPDATE t SET a = :a").execution_options(autocommit=True)
+        conn.execute(stmt, [{"a": 1}, {"a": 2}])
+        """
+    )
+    assert [(i.sql, i.flags) for i in items] == [
+        ("UPDATE t SET a = 1", frozenset({Flag.IN_LOOP})),
+        ("UPDATE t SET a = 2", frozenset({Flag.IN_LOOP})),
+    ]
+
+
+def test_psycopg2_sql_composition() -> None:
+    assert kept(
+        """
+        from psycopg2 import sql
+        cur.execute(
+            sql.SQL("ALTER TABLE {} ADD COLUMN note TEXT DEFAULT {}").format(
+                sql.Identifier("order"), sql.Literal("it's")
+            )
+        )
+        """,
+        "postgres",
+    ) == ["""ALTER TABLE "order" ADD COLUMN note TEXT DEFAULT 'it''s'"""]
+
+
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -349,6 +377,23 @@ def test_comprehension_is_folded() -> None:
     ) == ["DROP TABLE x"]
 
 
+def test_sql_run_in_a_lambda_is_manual_code() -> None:
+    item = only(items_of("list(map(lambda s: cur.execute(s), STATEMENTS))\n"))
+    assert isinstance(item, ManualCode) and item.reason == "SQL run inside a lambda"
+
+
+def test_nested_callback_function_is_scanned() -> None:
+    assert kept(
+        """
+        def outer():
+            def step(c):
+                c.execute("DROP TABLE inner_t")
+            run_in_transaction(step)
+        outer()
+        """
+    ) == ["DROP TABLE inner_t"]
+
+
 # --- files -------------------------------------------------------------------------------------
 
 
@@ -387,6 +432,23 @@ def test_sql_file_via_pathlib_relative_to_project_root(tmp_path: Path) -> None:
     assert [(i.sql, i.origin) for i in items] == [
         ("DROP TABLE a", Origin("sql/a.sql", 1)),
         ("DROP TABLE b", Origin("sql/a.sql", 2)),
+    ]
+
+
+def test_sql_file_split_by_the_script_keeps_file_lines(tmp_path: Path) -> None:
+    write(tmp_path, "s.sql", "-- x\nCREATE TABLE a (id int);\n\nCREATE TABLE b (id int);\n")
+    items, _ = run(
+        """
+        text = open("s.sql").read()
+        for piece in text.split(";"):
+            if piece.strip():
+                cur.execute(piece)
+        """,
+        root=tmp_path,
+    )
+    assert [(i.sql, i.origin) for i in items] == [
+        ("CREATE TABLE a (id int)", Origin("s.sql", 2)),
+        ("CREATE TABLE b (id int)", Origin("s.sql", 4)),
     ]
 
 
@@ -443,6 +505,19 @@ def test_elif_chain_on_dialect() -> None:
         """
     assert kept(source, "mysql") == ["DROP TABLE m"]
     assert kept(source, "postgres") == ["DROP TABLE p"]
+
+
+def test_database_url_presence_checks_are_true() -> None:
+    items, diags = run(
+        """
+        import os, sys
+        url = os.environ.get("DATABASE_URL")
+        if url is None or not url:
+            sys.exit("set DATABASE_URL")
+        cur.execute("DROP TABLE a")
+        """
+    )
+    assert [i.sql for i in items] == ["DROP TABLE a"] and diags.items == []
 
 
 def test_undecidable_dialect_test_keeps_both_and_warns() -> None:

@@ -415,9 +415,12 @@ def test_large_script_splits_in_linear_time() -> None:
     small, big = row * 5_000, row * 40_000
 
     def timed(text: str) -> float:
-        start = time.perf_counter()
-        assert len(split_sql(text, "a.sql", "postgres")) == text.count("\n")
-        return time.perf_counter() - start
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            assert len(split_sql(text, "a.sql", "postgres")) == text.count("\n")
+            best = min(best, time.perf_counter() - start)
+        return best
 
-    timed(small)
-    assert timed(big) < 12 * timed(small) + 0.05
+    # 8x the input; quadratic splitting would take ~64x as long.
+    assert timed(big) < 20 * timed(small) + 0.05

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
-from converter.extract.sql import decode_source
+from converter.extract.sql import decode_source, sql_literal
 
 MAX_STR = 50_000_000
 MAX_ITEMS = 10_000
@@ -72,16 +72,34 @@ class External(Unknown):
 
 
 class SourceText(str):
-    """A string as written in a source: where it starts, and whether its lines match the file."""
+    """A string as written in a source: where it starts (line 0: unknown), whether its lines
+    match the file, and whether it went through SQLAlchemy `text()` (binds are `:name`)."""
 
     path: str | None
     line: int
     exact: bool
+    sqlalchemy: bool
 
-    def __new__(cls, value: str, line: int, path: str | None = None, exact: bool = True):
+    def __new__(  # noqa: PYI034 - nothing subclasses SourceText
+        cls,
+        value: str,
+        line: int,
+        path: str | None = None,
+        exact: bool = True,
+        sqlalchemy: bool = False,
+    ) -> SourceText:
         text = super().__new__(cls, value)
-        text.line, text.path, text.exact = line, path, exact
+        text.line, text.path, text.exact, text.sqlalchemy = line, path, exact, sqlalchemy
         return text
+
+
+def text_clause(sql: object) -> object:
+    """What `sqlalchemy.text(sql)` folds to: the same text, marked for `:name` binds."""
+    if isinstance(sql, SourceText):
+        return SourceText(sql, sql.line, sql.path, sql.exact, sqlalchemy=True)
+    if isinstance(sql, str):
+        return SourceText(sql, 0, None, False, sqlalchemy=True)
+    return sql
 
 
 @dataclass(frozen=True)
@@ -256,6 +274,25 @@ def _strip(text: str, chars: str | None = None, method: str = "strip") -> str:
     return SourceText(result, text.line + text.count("\n", 0, removed), text.path, text.exact)
 
 
+def _split(text: str, sep: str | None = None, maxsplit: int = -1) -> list[str]:
+    """str.split; pieces of a SourceText keep the line they start on."""
+    parts = str.split(text, sep, maxsplit)
+    if not isinstance(text, SourceText) or not sep:
+        return parts
+    located: list[str] = []
+    line, offset = text.line, 0
+    for part in parts:
+        located.append(SourceText(part, line, text.path, text.exact))
+        line += text.count("\n", offset, offset + len(part) + len(sep))
+        offset += len(part) + len(sep)
+    return located
+
+
+def _identifier(*names: str) -> str:
+    """psycopg2.sql.Identifier: always double-quoted, dotted when several names are given."""
+    return ".".join('"' + name.replace('"', '""') + '"' for name in names)
+
+
 def _to_str(value: object = "") -> str:
     return value if isinstance(value, str) else str(value)
 
@@ -287,7 +324,7 @@ _PURE_FUNCTIONS: dict[str, Callable[..., object]] = {
     "inspect.cleandoc": inspect.cleandoc, "os.path.join": os.path.join,
     "os.path.dirname": os.path.dirname, "os.path.basename": os.path.basename,
     "os.path.splitext": os.path.splitext, "os.path.normpath": os.path.normpath,
-    "json.dumps": json.dumps, "json.loads": json.loads,
+    "json.dumps": json.dumps, "json.loads": json.loads, "re.split": re.split, "re.sub": re.sub,
 }  # fmt: skip
 _EXTRA_BUILTINS = {"open", "print", "isinstance", "getattr", "hasattr", "type", "exit", "quit"}
 _BUILTIN_NAMES = {
@@ -342,6 +379,8 @@ class Evaluator:
     def truth(self, node: ast.expr) -> bool | Unknown:
         """Whether a condition holds: a bool when static, else the Unknown that decides it."""
         value = self.eval(node)
+        if isinstance(value, DbRef):
+            return True
         if isinstance(value, Unknown):
             return value
         try:
@@ -451,6 +490,8 @@ class Evaluator:
         if isinstance(obj, Imported):
             if obj.qualname == "sys" and name == "argv":
                 return Unknown("command-line arguments (sys.argv)")
+            if obj.qualname == "re" and isinstance(getattr(re, name, None), re.RegexFlag):
+                return getattr(re, name)
             return Imported(f"{obj.qualname}.{name}")
         if isinstance(obj, External):
             if name == "__table__":
@@ -506,6 +547,8 @@ class Evaluator:
         ops = {ast.Not: operator.not_, ast.USub: operator.neg, ast.UAdd: operator.pos,
                ast.Invert: operator.invert}  # fmt: skip
         operand = self.eval(node.operand)
+        if isinstance(operand, DbRef) and isinstance(node.op, ast.Not):
+            return False
         result = lift(ops[type(node.op)], operand)
         if isinstance(result, Unknown) and isinstance(operand, Unknown):
             result.dialect = operand.dialect
@@ -550,6 +593,8 @@ class Evaluator:
     def _db_compare(self, op: type, left: object, right: object) -> object:
         """Decide a test on the database URL or dialect name for the target dialect."""
         other = left if isinstance(right, DbRef) else right
+        if op in (ast.Is, ast.IsNot) and other is None:
+            return op is ast.IsNot
         if op in (ast.Eq, ast.NotEq) and isinstance(other, str):
             decided: object = family(other)
         elif op in (ast.In, ast.NotIn) and isinstance(right, DbRef) and isinstance(left, str):
@@ -641,13 +686,29 @@ class Evaluator:
             if isinstance(mode, str) and "r" in mode and "+" not in mode and args:
                 return lift(lambda p: FileHandle(PurePosixPath(str(p))), args[0])
             return Unknown("a file opened for writing")
-        if qualname.startswith("sqlalchemy") and last in ("text", "DDL") and args:
+        if last == "text" and args:
+            return text_clause(args[0])
+        if qualname.startswith("sqlalchemy") and last == "DDL" and args:
             return args[0]
         if qualname.startswith("sqlalchemy") and last in ("table", "Table") and args:
             return TableRef(args[0]) if isinstance(args[0], str) else TableRef(None)
         if qualname == "builtins.print":
             return None
+        if qualname.startswith(("psycopg2.sql.", "psycopg.sql.")):
+            return self._psycopg_sql(last, args)
         return Unknown(f"{qualname}() is not evaluated statically")
+
+    def _psycopg_sql(self, name: str, args: list[object]) -> object:
+        """psycopg2.sql composition renders to plain SQL text; `.format()` is str.format."""
+        if name == "SQL" and args and isinstance(args[0], str):
+            return args[0]
+        if name == "Identifier":
+            return lift(_identifier, *args)
+        if name == "Literal" and args:
+            return lift(lambda value: sql_literal(value, "postgres"), args[0])
+        if name == "Placeholder":
+            return lift(lambda n=None: f"%({n})s" if n else "%s", *args)
+        return Unknown(f"psycopg2.sql.{name}() is not folded")
 
     def environ(self, key: object, default: object) -> object:
         """An environment variable: the database URL is the target; others keep their default."""
@@ -663,10 +724,14 @@ class Evaluator:
         if isinstance(obj, str) and name in _STR_METHODS:
             if name in ("strip", "lstrip", "rstrip"):
                 return lift(_strip, obj, *args, method=name)
+            if name == "split":
+                return lift(_split, obj, *args, **kw)
             result = lift(getattr(str, name), obj, *args, **kw)
             if isinstance(result, Unknown) and name == "format":
                 result.prefix = obj.split("{")[0]
             return result
+        if isinstance(obj, str) and name in ("as_string", "execution_options"):
+            return obj
         if isinstance(obj, list) and name in _LIST_METHODS:
             return _attempt(getattr(list, name), (obj, *args), kw)
         if isinstance(obj, dict) and name in _DICT_METHODS:

@@ -458,7 +458,7 @@ class ScriptWalker(Evaluator):
 
     def _exec_FunctionDef(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         ref = FunctionRef(stmt, list(self.scopes))
-        if self.frame.name == "<module>":
+        if all(known.node is not stmt for known in self.defined):
             self.defined.append(ref)
         self.assign_name(stmt.name, ref)
 
@@ -518,6 +518,13 @@ class ScriptWalker(Evaluator):
     @staticmethod
     def _looks_like_model(name: str) -> bool:
         return name[:1].isupper() and not name.isupper() and name not in _NOT_MODEL_NAMES
+
+    def _eval_Lambda(self, node: ast.Lambda) -> object:
+        """A lambda is not followed; if it runs SQL, that SQL must not vanish silently."""
+        calls = [c for c in ast.walk(node.body) if isinstance(c, ast.Call)]
+        if any(getattr(c.func, "attr", None) in _EXECUTE_METHODS for c in calls):
+            self.manual(self.frame.stmt, node.lineno, "SQL run inside a lambda")
+        return Unknown("lambda functions are not followed")
 
     # --- calls ---------------------------------------------------------------------------------
 
@@ -702,7 +709,9 @@ class ScriptWalker(Evaluator):
         if not isinstance(sql, str):
             self.manual(stmt, line, "the executed object is not SQL text")
             return Unknown("result of a query")
-        if method == "executemany":
+        is_text = is_text or (isinstance(sql, SourceText) and sql.sqlalchemy)
+        rows = isinstance(params, list) and params and all(isinstance(p, dict) for p in params)
+        if method == "executemany" or (is_text and rows):
             return self._execute_many(sql, params, is_text, line, stmt)
         return self._emit_sql(sql, params, is_text, line, stmt)
 
@@ -727,7 +736,7 @@ class ScriptWalker(Evaluator):
     ) -> object:
         """Split the SQL, inline literal parameters, and record the statements with flags."""
         path, first_line, exact = self.path, line, False
-        if isinstance(sql, SourceText):
+        if isinstance(sql, SourceText) and sql.line:
             path, first_line, exact = sql.path or self.path, sql.line, sql.exact
         text: str = sql
         if params is not None and params != () and params != {}:
@@ -740,11 +749,7 @@ class ScriptWalker(Evaluator):
             except NotLiteral as e:
                 self.manual(stmt, line, f"a query parameter has no exact SQL literal form ({e})")
                 return Unknown("result of a query")
-            exact = (
-                exact
-                and "\n" not in text[len(sql.rstrip()) :]
-                and text.count("\n") == sql.count("\n")
-            )
+            exact = exact and text.count("\n") == sql.count("\n")
         elif is_text:
             text = sql.replace("\\:", ":")
         statements = split_sql(text, path, self.dialect, first_line)
@@ -820,7 +825,13 @@ class ScriptWalker(Evaluator):
 
 
 def _unwrap_text(node: ast.expr) -> tuple[ast.expr, bool]:
-    """`text("...")`, `sa.text(...)`, `DDL(...)`: the SQL argument, and whether binds are `:name`."""
+    """`text("...")`, `sa.text(...)`, `DDL(...)`: the SQL argument, and whether binds are `:name`.
+
+    `text(...).execution_options(...)` only changes how it runs: the SQL is the same.
+    """
+    options = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    if options and node.func.attr == "execution_options":  # type: ignore[union-attr]
+        node = node.func.value  # type: ignore[union-attr]
     if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
         name = _dotted(node.func).rsplit(".", 1)[-1]
         if name in _TEXT_WRAPPERS:
