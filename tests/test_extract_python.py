@@ -750,6 +750,12 @@ def test_read_query_built_at_run_time_is_ignored() -> None:
     assert item.ignored == "PRAGMA built at run time"
 
 
+def test_malformed_sql_in_a_script_is_manual_code() -> None:
+    item = only(items_of('cur.execute("UPDATE t SET a = \'open")\n'))
+    assert isinstance(item, ManualCode)
+    assert item.reason == "the SQL text is malformed (unterminated string literal)"
+
+
 def test_drop_all_is_manual_code() -> None:
     item = only(items_of("db.drop_all()\n"))
     assert isinstance(item, ManualCode) and item.code == "db.drop_all()"

@@ -199,8 +199,31 @@ def test_empty_statements_are_skipped() -> None:
     assert sqls(";;\n ; DROP TABLE a;;") == ["DROP TABLE a"]
 
 
-def test_unterminated_string_runs_to_end_of_text() -> None:
-    assert sqls("INSERT INTO t VALUES ('a;b") == ["INSERT INTO t VALUES ('a;b"]
+@pytest.mark.parametrize(
+    ("text", "dialect", "message"),
+    [
+        (
+            "DROP TABLE a;\nUPDATE t SET a = 'open;\n",
+            "sqlite",
+            "a.sql:2: unterminated string literal",
+        ),
+        ("UPDATE t SET a = 'x''", "sqlite", "a.sql:1: unterminated string literal"),
+        ('SELECT 1;\n\nSELECT "ab', "postgres", "a.sql:3: unterminated quoted identifier"),
+        (r"INSERT INTO t VALUES ('a\')", "mysql", "a.sql:1: unterminated string literal"),
+        ("DROP TABLE a;\n/* DROP TABLE b;", "sqlite", "a.sql:2: unterminated /* comment"),
+        ("/* a /* b */ still open", "postgres", "a.sql:1: unterminated /* comment"),
+        ("DO $$ BEGIN\nEND;", "postgres", "a.sql:1: unterminated dollar-quoted string"),
+    ],
+)
+def test_unterminated_token_is_an_input_error(text: str, dialect: str, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        split_sql(text, "a.sql", dialect)
+    assert str(info.value) == message
+
+
+def test_string_closing_at_end_of_text_is_fine() -> None:
+    assert sqls("UPDATE t SET a = 'x'''", "sqlite") == ["UPDATE t SET a = 'x'''"]
+    assert sqls(r"UPDATE t SET a = 'x\''", "mysql") == [r"UPDATE t SET a = 'x\''"]
 
 
 # --- client commands ---------------------------------------------------------------------------

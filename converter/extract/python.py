@@ -752,7 +752,11 @@ class ScriptWalker(Evaluator):
             exact = exact and text.count("\n") == sql.count("\n")
         elif is_text:
             text = sql.replace("\\:", ":")
-        statements = split_sql(text, path, self.dialect, first_line)
+        try:
+            statements = split_sql(text, path, self.dialect, first_line)
+        except InputError as e:
+            self.manual(stmt, line, f"the SQL text is malformed ({e.message})")
+            return Unknown("result of a query")
         flags = self.flags | ({Flag.AUTOCOMMIT} if self.autocommit else frozenset())
         for statement in statements:
             origin = statement.origin if exact else Origin(path, first_line)

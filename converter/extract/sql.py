@@ -249,21 +249,33 @@ class _Splitter:
             return self._block_comment_end(m.start())
         if m.lastgroup == "dollar":
             close = self.text.find(m.group(), m.end())
-            return len(self.text) if close < 0 else close + len(m.group())
+            if close < 0:
+                raise self._unterminated(m.start(), "dollar-quoted string")
+            return close + len(m.group())
+        if m.lastgroup == "str" and m.end() == len(self.text):
+            what = _unclosed_quote(m.group(), self.dialect)
+            if what:
+                raise self._unterminated(m.start(), what)
         return m.end()
+
+    def _unterminated(self, at: int, what: str) -> InputError:
+        """The error for a string or comment still open at the end of the script."""
+        line = self.first_line + self.text.count("\n", 0, at)
+        return InputError(f"unterminated {what}", Origin(self.path, line))
 
     def _block_comment_end(self, at: int) -> int:
         """End of a /* */ comment; PostgreSQL nests them."""
         if self.dialect != "postgres":
             close = self.text.find("*/", at + 2)
-            return len(self.text) if close < 0 else close + 2
-        depth, pos = 0, at
+            if close < 0:
+                raise self._unterminated(at, "/* comment")
+            return close + 2
+        depth = 0
         for m in _PG_BLOCK_COMMENT.finditer(self.text, at):
             depth += 1 if m.group() == "/*" else -1
-            pos = m.end()
             if depth == 0:
-                return pos
-        return len(self.text)
+                return m.end()
+        raise self._unterminated(at, "/* comment")
 
     def _block_word(self, m: re.Match[str]) -> None:
         """Track BEGIN/CASE ... END nesting inside trigger and routine bodies."""
@@ -368,6 +380,22 @@ class _Splitter:
         self._line_count += self.text.count("\n", self._line_pos, at)
         self._line_pos = at
         return Origin(self.path, self.first_line + self._line_count)
+
+
+def _unclosed_quote(token: str, dialect: str) -> str | None:
+    """What a quoted token that reaches the end of the text is, if its quote is never closed."""
+    opener, body = token[0], token[1:]
+    if opener in "Ee":
+        opener, body = "'", token[2:]
+    escapes = token[0] in "Ee" or (dialect == "mysql" and opener != "`")
+    if opener == "[":
+        closed = token.endswith("]")
+    else:
+        closed = (re.sub(r"\\[\s\S]", "", body) if escapes else body).count(opener) % 2 == 1
+    if closed:
+        return None
+    is_string = opener == "'" or (dialect == "mysql" and opener == '"')
+    return "string literal" if is_string else "quoted identifier"
 
 
 # --- classification ----------------------------------------------------------------------------
