@@ -665,6 +665,27 @@ def test_try_except_that_reraises_does_not_guard() -> None:
     assert item.flags == frozenset()
 
 
+def test_try_except_that_exits_does_not_guard() -> None:
+    source = (
+        "import sys\ntry:\n    cur.execute('DROP TABLE a')\nexcept Exception:\n    sys.exit(1)\n"
+    )
+    assert only(items_of(source)).flags == frozenset()
+
+
+def test_swallowing_wrapper_around_many_statements_warns_instead_of_guarding() -> None:
+    items, diags = run(
+        """
+        try:
+            cur.execute("CREATE TABLE a (id INTEGER)")
+            cur.execute("INSERT INTO a VALUES (1)")
+        except Exception as e:
+            print("migration failed", e)
+        """
+    )
+    assert [i.flags for i in items] == [frozenset(), frozenset()]
+    assert [(d.level, d.origin.line) for d in diags.items] == [(Level.WARNING, 2)]
+
+
 def test_early_return_on_probe_guards_the_rest() -> None:
     items = items_of(
         """

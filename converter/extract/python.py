@@ -53,6 +53,7 @@ _NOT_MODEL_MODULES = frozenset(sys.stdlib_module_names) | {
     "alembic", "werkzeug", "dotenv", "click", "psycopg2", "psycopg", "pymysql", "MySQLdb",
     "pydantic", "marshmallow", "wtforms", "celery", "redis", "requests", "yaml", "jinja2",
 }  # fmt: skip
+_GUARD_WORDS = re.compile(r"duplicate|already|exists|no such", re.IGNORECASE)
 _NOT_MODEL_NAMES = frozenset(("Base", "Model", "DeclarativeBase", "Flask", "Config", "Session"))
 _DIALECT_HINTS = {
     "sqlite": re.compile(
@@ -130,6 +131,15 @@ def _dotted(node: ast.expr) -> str:
     if isinstance(node, ast.Attribute):
         return f"{_dotted(node.value)}.{node.attr}"
     return ""
+
+
+def _swallows(handler: ast.ExceptHandler) -> bool:
+    """Whether an except handler lets the script go on (it does not re-raise or exit)."""
+    last = handler.body[-1] if handler.body else None
+    if isinstance(last, ast.Raise):
+        return False
+    return not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+                and _dotted(last.value.func) in _EXIT_CALLS)  # fmt: skip
 
 
 def _effective(items: list[Item]) -> bool:
@@ -433,9 +443,8 @@ class ScriptWalker(Evaluator):
     ) -> list[Item]:
         handled = [item for _, items in runs for item in items]
         if not _effective(handled):
-            swallows = any(not h.body or not isinstance(h.body[-1], ast.Raise) for h, _ in runs)
-            if swallows and _effective(body):
-                body = _with_flag(body, Flag.GUARDED)
+            if _effective(body) and any(_swallows(handler) for handler, _ in runs):
+                body = self._swallowed(stmt, body)
             return body + handled
         if not _effective(body):
             return body + _with_flag(handled, Flag.GUARDED)
@@ -450,6 +459,21 @@ class ScriptWalker(Evaluator):
             f"attempt fails; cannot tell which one is for {self.dialect}: both are kept",
         )
         return body + handled
+
+    def _swallowed(self, stmt: ast.Try, body: list[Item]) -> list[Item]:
+        """A failing statement is tolerated: an "already exists" guard when the try holds one
+        statement or the handler says so; otherwise the legacy run may have skipped the rest."""
+        handlers = " ".join(ast.get_source_segment(self.source, h) or "" for h in stmt.handlers)
+        single = sum(1 for item in body if not isinstance(item, Statement) or not item.ignored) == 1
+        if single or _GUARD_WORDS.search(handlers):
+            return _with_flag(body, Flag.GUARDED)
+        self.note(
+            Level.WARNING,
+            stmt.lineno,
+            "errors in this try block are swallowed: where a statement failed, the legacy run "
+            "skipped the statements after it",
+        )
+        return body
 
     def _exec_Match(self, stmt: ast.Match) -> None:
         self.eval(stmt.subject)
@@ -546,13 +570,12 @@ class ScriptWalker(Evaluator):
             return self._table_call(node, name)
         if name == "set_isolation_level" and node.args:
             level = self.eval(node.args[0])
-            self.autocommit = level == 0 or str(getattr(level, "qualname", "")).endswith(
-                "AUTOCOMMIT"
-            )
+            qualname = level.qualname if isinstance(level, Imported) else ""
+            self.autocommit = level == 0 or qualname.endswith("AUTOCOMMIT")
             return None
         if name == "execution_options":
             level = next((k.value for k in node.keywords if k.arg == "isolation_level"), None)
-            self.autocommit |= self.eval(level) == "AUTOCOMMIT" if level is not None else False
+            self.autocommit |= isinstance(level, ast.Constant) and level.value == "AUTOCOMMIT"
         method = self._own_method(func)
         if method is not None:
             args, kwargs = self.eval_args(node)
