@@ -305,6 +305,8 @@ def _note(text: str, ctx: _Ctx) -> list[str]:
 
 
 def _printable(line: str) -> str:
+    if line.isprintable():
+        return line
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in line)
 
 
@@ -342,7 +344,8 @@ def escape_text_sql(sql: str) -> str:
             last = start
     out.append(sql[last:])
     escaped = "".join(out)
-    _check_text_roundtrip(sql, escaped)
+    if ":" in sql:  # without a colon text() has nothing to bind: the text is the SQL
+        _check_text_roundtrip(sql, escaped)
     return escaped
 
 
@@ -354,7 +357,7 @@ def _check_text_roundtrip(sql: str, escaped: str) -> None:
 
 def _str_literal(value: str) -> str:
     """A Python literal for `value`: triple-quoted when multi-line and provably exact."""
-    if "\n" in value and all(ch in "\n\t" or ch.isprintable() for ch in value):
+    if "\n" in value and value.replace("\n", "").replace("\t", "").isprintable():
         candidate = f'r"""{value}"""' if "\\" in value else f'"""\\\n{value}"""'
         try:
             if ast.literal_eval(candidate) == value:
