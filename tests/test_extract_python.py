@@ -964,3 +964,24 @@ def test_exponential_call_tree_stops_with_a_warning(monkeypatch: pytest.MonkeyPa
     assert items and all(i == items[0] for i in items)
     assert [d.level for d in diags.items] == [Level.WARNING]
     assert "too complex" in diags.items[0].message
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        '"DROP TABLE " + "a".zfill(10**9)',
+        "f\"DROP TABLE {'a':>999999999}\"",
+        '"DROP TABLE %9999999s" % "a"',
+        '"DROP TABLE " + str(os.path)',
+    ],
+)
+def test_runaway_or_opaque_values_are_not_folded(expression: str) -> None:
+    item = only(items_of(f"import os\ncur.execute({expression})\n"))
+    assert isinstance(item, ManualCode)
+
+
+def test_doubling_string_in_a_loop_stops_at_the_size_limit() -> None:
+    item = only(
+        items_of("s = 'x'\nfor i in range(60):\n    s = s + s\ncur.execute('DROP TABLE ' + s)\n")
+    )
+    assert isinstance(item, ManualCode)

@@ -29,7 +29,19 @@ MISSING = object()
 NOT_HANDLED = object()
 
 
-class Unknown:
+class _Opaque:
+    """Values of the folder that stand for objects: turning them into text is never static."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        raise TypeError(f"{type(self).__name__} has no static text")
+
+    def __format__(self, spec: str) -> str:
+        raise TypeError(f"{type(self).__name__} has no static text")
+
+
+class Unknown(_Opaque):
     """A value only known at run time. `probe`: derived from reading the database's state.
 
     `prefix`: the known start of a string (a read query can be recognised by it); `default`: the
@@ -103,38 +115,46 @@ def text_clause(sql: object) -> object:
 
 
 @dataclass(frozen=True)
-class Imported:
+class Imported(_Opaque):
     """A module or a name imported from one, by qualified name (`os.path.join`)."""
 
     qualname: str
 
 
 @dataclass(eq=False)
-class FunctionRef:
+class FunctionRef(_Opaque):
+    """A function or method defined in the script, with the scopes it closes over."""
+
     node: ast.FunctionDef | ast.AsyncFunctionDef
     closure: list[dict[str, object]]
     owner: str | None = None
 
 
 @dataclass(frozen=True)
-class ModelClass:
+class ModelClass(_Opaque):
+    """A SQLAlchemy model class defined in the script."""
+
     name: str
     tablename: str | None
 
 
 @dataclass(frozen=True)
-class TableRef:
+class TableRef(_Opaque):
+    """A table the script names: `Model.__table__`, `Table("x", ...)`, `metadata.tables["x"]`."""
+
     name: str | None
     model: str | None = None
 
 
 @dataclass(frozen=True)
-class FileHandle:
+class FileHandle(_Opaque):
+    """A file opened for reading."""
+
     path: PurePath
 
 
 @dataclass(frozen=True)
-class Member:
+class Member(_Opaque):
     """`obj.name` on a known value, waiting to be called."""
 
     obj: object
@@ -169,7 +189,7 @@ _STR_METHODS = frozenset({
     "strip", "lstrip", "rstrip", "lower", "upper", "title", "capitalize", "casefold", "replace",
     "format", "format_map", "join", "split", "rsplit", "splitlines", "startswith", "endswith",
     "removeprefix", "removesuffix", "count", "find", "rfind", "index", "partition", "rpartition",
-    "zfill", "center", "ljust", "rjust", "isdigit", "isalpha", "isidentifier",
+    "isdigit", "isalpha", "isidentifier",
 })  # fmt: skip
 _LIST_METHODS = frozenset(["append", "extend", "insert", "pop", "index", "count", "copy"])
 _DICT_METHODS = frozenset(["get", "items", "keys", "values", "copy", "update", "setdefault", "pop"])
@@ -250,12 +270,34 @@ def _attempt(fn: Callable[..., object], args: tuple[object, ...], kw: dict[str, 
 
 def binop(op: type, left: object, right: object) -> object:
     """Binary operators on folded values, refusing the ones that can blow up memory or time."""
-    repeats = op is ast.Mult and isinstance(right, int) and isinstance(left, (str, list, tuple))
+    sized = (str, list, tuple)
+    repeats = op is ast.Mult and isinstance(right, int) and isinstance(left, sized)
+    joins = op is ast.Add and isinstance(left, sized) and isinstance(right, sized)
     if repeats and len(left) * right > MAX_STR:  # type: ignore[arg-type, operator]
         return Unknown("value too large to fold")
+    if joins and len(left) + len(right) > MAX_STR:  # type: ignore[arg-type]
+        return Unknown("value too large to fold")
+    if op is ast.Mod and isinstance(left, str) and _HUGE_WIDTH.search(left):
+        return Unknown("format width too large to fold")
     if op not in _BINOPS:
         return Unknown(f"operator {op.__name__} is not folded")
     return lift(_BINOPS[op], left, right)
+
+
+_HUGE_WIDTH = re.compile(r"%[-+ #0]*\d{6}|[{:][^{}]*\d{6}")
+
+
+def _format(template: str, *args: object, **kwargs: object) -> str:
+    """str.format, refusing widths that would allocate huge strings."""
+    if _HUGE_WIDTH.search(template):
+        raise ValueError("format width too large to fold")
+    return str.format(template, *args, **kwargs)
+
+
+def _replace(text: str, old: str, new: str, count: int = -1) -> str:
+    if len(new) > len(old) and (len(text) + 1) * len(new) > MAX_STR:
+        raise ValueError("result too large to fold")
+    return str.replace(text, old, new, count)
 
 
 def _dedent(text: str) -> str:
@@ -293,6 +335,12 @@ def _identifier(*names: str) -> str:
     return ".".join('"' + name.replace('"', '""') + '"' for name in names)
 
 
+def _repr(value: object) -> str:
+    if isinstance(value, _Opaque):
+        raise TypeError("repr() of an object is not static")
+    return repr(value)
+
+
 def _to_str(value: object = "") -> str:
     return value if isinstance(value, str) else str(value)
 
@@ -315,8 +363,8 @@ _PURE_FUNCTIONS: dict[str, Callable[..., object]] = {
     "builtins.str": _to_str, "builtins.int": int, "builtins.float": float, "builtins.bool": bool,
     "builtins.len": len, "builtins.sorted": sorted, "builtins.list": list, "builtins.tuple": tuple,
     "builtins.dict": dict, "builtins.set": set, "builtins.min": min, "builtins.max": max,
-    "builtins.sum": sum, "builtins.any": any, "builtins.all": all, "builtins.repr": repr,
-    "builtins.abs": abs, "builtins.round": round, "builtins.format": format, "builtins.chr": chr,
+    "builtins.sum": sum, "builtins.any": any, "builtins.all": all, "builtins.repr": _repr,
+    "builtins.abs": abs, "builtins.round": round, "builtins.chr": chr,
     "builtins.ord": ord, "builtins.reversed": _bounded(reversed),
     "builtins.enumerate": _bounded(enumerate), "builtins.zip": _bounded(zip),
     "builtins.range": _bounded(range), "textwrap.dedent": _dedent,
@@ -475,6 +523,10 @@ class Evaluator:
         value = self.eval(node.value)
         spec = self.eval(node.format_spec) if node.format_spec else ""
         convert = {115: str, 114: repr, 97: ascii}.get(node.conversion)
+        if isinstance(spec, str) and _HUGE_WIDTH.search(":" + spec):
+            return Unknown("format width too large to fold")
+        if convert is not None and convert is not str and isinstance(value, _Opaque):
+            return Unknown("repr() of an object is not static")
         return lift(lambda v, s: format(convert(v) if convert else v, s), value, spec)
 
     def _eval_Name(self, node: ast.Name) -> object:
@@ -724,12 +776,13 @@ class Evaluator:
         if isinstance(obj, str) and name in _STR_METHODS:
             if name in ("strip", "lstrip", "rstrip"):
                 return lift(_strip, obj, *args, method=name)
-            if name == "split":
-                return lift(_split, obj, *args, **kw)
-            result = lift(getattr(str, name), obj, *args, **kw)
-            if isinstance(result, Unknown) and name == "format":
-                result.prefix = obj.split("{")[0]
-            return result
+            if name in ("split", "format", "replace"):
+                operation = {"split": _split, "format": _format, "replace": _replace}[name]
+                result = lift(operation, obj, *args, **kw)
+                if isinstance(result, Unknown) and name == "format":
+                    result.prefix = obj.split("{")[0]
+                return result
+            return lift(getattr(str, name), obj, *args, **kw)
         if isinstance(obj, str) and name in ("as_string", "execution_options"):
             return obj
         if isinstance(obj, list) and name in _LIST_METHODS:
@@ -743,7 +796,8 @@ class Evaluator:
             return self._path_method(obj, name, args)
         if isinstance(obj, FileHandle):
             return self._file_method(obj, name)
-        return Unknown(f"{type(obj).__name__}.{name}() is not folded")
+        kind = "str" if isinstance(obj, str) else type(obj).__name__
+        return Unknown(f"{kind}.{name}() is not folded")
 
     def _db_method(self, obj: DbRef, name: str, args: list[object]) -> object:
         """Methods of the database URL / dialect name: `startswith` is decided by family."""
