@@ -447,3 +447,13 @@ def test_large_script_splits_in_linear_time() -> None:
 
     # 8x the input; quadratic splitting would take ~64x as long.
     assert timed(big) < 20 * timed(small) + 0.05
+
+
+def test_postgres_rule_with_several_actions() -> None:
+    rule = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO log VALUES (1); DELETE FROM q)"
+    assert sqls(rule + ";\nDROP TABLE x;", "postgres") == [rule, "DROP TABLE x"]
+
+
+def test_mysqldump_keys_hint_is_maintenance() -> None:
+    assert classify_lexical("/*!40000 ALTER TABLE `users` DISABLE KEYS */") == "maintenance"
+    assert classify_lexical("ALTER TABLE users DISABLE KEYS") is None

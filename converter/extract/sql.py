@@ -33,7 +33,7 @@ _META_NAME = re.compile(r"\\(\w+|\S)")
 _END_NOT_BLOCK = re.compile(r"\s+(?:if|loop|while|repeat)\b", re.IGNORECASE)
 _COMPOUND_HEAD = re.compile(
     r"create\s+(?:or\s+replace\s+)?(?:definer\s*=\s*\S+\s+)?"
-    r"(?:(?:temp|temporary|constraint|aggregate)\s+)?(?:trigger|function|procedure|event)\b",
+    r"(?:(?:temp|temporary|constraint|aggregate)\s+)?(?:trigger|function|procedure|event|rule)\b",
     re.IGNORECASE,
 )
 _COPY_STDIN = re.compile(r"copy\b[\s\S]*\bfrom\s+stdin\b", re.IGNORECASE)
@@ -100,7 +100,8 @@ def _scanner(dialect: str, delimiter: str, compound: bool) -> re.Pattern[str]:
     if dialect == "postgres":
         parts += [r"(?P<dollar>\$(?:[^\W\d]\w*)?\$)", r"(?P<meta>\\)"]
     if compound:
-        parts.append(r"(?P<word>\b(?:[Bb][Ee][Gg][Ii][Nn]|[Cc][Aa][Ss][Ee]|[Ee][Nn][Dd])\b)")
+        words = r"\b(?:[Bb][Ee][Gg][Ii][Nn]|[Cc][Aa][Ss][Ee]|[Ee][Nn][Dd])\b"
+        parts.append(f"(?P<word>{words}|[()])")
     return re.compile("|".join(parts))
 
 
@@ -278,9 +279,12 @@ class _Splitter:
         raise self._unterminated(at, "/* comment")
 
     def _block_word(self, m: re.Match[str]) -> None:
-        """Track BEGIN/CASE ... END nesting inside trigger and routine bodies."""
+        """Track BEGIN/CASE ... END and parentheses nesting inside trigger, routine and rule
+        bodies (`CREATE RULE ... DO (INSERT ...; UPDATE ...)`)."""
         word = m.group().lower()
-        if word != "end":
+        if word == ")":
+            self.depth = max(0, self.depth - 1)
+        elif word != "end":
             self.depth += 1
         elif not _END_NOT_BLOCK.match(self.text, m.end()):
             self.depth = max(0, self.depth - 1)
@@ -402,6 +406,7 @@ def _unclosed_quote(token: str, dialect: str) -> str | None:
 
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*|#[^\n]*|/\*(?!!)[\s\S]*?\*/)*")
 _EXEC_COMMENT = re.compile(r"/\*!\d*\s*")
+_KEYS_HINT = re.compile(r"alter\s+table\s+\S+\s+(?:disable|enable)\s+keys\s*\*/$", re.IGNORECASE)
 _FIRST_WORD = re.compile(r"\s*([A-Za-z]+)")
 _SCHEMA_OR_DATA = frozenset({
     "CREATE", "ALTER", "DROP", "INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "RENAME",
@@ -488,6 +493,8 @@ def classify_lexical(sql: str) -> str | None:
         return simple[first]
     if first == "LOCK" and second in ("TABLE", "TABLES"):
         return "table lock"
+    if executable and _KEYS_HINT.match(head):
+        return "maintenance"
     if first == "EXPLAIN" and second != "ANALYZE":
         return "verification query"
     if first in ("SELECT", "WITH", "VALUES"):
