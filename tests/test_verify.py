@@ -205,3 +205,20 @@ def test_round_trip_difference_is_reported(tmp_path: Path) -> None:
     assert step.detail.splitlines() == [
         "1 difference(s) between the two upgrades:",
         "table t: column name type VARCHAR(20) != VARCHAR(40)"]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_with_the_scaffolded_env_py(tmp_path: Path, dialect: str, server: str | None) -> None:
+    """The env.py legacy2alembic writes uses the connection verify hands it."""
+    from converter.scaffold import scaffold_files
+
+    hand_written = two_revisions(tmp_path / "hand")
+    folder = tmp_path / "migrations"
+    for relative, text in scaffold_files(dialect).items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text)
+    for revision in (hand_written / "versions").glob("*.py"):
+        (folder / "versions" / revision.name).write_text(revision.read_text())
+    reference = metadata_snapshot(users_metadata(), dialect, server_url=server)
+    result = verify(folder, dialect, reference, server_url=server)
+    assert result.ok, result.format()
