@@ -56,12 +56,28 @@ def analyse(root: Path, config: Config, dialect: str, diags: Diagnostics, *,
 
     found = discover(root, config, diags, dialect=dialect if pick_twins else None,
                      order_file=order_file)
-    analysed: list[SourceAnalysis] = []
+    extracted = [(source, extract(root / source.path, source.path, dialect, root, diags))
+                 for source in found.sources]
+    extracted, found = _drop_files_read_by_scripts(extracted, found, diags)
     with gc_paused():
-        for source in found.sources:
-            items = extract(root / source.path, source.path, dialect, root, diags)
-            analysed.append(_lower_items(source, items, dialect, diags))
+        analysed = [_lower_items(source, items, dialect, diags) for source, items in extracted]
     return Analysis(root, dialect, found, analysed, diags)
+
+
+def _drop_files_read_by_scripts(extracted: list[tuple[LegacySource, list]], found: Discovery,
+                                diags: Diagnostics) -> tuple[list[tuple[LegacySource, list]],
+                                                             Discovery]:
+    """A .sql source that a migrate_*.py script reads and runs is converted with that script,
+    where it ran; converting it on its own too would apply it twice."""
+    readers = {item.origin.path: source.path for source, items in extracted
+               for item in items if item.origin.path != source.path}
+    kept = [(s, items) for s, items in extracted if s.path not in readers]
+    dropped = [s for s, _ in extracted if s.path in readers]
+    for source in dropped:
+        diags.info(Origin(source.path), f"read and run by {readers[source.path]}; converted "
+                                        "there, not as a source of its own")
+    skipped = found.skipped + tuple((s.path, f"read by {readers[s.path]}") for s in dropped)
+    return kept, replace(found, sources=tuple(s for s, _ in kept), skipped=skipped)
 
 
 def _lower_items(source: LegacySource, items: list, dialect: str,

@@ -118,3 +118,18 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Would write" in result.stdout and "001_a.py" in result.stdout
     assert not (project / "migrations").exists()
+
+
+def test_sql_file_read_by_a_script_is_converted_once(tmp_path: Path) -> None:
+    project = make(tmp_path / "p", {
+        "migrations_manual_sql/001_add.sql": "ALTER TABLE t ADD COLUMN a INT;\n",
+        "migrate_002_run_sql.py": "import sqlite3\nconn = sqlite3.connect('app.db')\n"
+                                  "conn.executescript(open('migrations_manual_sql/001_add.sql')"
+                                  ".read())\n",
+    })
+    data = json.loads(run("scan", str(project), "--dialect", "sqlite", "--json").stdout)
+    assert [s["path"] for s in data["sources"]] == ["migrate_002_run_sql.py"]
+    [statement] = data["sources"][0]["statements"]
+    assert (statement["file"], statement["line"]) == ("migrations_manual_sql/001_add.sql", 1)
+    assert data["skipped"] == [{"path": "migrations_manual_sql/001_add.sql",
+                                "reason": "read by migrate_002_run_sql.py"}]
