@@ -122,5 +122,86 @@ def verify(project: Path, migrations: Path | None, dialect: str | None, models: 
                reference_url=reference_url, scratch_url=scratch_url, server_url=server_url)
 
 
+@cli.command()
+@project_arg
+@click.option("--url", "urls", multiple=True, help="A database to stamp (repeatable).")
+@click.option("--url-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="A file of database URLs, one a line (a fleet).")
+@click.option("--migrations", type=click.Path(file_okay=False, path_type=Path),
+              help="The migrations folder (default: PROJECT/migrations).")
+@click.option("--dry-run", is_flag=True, help="Show what would be stamped; write nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask before stamping.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
+@click.option("--force", is_flag=True, help="Re-stamp a database already stamped at another "
+              "revision (after the schema check).")
+@click.option("--scratch-url", help="An empty database to replay the chain on (PostgreSQL, "
+              "when you may not create databases).")
+@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Databases checked at once with --url-file.")
+def stamp(project: Path, urls: tuple[str, ...], url_file: Path | None, migrations: Path | None,
+          dry_run: bool, yes: bool, as_json: bool, force: bool, scratch_url: str | None,
+          workers: int) -> None:
+    """Stamp each database at the revision its schema really matches; refuse on drift."""
+    from converter.stamp import run_stamp
+
+    run_stamp(project, urls=urls, url_file=url_file, migrations=migrations, dry_run=dry_run,
+              yes=yes, as_json=as_json, force=force, scratch_url=scratch_url, workers=workers)
+
+
+@cli.command()
+@project_arg
+@click.option("--dest", default="legacy_migrations", show_default=True,
+              help="Archive folder, relative to PROJECT.")
+@click.option("--migrations", type=click.Path(file_okay=False, path_type=Path),
+              help="The migrations folder (default: PROJECT/migrations).")
+@click.option("--dry-run", is_flag=True, help="Print the moves; move nothing.")
+def archive(project: Path, dest: str, migrations: Path | None, dry_run: bool) -> None:
+    """Move the converted legacy scripts into an archive with a checksummed manifest."""
+    from converter.archive import run_archive
+
+    run_archive(project, dest=dest, migrations=migrations, dry_run=dry_run)
+
+
+@cli.command()
+@project_arg
+@click.option("--dest", default="legacy_migrations", show_default=True,
+              help="Archive folder, relative to PROJECT.")
+def check(project: Path, dest: str) -> None:
+    """Fail on new legacy scripts, changed archived files, or db.create_all() outside tests."""
+    from converter.check import run_check
+
+    run_check(project, dest=dest)
+
+
+@cli.command("fix-create-all")
+@project_arg
+@click.option("--write", is_flag=True, help="Apply the change (default: print the diff).")
+def fix_create_all(project: Path, write: bool) -> None:
+    """Replace application-startup db.create_all() with the Flask-Migrate way."""
+    from converter.fix_create_all import run_fix_create_all
+
+    run_fix_create_all(project, write=write)
+
+
+@cli.command()
+@project_arg
+@dialect_opt
+@models_opt
+@ref_url_opt
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Migrations folder to write (default: PROJECT/migrations).")
+@click.option("--server-url", help="PostgreSQL server for temporary scratch databases.")
+@click.option("--scratch-url", help="An empty scratch database (PostgreSQL).")
+@order_opt
+def onboard(project: Path, dialect: str | None, models: str | None, reference_url: str | None,
+            out: Path | None, server_url: str | None, scratch_url: str | None,
+            order_file: Path | None) -> None:
+    """scan + convert + verify, then the steps left: stamp, fix-create-all, archive."""
+    from converter.onboard import run_onboard
+
+    run_onboard(project, _dialect(dialect), models=models, reference_url=reference_url, out=out,
+                server_url=server_url, scratch_url=scratch_url, order_file=order_file)
+
+
 def main() -> None:
     cli(prog_name="legacy2alembic")
