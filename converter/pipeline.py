@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -56,12 +57,21 @@ def analyse(root: Path, config: Config, dialect: str, diags: Diagnostics, *,
 
     found = discover(root, config, diags, dialect=dialect if pick_twins else None,
                      order_file=order_file)
-    extracted = [(source, extract(root / source.path, source.path, dialect, root, diags))
-                 for source in found.sources]
-    extracted, found = _drop_files_read_by_scripts(extracted, found, diags)
     with gc_paused():
+        extracted = [(source, extract(root / source.path, source.path, dialect, root, diags))
+                     for source in found.sources]
+        extracted, found = _drop_files_read_by_scripts(extracted, found, diags)
         analysed = [_lower_items(source, items, dialect, diags) for source, items in extracted]
     return Analysis(root, dialect, found, analysed, diags)
+
+
+def _lower_items(source: LegacySource, items: list, dialect: str,
+                 diags: Diagnostics) -> SourceAnalysis:
+    """Lower one source, then free its syntax trees: they are reference cycles, and the cyclic
+    collector is paused during bulk work (one young-generation pass per source is cheap)."""
+    result = _lower_source(source, items, dialect, diags)
+    gc.collect(0)
+    return result
 
 
 def _drop_files_read_by_scripts(extracted: list[tuple[LegacySource, list]], found: Discovery,
@@ -80,8 +90,8 @@ def _drop_files_read_by_scripts(extracted: list[tuple[LegacySource, list]], foun
     return kept, replace(found, sources=tuple(s for s, _ in kept), skipped=skipped)
 
 
-def _lower_items(source: LegacySource, items: list, dialect: str,
-                 diags: Diagnostics) -> SourceAnalysis:
+def _lower_source(source: LegacySource, items: list, dialect: str,
+                  diags: Diagnostics) -> SourceAnalysis:
     from converter.lower import Ignored, lower
     from converter.parse import parse_statement
 
@@ -146,8 +156,11 @@ def convert(root: Path, config: Config, options: ConvertOptions,
                          f"{', '.join(config.py_globs + config.sql_globs)})")
     if options.out.exists() and not options.out.is_dir():
         raise InputError(f"--out {options.out} exists and is not a directory")
-    revisions = plan_revisions(analysis, options, diags)
-    files, scaffolded = _files(revisions, options)
+    from converter.parse import gc_paused
+
+    with gc_paused():
+        revisions = plan_revisions(analysis, options, diags)
+        files, scaffolded = _files(revisions, options)
     _refuse_foreign_revisions(options.out, files)
     written, unchanged = _write(options.out, files, options.dry_run)
     return ConvertResult(analysis, revisions, written, unchanged, scaffolded)

@@ -82,7 +82,6 @@ def render_revision(rev: Revision, dialect: str) -> str:
         upgrade=upgrade,
         downgrade=downgrade,
     )
-    _check_compiles(text, rev)
     return text
 
 
@@ -97,13 +96,6 @@ def _template() -> jinja2.Template:
         undefined=jinja2.StrictUndefined,
     )
     return env.from_string(source.read_text(encoding="utf-8"))
-
-
-def _check_compiles(text: str, rev: Revision) -> None:
-    try:
-        compile(text, rev.filename, "exec", dont_inherit=True)
-    except SyntaxError as exc:  # pragma: no cover - a renderer bug
-        raise RenderError(f"rendered revision {rev.filename} does not compile: {exc}") from exc
 
 
 # ---- header ------------------------------------------------------------------------------------
