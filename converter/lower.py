@@ -64,8 +64,11 @@ def lower(stmt: Statement, expr: exp.Expression | None, dialect: str,
         return Ignored(stmt.ignored)
     ctx = Ctx(stmt, dialect, diags)
     if expr is None:
+        exact = classify(ctx)
+        if exact.ignored:
+            return Ignored(exact.ignored)
         ctx.warning("sqlglot could not parse this statement; kept as exact SQL")
-        return [classify(ctx).op(ctx)]
+        return [exact.op(ctx)]
     try:
         return _lower(expr, ctx)
     except Unsupported as why:

@@ -65,11 +65,10 @@ def alter_table(expr: exp.Alter, ctx: Ctx) -> list[Op]:
 
 
 def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
-    col = read_column(node, act.ctx)
-    if col.autoincrement and col.words not in ("SERIAL", "BIGSERIAL", "SMALLSERIAL"):
-        raise Unsupported(f"column {col.name}: auto-increment in ADD COLUMN has no op form")
-    if col.pk_name:
-        raise Unsupported(f"column {col.name}: a named inline primary key in ADD COLUMN")
+    col = read_column(node, act.ctx, act.last)
+    if col.autoincrement or col.primary_key:
+        raise Unsupported(f"column {col.name}: a primary key or auto-increment in ADD COLUMN "
+                          "has no op form (add_column does not create them)")
     return [AddColumn(act.table, col.definition(), tuple(col.constraints), schema=act.schema,
                       origin=act.origin)]
 
@@ -153,7 +152,7 @@ def _after_keyword(word: str, act: Action) -> str:
 def _modify_column(node: exp.ModifyColumn, act: Action) -> list[Op]:
     """MySQL MODIFY / CHANGE restate the whole column: unstated NOT NULL means nullable, an
     unstated DEFAULT means none."""
-    col = read_column(node.this, act.ctx)
+    col = read_column(node.this, act.ctx, act.last)
     if col.primary_key or col.autoincrement or col.constraints or col.comment is not None:
         raise Unsupported(f"column {col.name}: MODIFY with keys, AUTO_INCREMENT or COMMENT "
                           "has no op form")

@@ -8,7 +8,7 @@ CURRENT_TIMESTAMP, `REAL` becomes DOUBLE on SQLite), and the revision must say w
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -29,8 +29,25 @@ _LITERAL_TOKENS = frozenset({
 })
 _OPEN = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET})
 _CLOSE = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET})
+_BRACKETS = _OPEN | _CLOSE
 # Schemas that are the default search location: a name qualified with them is unqualified.
 _DEFAULT_SCHEMAS = {"postgres": "public", "sqlite": "main"}
+
+
+def _scan(tokens: list[Token]) -> tuple[list[TokenType], list[str], dict[int, int]]:
+    """Token kinds, keyword words, and each opening bracket's index mapped to its closing one."""
+    kinds = [token.token_type for token in tokens]
+    words = ["" if kind in _LITERAL_TOKENS else token.text.partition(" ")[0].upper()
+             for token, kind in zip(tokens, kinds)]
+    partner: dict[int, int] = {}
+    stack: list[int] = []
+    for i, kind in enumerate(kinds):
+        if kind in _BRACKETS:
+            if kind in _OPEN:
+                stack.append(i)
+            elif stack:
+                partner[stack.pop()] = i
+    return kinds, words, partner
 
 
 @cache
@@ -45,7 +62,7 @@ class Unsupported(Exception):
 class SourceText:
     """One statement's text with its tokens, for slicing exact source spans.
 
-    Token indices are inclusive; `words[i]` is the upper-cased keyword text of token i, or "" for
+    Token indices are inclusive; `words[i]` is the upper-cased first word of token i, or "" for
     literals and quoted identifiers (so a string 'CHECK' never looks like the keyword)."""
 
     def __init__(self, sql: str, dialect: str) -> None:
@@ -56,10 +73,9 @@ class SourceText:
         if len(self.tokens) > 1 and self.tokens[1].token_type == TokenType.STRING \
                 and self.tokens[0].token_type in _command_tokens(dialect):
             self._expand_command(dialect)
-        self.words = ["" if t.token_type in _LITERAL_TOKENS else t.text.upper()
-                      for t in self.tokens]
+        self.kinds, self.words, self._partner = _scan(self.tokens)
         last = len(self.tokens) - 1
-        while last >= 0 and self.tokens[last].token_type == TokenType.SEMICOLON:
+        while last >= 0 and self.kinds[last] == TokenType.SEMICOLON:
             last -= 1
         self.last = last
 
@@ -87,33 +103,29 @@ class SourceText:
         return pos
 
     def is_open(self, i: int) -> bool:
-        return self.tokens[i].token_type in _OPEN
+        return self.kinds[i] in _OPEN
 
     def match(self, i: int) -> int:
         """The token closing the bracket opened at token `i`."""
-        depth = 0
-        for j in range(i, self.last + 1):
-            kind = self.tokens[j].token_type
-            depth += (kind in _OPEN) - (kind in _CLOSE)
-            if depth == 0:
-                return j
-        raise Unsupported("unbalanced parentheses")
+        close = self._partner.get(i)
+        if close is None:
+            raise Unsupported("unbalanced parentheses")
+        return close
 
     def element_end(self, first: int, last: int | None = None) -> int:
         """The last token of the list element starting at `first`: before the next comma at the
         same depth or the bracket closing the list."""
-        depth = 0
         stop = self.last if last is None else last
-        for j in range(first, stop + 1):
-            kind = self.tokens[j].token_type
-            if kind in _OPEN:
-                depth += 1
-            elif kind in _CLOSE:
-                depth -= 1
-                if depth < 0:
-                    return j - 1
-            elif kind == TokenType.COMMA and depth == 0:
+        kinds, partner = self.kinds, self._partner
+        j = first
+        while j <= stop:
+            kind = kinds[j]
+            if kind in _OPEN and j in partner:
+                j = partner[j] + 1
+                continue
+            if kind in _CLOSE or kind == TokenType.COMMA:
                 return j - 1
+            j += 1
         return stop
 
     def split(self, first: int, last: int) -> list[tuple[int, int]]:
@@ -125,18 +137,14 @@ class SourceText:
             first = end + 2
         return spans
 
-    def find(self, words: Iterable[str], first: int, last: int) -> int | None:
+    def find(self, words: AbstractSet[str], first: int, last: int) -> int | None:
         """The first token in `first`..`last`, outside brackets, whose first word is in `words`."""
-        wanted = set(words)
-        depth = 0
-        for j in range(first, last + 1):
-            kind = self.tokens[j].token_type
-            if kind in _CLOSE:
-                depth -= 1
-            elif depth == 0 and self.words[j].split(" ", 1)[0] in wanted:
+        kinds, partner, own = self.kinds, self._partner, self.words
+        j = first
+        while j <= last:
+            if own[j] in words:
                 return j
-            if kind in _OPEN:
-                depth += 1
+            j = partner[j] + 1 if kinds[j] in _OPEN and j in partner else j + 1
         return None
 
     def next_open(self, first: int, last: int | None = None) -> int:

@@ -208,6 +208,14 @@ def _argument(r: _Reader, first: int, last: int) -> str:
     return r.src.text(first, last if default is None else default - 1)
 
 
+def _schema(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None
+            ) -> Exact:
+    """CREATE SCHEMA name, or CREATE SCHEMA AUTHORIZATION role (the schema is named after it)."""
+    if found and found[0].upper() == "AUTHORIZATION":
+        found = r.name(found[1] + 1)
+    return Exact(reverse_sql=f"DROP SCHEMA {found[0]}" if found else None)
+
+
 _CREATE_REVERSES: dict[str, _Reverse] = {
     "VIEW": _view,
     "TABLE": _table,
@@ -217,7 +225,7 @@ _CREATE_REVERSES: dict[str, _Reverse] = {
     "PROCEDURE": _function,
     "SEQUENCE": _drop_named("DROP SEQUENCE {name}"),
     "EXTENSION": _drop_named("DROP EXTENSION IF EXISTS {name}"),
-    "SCHEMA": _drop_named("DROP SCHEMA {name}"),
+    "SCHEMA": _schema,
     "DOMAIN": _drop_named("DROP DOMAIN {name}"),
     "TYPE": _drop_named("DROP TYPE {name}"),
 }
@@ -305,10 +313,11 @@ def _ignored(reason: str, r: _Reader) -> Exact:
 
 
 def _other(r: _Reader) -> Exact:
-    keywords = [w for w, t in zip(r.src.words[:2], r.src.tokens[:2])
-                if w and t.token_type.name != "VAR"]
-    head = " ".join(keywords)
-    return Exact(warning=f"kept as exact SQL: {head or 'this statement'} has no op form")
+    head = r.src.tokens[0].text.upper()
+    second = r.word(1)
+    if second.isalpha() and r.src.kinds[1].name != "VAR":
+        head = f"{head} {second}"
+    return Exact(warning=f"kept as exact SQL: {head} has no op form")
 
 
 _HEADS: dict[str, Callable[[_Reader], Exact]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -32,6 +33,8 @@ _TYPE_END = frozenset({
     "IDENTITY", "KEY", "FIRST", "AFTER", "INVISIBLE", "VISIBLE", "STORAGE", "COLUMN_FORMAT",
     "BINARY", "USING",
 })
+_COLUMN_KEYS = frozenset({"this", "kind", "constraints", "exists"})
+_EXPRESSION_END = _TYPE_END - {"BINARY", "CHARACTER", "KEY"}
 _INTEGER_TYPES = frozenset({"Integer", "BigInteger", "SmallInteger", "INTEGER", "BIGINT",
                             "SMALLINT", "TINYINT", "MEDIUMINT"})
 _SERIALS = frozenset({"SERIAL", "SERIAL4", "BIGSERIAL", "SERIAL8", "SMALLSERIAL", "SERIAL2"})
@@ -40,7 +43,7 @@ _FK_ACTION = re.compile(r"ON (DELETE|UPDATE) (.+)")
 _CLAUSES = {
     "expression": "AS ...", "position": "a column position (FIRST / AFTER)",
     "with_storage": "WITH (...)", "partition_by": "PARTITION BY", "desc": "DESC",
-    "nulls": "NULLS NOT DISTINCT", "options": "constraint options", "kind": "the kind",
+    "nulls": "NULLS NOT DISTINCT", "options": "trailing options", "kind": "the kind",
     "only": "ONLY", "not_valid": "NOT VALID", "cluster": "ON ...", "collate": "COLLATE",
     "temporary": "TEMPORARY", "materialized": "MATERIALIZED",
 }
@@ -53,7 +56,7 @@ _MYSQL_TABLE_OPTIONS = {
 }
 
 
-def plain(node: exp.Expression, allowed: set[str], what: str, ctx: Ctx) -> None:
+def plain(node: exp.Expression, allowed: AbstractSet[str], what: str, ctx: Ctx) -> None:
     """Refuse a node that uses any argument outside `allowed`: it would be lost."""
     extra = [key for key, value in node.args.items()
              if key not in allowed and value not in (None, False, []) and not _empty(value)]
@@ -95,13 +98,15 @@ class Column:
                          comment=self.comment)
 
 
-def read_column(node: exp.ColumnDef, ctx: Ctx) -> Column:
-    """A column definition with its type, nullability, default and inline constraints."""
+def read_column(node: exp.ColumnDef, ctx: Ctx, last: int | None = None) -> Column:
+    """A column definition with its type, nullability, default and inline constraints.
+    `last`: the definition's last token, when the caller has already split the list."""
     name = ctx.name(node.this)
-    plain(node, {"this", "kind", "constraints", "exists"}, f"column {name}", ctx)
+    if node.args.keys() - _COLUMN_KEYS:
+        plain(node, _COLUMN_KEYS, f"column {name}", ctx)
     src = ctx.src
     first = src.index_of(node.this)
-    col = Column(name, first, src.element_end(first))
+    col = Column(name, first, src.element_end(first) if last is None else last)
     _read_type(col, node.kind, ctx)
     for constraint in node.args.get("constraints") or []:
         kind = constraint.args.get("kind")
@@ -152,7 +157,7 @@ def expression_end(src: SourceText, first: int, last: int) -> int:
     the next constraint keyword (`IS NOT NULL` and `IS NULL` stay in the expression)."""
     j = first + 1
     while True:
-        stop = src.find(_TYPE_END - {"BINARY", "CHARACTER", "KEY"}, j, last)
+        stop = src.find(_EXPRESSION_END, j, last)
         if stop is None:
             return last
         if src.words[stop] in ("NOT", "NULL") and src.words[stop - 1] in ("IS", "NOT"):
@@ -350,7 +355,7 @@ def create_table(expr: exp.Create, ctx: Ctx) -> list[Op]:
     indexes: list[Op] = []
     for node, span in zip(target.expressions, spans):
         if isinstance(node, exp.ColumnDef):
-            columns.append(read_column(node, ctx))
+            columns.append(read_column(node, ctx, span[1]))
             continue
         item = table_constraint(node, span, ctx, table, schema)
         if isinstance(item, CreateIndex):

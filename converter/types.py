@@ -36,6 +36,9 @@ MODULES = {
     "mysql": "sqlalchemy.dialects.mysql",
     "sqlite": "sqlalchemy.dialects.sqlite",
 }
+_DTYPE = exp.DataType.Type
+_VALUED = frozenset({_DTYPE.ENUM, _DTYPE.SET})
+_NAMED = frozenset({_DTYPE.USERDEFINED, _DTYPE.ARRAY})
 _MODIFIERS = frozenset({"UNSIGNED", "SIGNED", "ZEROFILL"})
 _STRINGS = re.compile(r"'(?:[^']|'')*'")
 _BRACKETS = re.compile(r"\[\s*\d*\s*\]")
@@ -70,7 +73,9 @@ def type_from_sqlglot(dt: exp.DataType, dialect: str, *, spelled: str | None = N
     (name, schema) of a user-defined type, already normalised by the caller's identifier rules;
     derived from `dt` when omitted."""
     text = spelled if spelled is not None else _regenerated(dt, dialect)
-    return _spec_for_text(text, dialect, _values(dt), udt or _udt(dt, dialect))
+    if udt is None and dialect == "postgres":
+        udt = _udt(dt)
+    return _spec_for_text(text, dialect, _values(dt), udt)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -128,26 +133,31 @@ def _regenerated(dt: exp.DataType, dialect: str) -> str:
 
 
 def _values(dt: exp.DataType) -> tuple[str, ...]:
-    if dt.this not in (exp.DataType.Type.ENUM, exp.DataType.Type.SET):
+    if dt.this not in _VALUED:
         return ()
     return tuple(e.name for e in dt.expressions if isinstance(e, exp.Literal) and e.is_string)
 
 
-def _udt(dt: exp.DataType, dialect: str) -> tuple[str, str | None] | None:
-    while dt.this == exp.DataType.Type.ARRAY and dt.expressions:
+def _udt(dt: exp.DataType) -> tuple[str, str | None] | None:
+    """(name, schema) of a PostgreSQL user-defined type, folded like PostgreSQL folds names."""
+    if dt.this not in _NAMED:
+        return None
+    while dt.this == _DTYPE.ARRAY and dt.expressions:
         dt = dt.expressions[0]
     kind = dt.args.get("kind")
-    if dt.this != exp.DataType.Type.USERDEFINED or kind is None:
+    if dt.this != _DTYPE.USERDEFINED or kind is None:
         return None
     parts = [kind.this, kind.expression] if isinstance(kind, exp.Dot) else [kind]
-    names = [_fold(p, dialect) for p in parts]
+    if not all(isinstance(p, exp.Expression) for p in parts):
+        return None
+    names = [_fold(p) for p in parts]
     schema = names[0] if len(names) == 2 and names[0] != "public" else None
     return names[-1], schema
 
 
-def _fold(node: exp.Expression, dialect: str) -> str:
+def _fold(node: exp.Expression) -> str:
     quoted = isinstance(node, exp.Identifier) and node.quoted
-    return node.name if quoted or dialect != "postgres" else node.name.lower()
+    return node.name if quoted else node.name.lower()
 
 
 def _array(sp: Spelling, dialect: str) -> TypeSpec | None:

@@ -419,6 +419,12 @@ EXACT = [
     pytest.param("postgres", "REINDEX INDEX CONCURRENTLY ix", None, True,
                  id="pg-reindex-concurrently"),
     pytest.param("postgres", "CREATE DATABASE reports", None, True, id="pg-create-database"),
+    pytest.param("postgres", "CREATE SCHEMA AUTHORIZATION joe", "DROP SCHEMA joe", False,
+                 id="pg-schema-named-after-role"),
+    pytest.param("mysql",
+                 "CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`localhost` SQL SECURITY DEFINER "
+                 "VIEW `v` AS SELECT 1",
+                 "DROP VIEW `v`", False, id="mysql-view-definer"),
 ]
 
 
@@ -491,6 +497,12 @@ FALLBACK = [
                  "AUTO_INCREMENT", id="mysql-modify-auto-increment"),
     pytest.param("mysql", "CREATE TABLE t (a int) COMMENT='x'", "DROP TABLE t", False,
                  "COMMENT", id="mysql-table-comment"),
+    pytest.param("postgres", "ALTER TABLE t ADD COLUMN n SERIAL", None, False,
+                 "auto-increment", id="pg-add-serial-column"),
+    pytest.param("sqlite", "ALTER TABLE t ADD COLUMN n SERIAL", None, False,
+                 "SERIAL", id="sqlite-serial-is-no-type"),
+    pytest.param("postgres", "ALTER TABLE t RENAME a TO b", None, False, "options",
+                 id="pg-rename-without-column-misread-by-sqlglot"),
 ]
 
 
@@ -511,6 +523,13 @@ def test_unparseable_statement_keeps_text_and_guesses_data() -> None:
     assert result == [ExecuteSQL(sql, kind="data", tables=("t",), origin=ORIGIN)]
     assert [d.message for d in diags.items] == [
         "sqlglot could not parse this statement; kept as exact SQL"]
+
+
+@pytest.mark.parametrize("sql", ["RELEASE SAVEPOINT a",
+                                 "START TRANSACTION ISOLATION LEVEL SERIALIZABLE"])
+def test_unparseable_transaction_control_is_still_ignored(sql: str) -> None:
+    result, diags = run(sql, "postgres")
+    assert result == Ignored("transaction control") and diags.items == []
 
 
 def test_unknown_statement_kind_is_named_in_the_warning() -> None:
