@@ -1,0 +1,249 @@
+"""The revision chain as `stamp` sees it: its revisions in order, the dialect it was converted
+for, and the schema expected before the first and after every revision.
+
+The expected schemas come from replaying the chain one revision at a time on a scratch database
+of the chain's dialect (never on a target), reading the schema after each step. The replay is
+paid once per run and shared by every database of a fleet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from converter.errors import CheckFailed, DatabaseError, InputError
+from converter.scratch import scratch_database
+from converter.snapshot import Difference, Snapshot, Table, diff_snapshots, read_snapshot
+from converter.urls import connect, database_errors, dialect_of, mask_url, with_driver
+from converter.verify import alembic_config, run_alembic
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+# Dialect spellings (ours, sqlglot's, SQLAlchemy's) -> the sqlglot name used by the pipeline.
+_DIALECTS = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres",
+             "mysql": "mysql", "mariadb": "mysql"}
+# The scaffolded README records the dialect the chain was converted for.
+_RECORDED = re.compile(r"by legacy2alembic for (\w+)\.")
+
+
+@dataclass(frozen=True)
+class ChainRevision:
+    """One revision: its id, the first line of its message, the legacy sources it stands for."""
+
+    id: str
+    message: str
+    sources: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return ", ".join(self.sources) if self.sources else self.message
+
+
+def load_chain(migrations: Path) -> list[ChainRevision]:
+    """The folder's revisions from base to head; a branched chain is an input error."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        script = ScriptDirectory.from_config(alembic_config(migrations))
+        heads = script.get_heads()
+        revisions = list(reversed(list(script.walk_revisions())))
+    except (CommandError, ImportError, SyntaxError) as exc:
+        raise InputError(f"{migrations}: cannot read the revision chain: {exc}") from None
+    if len(heads) > 1 or any(isinstance(r.down_revision, (tuple, list)) for r in revisions):
+        raise InputError(f"{migrations}: the chain has branches ({', '.join(sorted(heads))}); "
+                         "merge them before stamping")
+    if not revisions:
+        raise InputError(f"{migrations}: no revisions to stamp")
+    return [_chain_revision(r) for r in revisions]
+
+
+def _chain_revision(script: object) -> ChainRevision:
+    module = getattr(script, "module", None)
+    sources = tuple(path for path, *_ in getattr(module, "legacy_sources", ()) or ())
+    doc = (getattr(script, "doc", "") or "").strip().splitlines()
+    return ChainRevision(script.revision, doc[0] if doc else "", sources)  # type: ignore[attr-defined]
+
+
+def chain_dialect(migrations: Path, configured: str | None, urls: Sequence[str]) -> str:
+    """The chain's dialect: recorded in the folder, else the project's setting, else the URLs'.
+
+    Every URL must share it: the revisions are written for one dialect.
+    """
+    chosen = recorded_dialect(migrations) or _DIALECTS.get((configured or "").lower())
+    dialects = {url: dialect_of(url) for url in urls}
+    chosen = chosen or next(iter(dialects.values()))
+    wrong = [f"{mask_url(url)} is a {d} database but the chain in {migrations} is for {chosen}"
+             for url, d in dialects.items() if d != chosen]
+    if wrong:
+        raise DatabaseError("\n".join(wrong))
+    return chosen
+
+
+def recorded_dialect(migrations: Path) -> str | None:
+    try:
+        match = _RECORDED.search((migrations / "README").read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return _DIALECTS.get(match.group(1).lower()) if match else None
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What is compared: the snapshot, plus views (name -> normalized definition), which the
+    snapshot does not read but which legacy scripts create (a view-only revision would
+    otherwise look like it changes nothing)."""
+
+    snapshot: Snapshot
+    views: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def view_map(self) -> dict[str, str]:
+        return dict(self.views)
+
+
+_PG_VIEWS = (
+    "SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm')"
+)
+_VIEW_NAMES = {
+    "sqlite": "SELECT name, '' FROM sqlite_master WHERE type = 'view'",
+    "mysql": "SELECT table_name, '' FROM information_schema.views "
+             "WHERE table_schema = DATABASE()",
+    "mariadb": "SELECT table_name, '' FROM information_schema.views "
+               "WHERE table_schema = DATABASE()",
+}
+
+
+def read_schema(conn: Connection) -> Schema:
+    """The snapshot and the views of the connection's default schema; changes nothing.
+
+    PostgreSQL views are compared by their definition as the server prints it; other
+    dialects keep the text as written, so only their names are compared.
+    """
+    sql = _PG_VIEWS if conn.dialect.name == "postgresql" else _VIEW_NAMES.get(conn.dialect.name)
+    views = conn.exec_driver_sql(sql).fetchall() if sql else []
+    squashed = tuple(sorted((name, " ".join((text or "").split())) for name, text in views))
+    return Schema(read_snapshot(conn), squashed)
+
+
+def diff_schemas(expected: Schema, actual: Schema) -> list[Difference]:
+    """diff_snapshots, then the views."""
+    diffs = diff_snapshots(expected.snapshot, actual.snapshot)
+    want, got = expected.view_map, actual.view_map
+    for name in sorted(set(want) | set(got)):
+        a, b = want.get(name), got.get(name)
+        if a is None or b is None:
+            diffs.append(Difference("view", None, name, None if a is None else "present",
+                                    None if b is None else "present"))
+        elif a != b:
+            diffs.append(Difference("view", None, name, f"definition {_short(a)}",
+                                    f"definition {_short(b)}"))
+    return diffs
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- expected schemas -----------------------------------------------------------------------
+
+
+class Expected:
+    """The expected schema before the first revision (index 0) and after each one (index i is
+    after chain[i - 1]), with a fingerprint per state so that matching a live schema costs
+    one dictionary lookup per live table, not a full comparison per revision."""
+
+    def __init__(self, chain: Sequence[ChainRevision], states: Sequence[Schema]) -> None:
+        self.chain = list(chain)
+        self.states = list(states)
+        self._table_ids: dict[Table, int] = {}
+        self._prints = [self._fingerprint(s, learn=True) for s in self.states]
+
+    def revision(self, index: int) -> ChainRevision | None:
+        """The revision whose expected schema is state `index` (None: before the first)."""
+        return self.chain[index - 1] if index > 0 else None
+
+    def matches(self, live: Schema) -> list[int]:
+        """Indexes of every state equal to `live`, oldest first."""
+        found = self._fingerprint(live, learn=False)
+        return [i for i, fp in enumerate(self._prints) if fp == found]
+
+    def _fingerprint(self, schema: Schema, *, learn: bool) -> tuple[object, ...]:
+        ids = []
+        for table in schema.snapshot.tables:
+            table_id = self._table_ids.get(table)
+            if table_id is None:
+                table_id = len(self._table_ids) if learn else -1 - len(ids)
+                if learn:
+                    self._table_ids[table] = table_id
+            ids.append(table_id)
+        return tuple(ids), schema.snapshot.enums, schema.views
+
+
+def replay(migrations: Path, chain: Sequence[ChainRevision], dialect: str, *,
+           scratch_url: str | None, servers: Sequence[str]) -> Expected:
+    """Upgrade a scratch database one revision at a time, reading the schema after each."""
+    with _scratch(dialect, scratch_url, servers) as url:
+        engine = connect(url)
+        try:
+            with database_errors(url, "lost the scratch database"):
+                states = list(_replay_states(engine, migrations, chain))
+        finally:
+            engine.dispose()
+    return Expected(chain, states)
+
+
+def _replay_states(engine: Engine, migrations: Path,
+                   chain: Sequence[ChainRevision]) -> Iterator[Schema]:
+    with engine.connect() as conn:
+        yield read_schema(conn)
+        conn.rollback()
+        for revision in chain:
+            try:
+                run_alembic(migrations, conn, "upgrade", revision.id)
+            except CheckFailed as exc:
+                raise InputError(f"cannot replay the chain on a scratch database: {exc} "
+                                 "(run legacy2alembic verify)") from None
+            conn.commit()
+            yield read_schema(conn)
+            conn.rollback()
+
+
+@contextmanager
+def _scratch(dialect: str, scratch_url: str | None, servers: Sequence[str]) -> Iterator[str]:
+    """A scratch database: --scratch-url, a temporary SQLite file, or a temporary database on
+    the first of the targets' servers that lets us create one."""
+    if scratch_url or dialect == "sqlite":
+        with scratch_database(dialect, scratch_url=scratch_url) as url:
+            yield url
+        return
+    first_error: DatabaseError | None = None
+    with ExitStack() as stack:
+        for server in _distinct_servers(servers):
+            try:
+                url = stack.enter_context(scratch_database(dialect, server_url=server))
+            except DatabaseError as exc:
+                first_error = first_error or exc
+                continue
+            yield url
+            return
+    assert first_error is not None
+    raise first_error
+
+
+def _distinct_servers(urls: Sequence[str]) -> list[str]:
+    seen: dict[tuple[object, ...], str] = {}
+    for url in urls:
+        parsed = with_driver(url)
+        seen.setdefault((parsed.host, parsed.port, parsed.username), url)
+    return list(seen.values())
