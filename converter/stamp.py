@@ -134,8 +134,10 @@ def _exit_status(outcomes: Sequence[Outcome]) -> None:
     errors = [o for o in outcomes if o.status == "error"]
     total = len(outcomes)
     if refused:
-        subject = refused[0].url if total == 1 else f"{len(refused)} of {total} database(s)"
-        raise CheckFailed(f"refused to stamp {subject}: nothing written to it (see above)")
+        if total == 1:
+            raise CheckFailed(f"refused to stamp {refused[0].url}; nothing written (see above)")
+        raise CheckFailed(f"refused to stamp {len(refused)} of {total} database(s); nothing "
+                          "written to them (see above)")
     if errors and total == 1:
         raise DatabaseError(errors[0].message)
     if errors:

@@ -103,7 +103,7 @@ def write(url: str, outcome: Outcome, migrations: Path, *, force: bool) -> Outco
         return replace(outcome, status="stamped", heads=result.heads)
     if result.heads == (outcome.revision.id,):
         return replace(outcome, status="already-stamped", heads=result.heads, message=(
-            "another process stamped it at the same revision first; nothing written"))
+            "another stamp wrote this revision first (lost the race to it)"))
     return replace(outcome, status="refused", heads=result.heads, message=(
         f"its version table changed while stamping (now {', '.join(result.heads) or 'empty'},"
         f" read as {', '.join(outcome.heads) or 'empty'}); nothing written, run stamp again"))
