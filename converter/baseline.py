@@ -24,7 +24,6 @@ from converter import ops as o
 from converter.diagnostics import Diagnostics, Origin
 from converter.schema import SchemaModel, TableModel
 
-
 # ---- MetaData -> SchemaModel ------------------------------------------------------------------
 
 def model_from_metadata(metadata: sa.MetaData, dialect: str) -> SchemaModel:
@@ -243,8 +242,8 @@ def checkout_before(root: Path, first_source: str, dest: Path) -> str | None:
 def recover_old_models(root: Path, spec: str, first_source: str, dialect: str,
                        diags: Diagnostics) -> SchemaModel | None:
     """Import the models module as it was before the first legacy source (only with --models)."""
-    from converter.reference import load_metadata
     from converter.errors import ConverterError
+    from converter.reference import load_metadata
 
     with tempfile.TemporaryDirectory(prefix="l2a-history-") as tmp:
         commit = checkout_before(root, first_source, Path(tmp))

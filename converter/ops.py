@@ -8,11 +8,10 @@ clauses) are kept as exact SQL text in the source dialect.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from converter.diagnostics import Origin
 
-Literal = Union[str, int, float, bool, None]
+Literal = str | int | float | bool | None
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ class Check:
     name: str | None = None
 
 
-Constraint = Union[PrimaryKey, ForeignKey, Unique, Check]
+Constraint = PrimaryKey | ForeignKey | Unique | Check
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ Pass = Callable[[Sequence[o.Op]], list[o.Op]]
 
 
 def recognise_rewrites(ops: Sequence[o.Op]) -> list[o.Op]:
-    """SQLite's rebuild sequence becomes one RewriteTable:
-    CREATE TABLE tmp; INSERT INTO tmp ... SELECT ... FROM t; DROP TABLE t; ALTER TABLE tmp RENAME TO t.
+    """SQLite's rebuild sequence becomes one RewriteTable: CREATE TABLE tmp; INSERT INTO tmp ...
+    SELECT ... FROM t; DROP TABLE t; ALTER TABLE tmp RENAME TO t.
     Only data statements may stand between the CREATE and the DROP; the legacy statements are kept
     as the rewrite's steps, exactly."""
     out: list[o.Op] = []

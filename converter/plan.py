@@ -184,7 +184,7 @@ def baseline_ops(baseline: SchemaModel, diags: Diagnostics) -> list[o.Op]:
     complete = [name for name, t in baseline.tables.items()
                 if t.known and t.columns and all(c.type is not None for c in t.columns.values())]
     ops = creation_ops(baseline, complete, origin)
-    for name, t in baseline.tables.items():
+    for name in baseline.tables:
         if name in complete:
             continue
         reason = (f"baseline table {name}: its definition before the first legacy script is "

@@ -15,7 +15,7 @@ class Flag(str, Enum):
     GUARDED = "guarded"  # IF NOT EXISTS, a column check, try/except "duplicate column": apply once
     IN_LOOP = "in_loop"  # produced by a loop over a literal list
     DYNAMIC = "dynamic"  # built from values that could not be folded: needs a manual port
-    AUTOCOMMIT = "autocommit"  # the script ran it outside a transaction (isolation level, autocommit)
+    AUTOCOMMIT = "autocommit"  # the script ran it outside a transaction (autocommit mode)
 
 
 @dataclass(frozen=True)

@@ -30,13 +30,13 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import tomllib
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+import tomllib
 from sqlalchemy.engine import make_url
 
 FIXTURES: Path = Path(__file__).resolve().parent.parent / "fixtures"
