@@ -295,7 +295,9 @@ def _choose(source: Source, stmt: ast.Expr, body: list, outer: Stack, already: b
 def _plan_file(source: Source, lines: set[int], left: list[tuple[Origin, str, str]]) -> FileFix:
     fix = FileFix(source)
     choices = _choices(source, lines, left)
-    call = _upgrade_call(source, fix)
+    call, needed = _upgrade_call(source)
+    if any(choice.mode != "remove" for choice in choices):
+        fix.imports.add(needed)
     removals: dict[int, list[_Choice]] = {}
     for choice in choices:
         if choice.mode == "remove":
@@ -308,14 +310,12 @@ def _plan_file(source: Source, lines: set[int], left: list[tuple[Origin, str, st
     return fix
 
 
-def _upgrade_call(source: Source, fix: FileFix) -> str:
-    """`upgrade()` with `from flask_migrate import upgrade`, unless the module already uses the
-    name `upgrade` for something else."""
+def _upgrade_call(source: Source) -> tuple[str, str]:
+    """(call, import): `upgrade()` from `from flask_migrate import upgrade`, unless the module
+    already uses the name `upgrade` for something else."""
     if _binds(source.tree, "upgrade", "flask_migrate"):
-        fix.imports.add("import flask_migrate")
-        return "flask_migrate.upgrade()"
-    fix.imports.add("upgrade")
-    return "upgrade()"
+        return "flask_migrate.upgrade()", "import flask_migrate"
+    return "upgrade()", "upgrade"
 
 
 def _text(source: Source, choice: _Choice, call: str, pass_first: bool) -> str:
@@ -337,8 +337,9 @@ def _describe(source: Source, choice: _Choice, call: str) -> str:
 
 
 def _import_edit(source: Source, wanted: set[str], before: int) -> Edit | None:
-    """One import line for what `wanted` lacks, after the last top-level `flask...` import
-    before offset `before` (else the last import, else the docstring, else the top)."""
+    """One import line for what `wanted` lacks, among the top-level imports above offset
+    `before`: in order among the `flask...` imports, else after the last import, else after the
+    docstring, else at the top."""
     module_import = "import flask_migrate" in wanted
     names = sorted(wanted - {"import flask_migrate"} - _imported_from(source.tree, "flask_migrate"))
     lines = ([f"from flask_migrate import {', '.join(names)}"] if names else []) + (
@@ -346,26 +347,24 @@ def _import_edit(source: Source, wanted: set[str], before: int) -> Edit | None:
     )
     if not lines:
         return None
-    anchor = _import_anchor(source, before)
-    text = source.newline.join(lines)
-    if anchor is None:
-        return Edit(0, 0, text + source.newline)
-    return insert_after(source, anchor, text)
-
-
-def _import_anchor(source: Source, before: int) -> ast.stmt | None:
     top = [s for s in source.tree.body if source.offset(s.lineno, s.col_offset) < before]
     imports = [s for s in top if isinstance(s, (ast.Import, ast.ImportFrom))]
     flask = [s for s in imports if _module_of(s).startswith("flask")]
-    if flask or imports:
-        return (flask or imports)[-1]
-    first = top[0] if top else None
-    is_docstring = (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
+    later = [s for s in flask if _module_of(s) > "flask_migrate"]
+    text = source.newline.join(lines)
+    if later:
+        at = source.starts[later[0].lineno - 1]
+        return Edit(at, at, text + source.newline)
+    anchor = (flask or imports or [s for s in top[:1] if _is_docstring(s)] or [None])[-1]
+    return insert_after(source, anchor, text) if anchor else Edit(0, 0, text + source.newline)
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
     )
-    return first if is_docstring else None
 
 
 def _module_of(stmt: ast.Import | ast.ImportFrom) -> str:
