@@ -127,10 +127,21 @@ def read_manifest(archive: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read the archive manifest: {exc}", Origin(str(path))) from None
-    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-        raise InputError("not a legacy2alembic archive manifest", Origin(str(path)))
+    data = data if isinstance(data, dict) else {}
     data.setdefault("left_in_place", [])
+    if not (
+        _entries(data.get("files"), ("path", "archived_as", "sha256"))
+        and _entries(data["left_in_place"], ("path", "sha256"))
+    ):
+        raise InputError("not a legacy2alembic archive manifest", Origin(str(path)))
     return data
+
+
+def _entries(value: Any, keys: tuple[str, ...]) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in keys)
+        for entry in value
+    )
 
 
 def sha256_of(path: Path) -> str:
@@ -174,15 +185,21 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
         return None
 
 
-def is_tracked(root: Path, rel: str) -> bool:
-    """Whether git tracks `rel` (relative to root); False outside a git work tree."""
-    result = _git(root, "ls-files", "--error-unmatch", "--", rel)
-    return result is not None and result.returncode == 0
+def tracked_paths(root: Path, paths: list[str]) -> set[str]:
+    """Those of `paths` (relative to root) that git tracks; none outside a git work tree."""
+    if not paths:
+        return set()
+    result = _git(
+        root, "--literal-pathspecs", "-c", "core.quotepath=off", "ls-files", "-z", "--", *paths
+    )
+    if result is None or result.returncode != 0:
+        return set()
+    return set(result.stdout.split("\0")) & set(paths)
 
 
 def is_unmodified_in_git(root: Path, rel: str) -> bool:
     """Tracked, and the working file equals the committed one: git can give it back."""
-    if not is_tracked(root, rel):
+    if rel not in tracked_paths(root, [rel]):
         return False
     result = _git(root, "diff", "--quiet", "HEAD", "--", rel)
     return result is not None and result.returncode == 0
@@ -263,6 +280,8 @@ def plan_archive(root: Path, config: Config, dest: str, migrations: Path) -> Pla
         if s.path not in moving and s.path not in converted and s.path not in archived
     ]
     _refuse_existing_targets(root, plan)
+    tracked = tracked_paths(root, [m.path for m in plan.moves])
+    plan.moves = [replace(m, git=m.path in tracked) for m in plan.moves]
     return plan
 
 
@@ -286,15 +305,7 @@ def _check_converted(plan: Plan, converted: dict[str, Converted], archived: set[
                 f"was converted from {record.sha256[:12]}..."
             )
             continue
-        plan.moves.append(
-            Move(
-                path,
-                f"{plan.dest}/{path}",
-                digest,
-                record.revision,
-                git=is_tracked(plan.root, path),
-            )
-        )
+        plan.moves.append(Move(path, f"{plan.dest}/{path}", digest, record.revision))
     if changed:
         raise CheckFailed(
             "these legacy sources changed since they were converted; re-run "
@@ -340,7 +351,6 @@ def _add_twins(
                     source.sha256,
                     None,
                     f"{source.dialect or 'generic'} twin of {twin}; not converted itself",
-                    is_tracked(plan.root, source.path),
                 )
             )
     plan.moves = [m for move in plan.moves for m in (move, *twins.get(move.path, []))]
@@ -348,18 +358,18 @@ def _add_twins(
 
 def _read_by_scripts(root: Path, config: Config, plan: Plan) -> list[Kept]:
     """Files a moved script reads at run time (convert put their statements in its revision).
-    They stay: other code may read them too."""
+    They stay: other code may read them too. Which files a script reads does not depend on the
+    dialect; the project's, or sqlite, is passed to the extractor."""
     from converter.extract import extract
 
     moving = {m.path for m in plan.moves}
+    dialect = normalize_dialect(config.dialect) if config.dialect else "sqlite"
     kept: dict[str, Kept] = {}
     for move in plan.moves:
         if move.revision is None or not move.path.endswith(".py"):
             continue
         try:
-            items = extract(
-                root / move.path, move.path, config.dialect or "sqlite", root, Diagnostics()
-            )
+            items = extract(root / move.path, move.path, dialect, root, Diagnostics())
         except ConverterError:
             continue
         for path in sorted({item.origin.path for item in items} - {move.path} - moving):

@@ -180,13 +180,23 @@ def _app_name(stmt: ast.Expr, outer: Stack, tree: ast.Module) -> str | None:
         if keyword.arg == "app" and isinstance(keyword.value, ast.Name):
             return keyword.value.id
     functions = [n for n in outer if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    scope: ast.AST = functions[-1] if functions else tree
-    names = [
-        n for s, _, _ in statements(scope) if s.lineno < stmt.lineno for n in _flask_app_names(s)
-    ]
-    if not names and functions:
-        names = [n for s in tree.body if s.lineno < stmt.lineno for n in _flask_app_names(s)]
-    return names[-1] if names else None
+    scopes: list[ast.AST] = [functions[-1], tree] if functions else [tree]
+    for scope in scopes:
+        names = [
+            n for s in _own_statements(scope) if s.lineno < stmt.lineno for n in _flask_app_names(s)
+        ]
+        if names:
+            return names[-1]
+    return None
+
+
+def _own_statements(scope: ast.AST) -> Iterator[ast.stmt]:
+    """The statements of a module or function body, not those of functions or classes in it
+    (their names are local to them)."""
+    local = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    for stmt, _, outer in statements(scope):
+        if not any(isinstance(node, local) for node in outer):
+            yield stmt
 
 
 def _flask_app_names(stmt: ast.stmt) -> list[str]:

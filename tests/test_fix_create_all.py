@@ -188,6 +188,22 @@ def test_without_an_app_the_call_is_removed_with_a_comment(tmp_path: Path) -> No
     assert "Flask-Migrate is not set up (no Migrate(app, db) found)" in summary(tmp_path)
 
 
+def test_an_app_local_to_another_function_is_not_used(tmp_path: Path) -> None:
+    factory = """\
+        from flask import Flask
+
+
+        def create_app():
+            app = Flask(__name__)
+            return app
+
+
+        db.create_all()
+        """
+    new = fixed(tmp_path, {"factory.py": factory})["factory.py"]
+    assert new == textwrap.dedent(factory).replace("db.create_all()", FIX_COMMENT)
+
+
 def test_calls_it_cannot_edit_safely_are_listed(tmp_path: Path) -> None:
     app = """\
         from flask import Flask
