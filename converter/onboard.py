@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 import jinja2
 
+from converter.config import Config
 from converter.diagnostics import Level
 from converter.errors import CheckFailed, InputError
 from converter.fix_create_all import FixPlan
@@ -111,21 +112,13 @@ def run_onboard(
     scratch_url: str | None,
     order_file: Path | None,
 ) -> None:
-    from converter.commands import _need_dialect, _order, _project
+    from converter.commands import _project
     from converter.diagnostics import Diagnostics
     from converter.fix_create_all import plan_fix
     from converter.pipeline import convert
 
     root, config = _project(project)
-    if models and reference_url:
-        raise InputError("give either --models or --reference-url, not both")
-    options = ConvertOptions(
-        dialect=_need_dialect(dialect, config),
-        out=(out or root / "migrations").resolve(),
-        models=models or (None if reference_url else config.models),
-        reference_url=reference_url,
-        order_file=_order(order_file, config, root),
-    )
+    options = _options(root, config, dialect, models, reference_url, out, order_file)
     result = convert(root, config, options, Diagnostics())
     click.echo(_scan_text(result) + "\n" + _convert_text(result, options))
     verified = _verify(
@@ -136,13 +129,36 @@ def run_onboard(
     )
     click.echo(verified.format() + "\n")
     onboarding = Onboarding(root, options, result, verified, plan_fix(root, config))
-    click.echo("What is left:\n\n" + steps(onboarding))
+    click.echo(f"What is left (run the commands from {project}):\n\n" + steps(onboarding))
     click.echo(_write_report(onboarding))
     if not verified.ok:
         raise CheckFailed(
             f"verify failed: fix the revisions before stamping anything (see "
             f"{onboarding.migrations}/{REPORT})"
         )
+
+
+def _options(
+    root: Path,
+    config: Config,
+    dialect: str | None,
+    models: str | None,
+    reference_url: str | None,
+    out: Path | None,
+    order_file: Path | None,
+) -> ConvertOptions:
+    """The options `convert` would use for the same flags and project settings."""
+    from converter.commands import _need_dialect, _order
+
+    if models and reference_url:
+        raise InputError("give either --models or --reference-url, not both")
+    return ConvertOptions(
+        dialect=_need_dialect(dialect, config),
+        out=(out or root / "migrations").resolve(),
+        models=models or (None if reference_url else config.models),
+        reference_url=reference_url,
+        order_file=_order(order_file, config, root),
+    )
 
 
 def _verify(
@@ -228,6 +244,8 @@ def _review_step(ob: Onboarding) -> str:
     head = f"Review the {len(ob.result.revisions)} revision(s) in {ob.migrations}/versions/" + (
         f"; {len(todos)} TODO(s) need a manual port first:" if todos else "."
     )
+    if not ob.verify.ok:
+        head += " Verify FAILED: fix the revisions until `legacy2alembic verify` passes."
     return head + ("\n\n" + _code(todos) if todos else "")
 
 
