@@ -1,5 +1,5 @@
 # One command each, on a fresh machine (Python 3.10+; Debian for the PostgreSQL server).
-#   make demo   set up, then convert + verify the shipped SQLite example (no server needed)
+#   make demo   set up, then onboard (scan, convert, verify) the shipped SQLite example
 #   make test   set up, start a throwaway PostgreSQL on loopback, run the whole test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -17,9 +17,7 @@ setup: $(PY)
 demo: setup
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	cp -r fixtures/sqlite_taskboard/project $(DEMO_DIR)/taskboard
-	$(VENV)/bin/legacy2alembic scan $(DEMO_DIR)/taskboard --dialect sqlite
-	$(VENV)/bin/legacy2alembic convert $(DEMO_DIR)/taskboard --dialect sqlite --models models:db
-	$(VENV)/bin/legacy2alembic verify $(DEMO_DIR)/taskboard --dialect sqlite --models models:db
+	$(VENV)/bin/legacy2alembic onboard $(DEMO_DIR)/taskboard --dialect sqlite --models models:db
 	@echo "Demo project with its new migrations folder: $(DEMO_DIR)/taskboard"
 
 test: setup
