@@ -408,16 +408,15 @@ class MigrateSetup:
                 f"Flask-Migrate is not set up yet: the change adds Migrate({anchor.app}, "
                 f"{anchor.db}) after {anchor.source.path}:{anchor.stmt.lineno}"
             )
-        where = ", ".join(f"{a.source.path}:{a.stmt.lineno}" for a in self.anchors)
-        why = (
-            f"several places set Flask-SQLAlchemy up ({where}): add it next to the app's"
-            if self.anchors
-            else "add it where the app's Flask-SQLAlchemy is set up"
-        )
+        add = "add `migrate = Migrate(app, db)`"
+        if self.anchors:
+            where = ", ".join(f"{a.source.path}:{a.stmt.lineno}" for a in self.anchors)
+            how = f"db is bound to an app in several places ({where}): {add} next to the app's"
+        else:
+            how = f"no `db.init_app(app)` or `SQLAlchemy(app)` found: {add} where db meets the app"
         return (
-            "Flask-Migrate is not set up (no Migrate(app, db) found), so `flask db upgrade` "
-            f"and upgrade() cannot work yet: {why} `db.init_app(app)`: "
-            "`migrate = Migrate(app, db)`"
+            "Flask-Migrate is not set up (no Migrate(app, db)); `flask db upgrade` and upgrade() "
+            f"need it. {how}"
         )
 
 

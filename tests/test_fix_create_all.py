@@ -185,7 +185,7 @@ def test_without_an_app_the_call_is_removed_with_a_comment(tmp_path: Path) -> No
             {FIX_COMMENT}
             print("ready")
         """)
-    assert "Flask-Migrate is not set up (no Migrate(app, db) found)" in summary(tmp_path)
+    assert "Flask-Migrate is not set up (no Migrate(app, db))" in summary(tmp_path)
 
 
 def test_an_app_local_to_another_function_is_not_used(tmp_path: Path) -> None:
