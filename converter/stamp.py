@@ -106,7 +106,7 @@ def _confirmed(outcomes: Sequence[Outcome], yes: bool, as_json: bool, migrations
     if not plan or yes:
         return bool(plan)
     if not sys.stdin.isatty():
-        _print(outcomes, migrations, dialect, dry_run=True, as_json=as_json)
+        _print(outcomes, migrations, dialect, dry_run=False, as_json=as_json)
         raise InputError("not stamping without confirmation (stdin is not a terminal): pass "
                          "--yes to stamp, or --dry-run to only look")
     lines = ["About to stamp:"]

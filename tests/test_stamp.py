@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import shutil
 import signal
 import sqlite3
@@ -422,6 +423,44 @@ def test_without_a_terminal_or_yes_nothing_is_written(sqlite_chain: Chain) -> No
     assert result.returncode == 2
     assert "--yes" in result.stderr
     assert state(url) == before
+
+
+@pytest.mark.parametrize("answer", ["y", "n"])
+def test_asks_once_on_a_terminal(sqlite_chain: Chain, answer: str) -> None:
+    url = sqlite_chain.clone()
+    before = state(url)
+    master, terminal = pty.openpty()
+    try:
+        proc = subprocess.Popen([CLI, "stamp", str(sqlite_chain.project), "--url", url],
+                                stdin=terminal, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        os.write(master, f"{answer}\n".encode())
+        out, err = proc.communicate(timeout=120)
+    finally:
+        os.close(master)
+        os.close(terminal)
+    last_source = sqlite_chain.fixture.history[-1]
+    assert f"at {sqlite_chain.head} ({last_source})" in out
+    assert out.count("Stamp 1 database(s)?") == 1
+    if answer == "y":
+        assert proc.returncode == 0, out + err
+        assert version_rows(url) == [sqlite_chain.head]
+    else:
+        assert proc.returncode == 1 and "Aborted" in err
+        assert state(url) == before
+
+
+def test_broken_chain_is_an_input_error(sqlite_chain: Chain, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(sqlite_chain.project, project)
+    head = next((project / "migrations" / "versions").glob(f"{sqlite_chain.head}_*.py"))
+    head.write_text(head.read_text().replace(
+        "def upgrade():\n", "def upgrade():\n    raise RuntimeError('boom')\n"))
+    result = stamp(project, "--url", sqlite_chain.clone(), "--dry-run")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: cannot replay the chain on a scratch database: revision {sqlite_chain.head} "
+        "failed: RuntimeError: boom (run legacy2alembic verify for details)")
 
 
 # --- fleets, JSON, secrets, errors ----------------------------------------------------------
