@@ -449,9 +449,11 @@ def _execute(plan: Plan) -> None:
         for move in plan.moves:
             mover.move(move)
         _write_records(plan)
-    except (OSError, ConverterError) as exc:
+    except BaseException as exc:  # interrupted too: never leave half an archive behind
         _restore(saved)
         stuck = mover.undo()
+        if not isinstance(exc, (OSError, ConverterError)):
+            raise
         back = (
             f"moved back {len(mover.done) - len(stuck)} file(s)"
             if not stuck

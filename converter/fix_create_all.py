@@ -599,17 +599,30 @@ def write_fixes(root: Path, plan: FixPlan) -> list[str]:
         if backups[fix.source.path] and os.path.lexists(bak):
             raise InputError(f"{bak} exists; refusing to overwrite it (nothing was written)")
     done: list[FileFix] = []
+    copies: list[Path] = []
     try:
         for fix in plan.files:
             if backups[fix.source.path]:
-                _write_new(root / (fix.source.path + BACKUP_SUFFIX), fix.source.data)
+                copy = root / (fix.source.path + BACKUP_SUFFIX)
+                _write_new(copy, fix.source.data)
+                copies.append(copy)
             _replace(root / fix.source.path, fix.new.encode(fix.source.encoding))
             done.append(fix)
-    except OSError as exc:
-        for fix in reversed(done):
-            _replace(root / fix.source.path, fix.source.data)
+    except BaseException as exc:  # interrupted too: the files go back to what they were
+        _put_back(root, done, copies)
+        if not isinstance(exc, (OSError, UnicodeError)):
+            raise
         raise InputError(f"writing failed ({exc}); the files written were put back") from None
     return [_kept_where(fix.source.path, backups[fix.source.path]) for fix in plan.files]
+
+
+def _put_back(root: Path, done: list[FileFix], copies: list[Path]) -> None:
+    """Restore the replaced files, then drop the backups made for them (equal to them now)."""
+    for fix in reversed(done):
+        _replace(root / fix.source.path, fix.source.data)
+    for copy in copies:
+        if copy.is_file():
+            copy.unlink()
 
 
 def _check_unchanged(root: Path, fix: FileFix) -> None:
@@ -629,10 +642,15 @@ def _kept_where(path: str, backup: bool) -> str:
 
 
 def _write_new(path: Path, data: bytes) -> None:
+    """Create `path` (never over an existing file) with `data`, flushed to disk."""
     with open(path, "xb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        try:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        except BaseException:
+            path.unlink()
+            raise
 
 
 def _replace(path: Path, data: bytes) -> None:

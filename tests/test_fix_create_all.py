@@ -315,3 +315,25 @@ def test_refuses_when_the_file_changed_after_planning(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="changed while it was being read"):
         write_fixes(project, plan)
     assert (project / "app.py").read_text() == APP + "# edited\n"
+
+
+def test_a_failed_write_puts_every_file_back(tmp_path: Path, monkeypatch) -> None:
+    from converter import fix_create_all
+
+    project = make(tmp_path / "p", {"models.py": MODELS, "app.py": APP,
+                                    "manage.py": APP.replace("app = Flask", "web = Flask")})
+    before = tree(project)
+    plan = plan_fix(project, Config())
+    assert [fix.source.path for fix in plan.files] == ["app.py", "manage.py"]
+    real, calls = fix_create_all._replace, []
+
+    def failing(path: Path, data: bytes) -> None:
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        real(path, data)
+
+    monkeypatch.setattr(fix_create_all, "_replace", failing)
+    with pytest.raises(InputError, match="disk full.*put back"):
+        write_fixes(project, plan)
+    assert tree(project) == before
