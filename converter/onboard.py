@@ -20,7 +20,7 @@ import click
 import jinja2
 
 from converter.config import Config
-from converter.diagnostics import Level
+from converter.diagnostics import Level, Origin
 from converter.errors import CheckFailed, InputError
 from converter.fix_create_all import FixPlan
 from converter.pipeline import ConvertOptions, ConvertResult
@@ -80,7 +80,9 @@ class Onboarding:
 
     def findings(self) -> list[str]:
         items = self.result.analysis.diags.of_level(Level.WARNING, Level.TODO, Level.ERROR)
-        return [str(item) for item in sorted(items, key=lambda d: (str(d.origin), d.message))]
+        return [
+            str(item) for item in sorted(items, key=lambda d: (d.origin or Origin(""), d.message))
+        ]
 
     def revision_todos(self) -> list[str]:
         """`file:line` of every TODO marker in the written revisions: where to edit."""
