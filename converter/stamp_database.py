@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # pg_advisory_xact_lock takes a bigint: the first 8 bytes of sha256("legacy2alembic").
 ADVISORY_LOCK_KEY = int.from_bytes(
     hashlib.sha256(b"legacy2alembic").digest()[:8], "big", signed=True)
+# How long a stamp waits for another one writing the same database.
+LOCK_TIMEOUT_SECONDS = 60
 # Tests set it to a number of seconds to sleep inside the write transaction before COMMIT.
 PAUSE_BEFORE_COMMIT = "L2A_TEST_PAUSE_BEFORE_COMMIT"
 
@@ -115,6 +117,7 @@ def _begin_immediate(engine: Engine) -> None:
 
     def no_driver_begin(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {LOCK_TIMEOUT_SECONDS * 1000}")
 
     def begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -124,7 +127,9 @@ def _begin_immediate(engine: Engine) -> None:
 
 
 def _lock(conn: Connection) -> None:
+    """Wait at most LOCK_TIMEOUT_SECONDS for a concurrent stamp (a lock timeout is an error)."""
     if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
 
 
