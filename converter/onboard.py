@@ -131,7 +131,7 @@ def run_onboard(
     )
     click.echo(verified.format() + "\n")
     onboarding = Onboarding(root, options, result, verified, plan_fix(root, config))
-    click.echo(f"What is left (run the commands from {project}):\n\n" + steps(onboarding))
+    click.echo(f"What is left (run the commands from {root}):\n\n" + steps(onboarding))
     click.echo(_write_report(onboarding))
     if not verified.ok:
         raise CheckFailed(
