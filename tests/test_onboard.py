@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from legacy import copy_project, load_fixture
+from legacy import build_legacy_database, copy_project, load_fixture
 from test_archive import cli, make, ok
 
 FIXTURES = ["sqlite_taskboard", "sqlite_messy", "postgres_invoicing"]
@@ -106,21 +106,44 @@ def test_another_migrations_folder_is_named_in_every_command(tmp_path: Path) -> 
     assert (project / "db" / "alembic" / "ONBOARDING.md").is_file()
 
 
-def test_the_readme_walkthrough_from_legacy_scripts_to_an_archived_project(
+def test_the_readme_walkthrough_from_legacy_scripts_to_an_archived_stamped_project(
         tmp_path: Path) -> None:
-    """onboard, fix-create-all --write, archive, check; then `flask db upgrade` builds the
-    schema of a new database with the archived scripts out of the way."""
+    """onboard, fix-create-all --write, archive, check; an existing database built by the legacy
+    scripts is stamped (dry run first); `flask db upgrade` builds a new database."""
     project = copy_project(load_fixture("sqlite_taskboard"), tmp_path / "p", git=True)
     ok(onboard(project, "sqlite_taskboard"))
     ok(cli("fix-create-all", str(project), "--write"))
     ok(cli("archive", str(project)))
     assert ok(cli("check", str(project))).startswith("ok:")
-    database = tmp_path / "new.db"
-    env = {**os.environ, "FLASK_APP": "app", "DATABASE_URL": f"sqlite:///{database}"}
+
+    existing = tmp_path / "existing.db"
+    build_legacy_database("sqlite_taskboard", f"sqlite:///{existing}")
+    ok(cli("stamp", str(project), "--url", f"sqlite:///{existing}", "--dry-run"))
+    ok(cli("stamp", str(project), "--url", f"sqlite:///{existing}", "--yes"))
+    (head,) = recorded_heads(project)
+    assert query(existing, "SELECT version_num FROM alembic_version") == {head}
+
+    new = tmp_path / "new.db"
+    env = {**os.environ, "FLASK_APP": "app", "DATABASE_URL": f"sqlite:///{new}"}
     flask = str(Path(sys.executable).parent / "flask")
     result = subprocess.run([flask, "db", "upgrade"], cwd=project, env=env, capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0, result.stderr
+    tables = query(new, "SELECT name FROM sqlite_master WHERE type='table'")
+    assert {"users", "projects", "tasks", "tags", "task_tags", "notifications"} <= tables
+    assert query(new, "SELECT version_num FROM alembic_version") == {head}
+
+
+def recorded_heads(project: Path) -> set[str]:
+    """The head revision id: the one no other revision names as its down_revision."""
+    ids, downs = set(), set()
+    for file in (project / "migrations" / "versions").glob("*.py"):
+        text = file.read_text()
+        ids.add(re.search(r"^revision = '(\w+)'", text, re.M).group(1))
+        downs.add(re.search(r"^down_revision = '?(\w+)'?", text, re.M).group(1))
+    return ids - downs
+
+
+def query(database: Path, sql: str) -> set[str]:
     with sqlite3.connect(database) as conn:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"users", "projects", "tasks", "tags", "task_tags", "notifications"} <= names
+        return {row[0] for row in conn.execute(sql)}
