@@ -549,9 +549,9 @@ def _readme(manifest: dict[str, Any]) -> str:
 
 
 def run_archive(project: Path, *, dest: str, migrations: Path | None, dry_run: bool) -> None:
-    from converter.commands import _project
+    from converter.commands import project_settings
 
-    root, config = _project(project)
+    root, config = project_settings(project)
     folder = (migrations or root / "migrations").resolve()
     plan = plan_archive(root, config, _dest(root, dest, folder), folder)
     if plan.moves and not dry_run:

@@ -125,9 +125,9 @@ def _create_all_outside_tests(root: Path, config: Config, dest: str) -> list[Pro
 
 
 def run_check(project: Path, *, dest: str) -> None:
-    from converter.commands import _project
+    from converter.commands import project_settings
 
-    root, config = _project(project)
+    root, config = project_settings(project)
     folder = archive_folder(dest)
     problems = find_problems(root, config, folder)
     for problem in problems:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,8 +16,13 @@ from converter.config import Config, load_config
 from converter.diagnostics import Diagnostics
 from converter.errors import CheckFailed, InputError
 
+if TYPE_CHECKING:
+    from converter.pipeline import ConvertOptions
+    from converter.verify import VerifyResult
 
-def _project(project: Path) -> tuple[Path, Config]:
+
+def project_settings(project: Path) -> tuple[Path, Config]:
+    """The project's resolved root and its [tool.legacy2alembic] settings."""
     if not project.is_dir():
         raise InputError(f"{project}: no such project directory")
     root = project.resolve()
@@ -43,7 +49,7 @@ def run_scan(project: Path, dialect: str | None, order_file: Path | None, as_jso
     from converter.pipeline import analyse
     from converter.report import format_scan, scan_data
 
-    root, config = _project(project)
+    root, config = project_settings(project)
     diags = Diagnostics()
     known = bool(dialect or config.dialect)
     chosen = _need_dialect(dialect, config) if known else "sqlite"
@@ -62,45 +68,64 @@ def _order(order_file: Path | None, config: Config, root: Path) -> Path | None:
     return root / config.order if config.order else None
 
 
-def run_convert(project: Path, dialect: str | None, *, models: str | None,
-                reference_url: str | None, baseline_models: str | None, out: Path | None,
-                squash: bool, dry_run: bool, order_file: Path | None) -> None:
-    from converter.pipeline import ConvertOptions, convert
-    from converter.report import format_convert
+def convert_options(root: Path, config: Config, dialect: str | None, *, models: str | None,
+                    reference_url: str | None, out: Path | None, order_file: Path | None,
+                    baseline_models: str | None = None, squash: bool = False,
+                    dry_run: bool = False) -> ConvertOptions:
+    """The options `convert` uses for these flags and the project's settings (flags win)."""
+    from converter.pipeline import ConvertOptions
 
-    root, config = _project(project)
     if models and reference_url:
         raise InputError("give either --models or --reference-url, not both")
-    options = ConvertOptions(
+    return ConvertOptions(
         dialect=_need_dialect(dialect, config), out=(out or root / "migrations").resolve(),
         models=models or (None if reference_url else config.models),
         reference_url=reference_url, baseline_models=baseline_models, squash=squash,
         dry_run=dry_run, order_file=_order(order_file, config, root))
-    diags = Diagnostics()
-    result = convert(root, config, options, diags)
+
+
+def run_convert(project: Path, dialect: str | None, *, models: str | None,
+                reference_url: str | None, baseline_models: str | None, out: Path | None,
+                squash: bool, dry_run: bool, order_file: Path | None) -> None:
+    from converter.pipeline import convert
+    from converter.report import format_convert
+
+    root, config = project_settings(project)
+    options = convert_options(root, config, dialect, models=models, reference_url=reference_url,
+                              out=out, order_file=order_file, baseline_models=baseline_models,
+                              squash=squash, dry_run=dry_run)
+    result = convert(root, config, options, Diagnostics())
     click.echo(format_convert(result, options))
+
+
+def verify_project(root: Path, folder: Path, dialect: str, *, models: str | None,
+                   reference_url: str | None, scratch_url: str | None,
+                   server_url: str | None) -> VerifyResult:
+    """The round trip on a scratch database, compared with the models or the reference URL."""
+    from converter.reference import load_metadata, metadata_snapshot, url_snapshot
+    from converter.verify import verify
+
+    if not (folder / "env.py").is_file():
+        raise InputError(f"{folder}: not a migrations folder (no env.py)")
+    server = server_url or reference_url or os.environ.get("DATABASE_URL")
+    reference = None
+    if models:
+        reference = metadata_snapshot(load_metadata(root, models), dialect,
+                                      scratch_url=scratch_url, server_url=server)
+    elif reference_url:
+        reference = url_snapshot(reference_url)
+    return verify(folder, dialect, reference, scratch_url=scratch_url, server_url=server)
 
 
 def run_verify(project: Path, migrations: Path | None, dialect: str | None, *,
                models: str | None, reference_url: str | None, scratch_url: str | None,
                server_url: str | None) -> None:
-    from converter.reference import load_metadata, metadata_snapshot, url_snapshot
-    from converter.verify import verify
-
-    root, config = _project(project)
-    folder = (migrations or root / "migrations").resolve()
-    if not (folder / "env.py").is_file():
-        raise InputError(f"{folder}: not a migrations folder (no env.py)")
-    chosen = _need_dialect(dialect, config, url=reference_url or scratch_url)
-    server = server_url or reference_url or os.environ.get("DATABASE_URL")
-    reference = None
-    spec = models or (None if reference_url else config.models)
-    if spec:
-        reference = metadata_snapshot(load_metadata(root, spec), chosen, scratch_url=scratch_url,
-                                      server_url=server)
-    elif reference_url:
-        reference = url_snapshot(reference_url)
-    result = verify(folder, chosen, reference, scratch_url=scratch_url, server_url=server)
+    root, config = project_settings(project)
+    result = verify_project(
+        root, (migrations or root / "migrations").resolve(),
+        _need_dialect(dialect, config, url=reference_url or scratch_url),
+        models=models or (None if reference_url else config.models),
+        reference_url=reference_url, scratch_url=scratch_url, server_url=server_url)
     click.echo(result.format())
     if not result.ok:
         raise CheckFailed("verify failed: see the differences above")

@@ -669,9 +669,9 @@ def _replace(path: Path, data: bytes) -> None:
 
 
 def run_fix_create_all(project: Path, *, write: bool) -> None:
-    from converter.commands import _project
+    from converter.commands import project_settings
 
-    root, config = _project(project)
+    root, config = project_settings(project)
     plan = plan_fix(root, config)
     if plan.files:
         click.echo(plan.diff(), nl=False)

@@ -9,7 +9,6 @@ review and tick off. The report is deterministic, written once and never overwri
 from __future__ import annotations
 
 import importlib.resources
-import os
 import re
 import shlex
 from collections import Counter
@@ -19,7 +18,6 @@ from pathlib import Path
 import click
 import jinja2
 
-from converter.config import Config
 from converter.diagnostics import Level, Origin
 from converter.errors import CheckFailed, InputError
 from converter.fix_create_all import FixPlan
@@ -114,21 +112,19 @@ def run_onboard(
     scratch_url: str | None,
     order_file: Path | None,
 ) -> None:
-    from converter.commands import _project
+    from converter.commands import convert_options, project_settings, verify_project
     from converter.diagnostics import Diagnostics
     from converter.fix_create_all import plan_fix
     from converter.pipeline import convert
 
-    root, config = _project(project)
-    options = _options(root, config, dialect, models, reference_url, out, order_file)
+    root, config = project_settings(project)
+    options = convert_options(root, config, dialect, models=models,
+                              reference_url=reference_url, out=out, order_file=order_file)
     result = convert(root, config, options, Diagnostics())
     click.echo(_scan_text(result) + "\n" + _convert_text(result, options))
-    verified = _verify(
-        root,
-        options,
-        scratch_url=scratch_url,
-        server_url=server_url or reference_url or os.environ.get("DATABASE_URL"),
-    )
+    verified = verify_project(root, options.out, options.dialect, models=options.models,
+                              reference_url=options.reference_url, scratch_url=scratch_url,
+                              server_url=server_url)
     click.echo(verified.format() + "\n")
     onboarding = Onboarding(root, options, result, verified, plan_fix(root, config))
     click.echo(f"What is left (run the commands from {root}):\n\n" + steps(onboarding))
@@ -138,51 +134,6 @@ def run_onboard(
             f"verify failed: fix the revisions before stamping anything (see "
             f"{onboarding.migrations}/{REPORT})"
         )
-
-
-def _options(
-    root: Path,
-    config: Config,
-    dialect: str | None,
-    models: str | None,
-    reference_url: str | None,
-    out: Path | None,
-    order_file: Path | None,
-) -> ConvertOptions:
-    """The options `convert` would use for the same flags and project settings."""
-    from converter.commands import _need_dialect, _order
-
-    if models and reference_url:
-        raise InputError("give either --models or --reference-url, not both")
-    return ConvertOptions(
-        dialect=_need_dialect(dialect, config),
-        out=(out or root / "migrations").resolve(),
-        models=models or (None if reference_url else config.models),
-        reference_url=reference_url,
-        order_file=_order(order_file, config, root),
-    )
-
-
-def _verify(
-    root: Path, options: ConvertOptions, *, scratch_url: str | None, server_url: str | None
-) -> VerifyResult:
-    """verify's upgrade / downgrade / upgrade round trip, against the same reference."""
-    from converter.reference import load_metadata, metadata_snapshot, url_snapshot
-    from converter.verify import verify
-
-    reference = None
-    if options.models:
-        reference = metadata_snapshot(
-            load_metadata(root, options.models),
-            options.dialect,
-            scratch_url=scratch_url,
-            server_url=server_url,
-        )
-    elif options.reference_url:
-        reference = url_snapshot(options.reference_url)
-    return verify(
-        options.out, options.dialect, reference, scratch_url=scratch_url, server_url=server_url
-    )
 
 
 def _scan_text(result: ConvertResult) -> str:
