@@ -23,6 +23,7 @@ from converter.config import Config
 from converter.diagnostics import Diagnostics, Origin
 from converter.errors import InputError
 
+ARCHIVE_MANIFEST = "MANIFEST.json"
 VENV_MARKER = "pyvenv.cfg"
 DIALECT_ALIASES = {
     "sqlite": "sqlite",
@@ -122,11 +123,22 @@ def walk_tree(root: Path, exclude: Sequence[str]) -> Iterator[tuple[str, list[st
     excluder = _Excluder(exclude)
     for top, dirnames, filenames in os.walk(root):
         rel = _posix_relative(top, root)
-        if rel and VENV_MARKER in filenames:
+        if rel and (VENV_MARKER in filenames or _is_archive(top, filenames)):
             dirnames[:] = []
             continue
         dirnames[:] = sorted(d for d in dirnames if not excluder.folder(join(rel, d), d))
         yield rel, sorted(f for f in filenames if not excluder.file(join(rel, f)))
+
+
+def _is_archive(top: str, filenames: list[str]) -> bool:
+    """A folder `legacy2alembic archive` wrote: its scripts are history, not sources."""
+    if ARCHIVE_MANIFEST not in filenames:
+        return False
+    try:
+        with open(os.path.join(top, ARCHIVE_MANIFEST), encoding="utf-8") as handle:
+            return '"tool": "legacy2alembic"' in handle.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _posix_relative(top: str, root: Path) -> str:

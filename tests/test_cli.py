@@ -133,3 +133,14 @@ def test_sql_file_read_by_a_script_is_converted_once(tmp_path: Path) -> None:
     assert (statement["file"], statement["line"]) == ("migrations_manual_sql/001_add.sql", 1)
     assert data["skipped"] == [{"path": "migrations_manual_sql/001_add.sql",
                                 "reason": "read by migrate_002_run_sql.py"}]
+
+
+def test_archived_scripts_are_not_legacy_sources_any_more(tmp_path: Path) -> None:
+    project = make(tmp_path / "p", {"migrations_manual_sql/001_a.sql":
+                                    "CREATE TABLE t (id INTEGER PRIMARY KEY);\n"})
+    assert run("convert", str(project), "--dialect", "sqlite").returncode == 0
+    archived = run("archive", str(project))
+    assert archived.returncode == 0, archived.stderr
+    assert (project / "legacy_migrations/migrations_manual_sql/001_a.sql").is_file()
+    data = json.loads(run("scan", str(project), "--dialect", "sqlite", "--json").stdout)
+    assert data["sources"] == []
