@@ -30,7 +30,7 @@ from converter.verify import alembic_config
 
 if TYPE_CHECKING:
     from alembic.config import Config
-    from alembic.script import ScriptDirectory
+    from alembic.script import Script, ScriptDirectory
     from sqlalchemy.engine import Connection, Engine
 
 # Dialect spellings (ours, sqlglot's, SQLAlchemy's) -> the sqlglot name used by the pipeline.
@@ -62,8 +62,11 @@ def load_chain(migrations: Path) -> list[ChainRevision]:
         script = ScriptDirectory.from_config(alembic_config(migrations))
         heads = script.get_heads()
         revisions = list(reversed(list(script.walk_revisions())))
-    except (CommandError, ImportError, SyntaxError) as exc:
+    except CommandError as exc:
         raise InputError(f"{migrations}: cannot read the revision chain: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - importing a revision file may raise anything
+        raise InputError(f"{migrations}: cannot read the revision chain: "
+                         f"{type(exc).__name__}: {exc}") from None
     if len(heads) > 1 or any(isinstance(r.down_revision, (tuple, list)) for r in revisions):
         raise InputError(f"{migrations}: the chain has branches ({', '.join(sorted(heads))}); "
                          "merge them before stamping")
@@ -72,11 +75,10 @@ def load_chain(migrations: Path) -> list[ChainRevision]:
     return [_chain_revision(r) for r in revisions]
 
 
-def _chain_revision(script: object) -> ChainRevision:
-    module = getattr(script, "module", None)
-    sources = tuple(path for path, *_ in getattr(module, "legacy_sources", ()) or ())
-    doc = (getattr(script, "doc", "") or "").strip().splitlines()
-    return ChainRevision(script.revision, doc[0] if doc else "", sources)  # type: ignore[attr-defined]
+def _chain_revision(script: Script) -> ChainRevision:
+    sources = tuple(path for path, *_ in getattr(script.module, "legacy_sources", ()) or ())
+    doc = (script.doc or "").strip().splitlines()
+    return ChainRevision(script.revision, doc[0] if doc else "", sources)
 
 
 def chain_dialect(migrations: Path, configured: str | None, urls: Sequence[str]) -> str:
