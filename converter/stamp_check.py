@@ -88,7 +88,8 @@ def _drift(url: str, live: Live, expected: Expected) -> Outcome:
     return Outcome(
         url, "refused", heads=live.heads, closest=expected.revision(best) or BASE,
         differences=tuple(diffs[best]), presence=tuple(presence(expected, diffs)),
-        message="its schema matches no revision of the chain")
+        message="its schema matches no revision of the chain" + (
+            f" (its version table says {', '.join(live.heads)})" if live.heads else ""))
 
 
 def write(url: str, outcome: Outcome, migrations: Path, *, force: bool) -> Outcome:

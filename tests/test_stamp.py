@@ -313,6 +313,8 @@ def test_drift_is_refused_named_and_nothing_changes(chain: Chain, drift: str) ->
     assert result.returncode == 1, output(result)
     assert named in result.stdout
     assert f"closest revision: {chain.head}" in result.stdout
+    if drift == "changed type":
+        assert f"its version table says {chain.baseline}" in result.stdout
     assert "Traceback" not in result.stderr
     assert state(url) == before
 
