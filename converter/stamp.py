@@ -20,7 +20,7 @@ from typing import TypeVar
 
 import click
 
-from converter.config import load_config
+from converter.commands import project_settings
 from converter.diagnostics import Origin
 from converter.errors import CheckFailed, DatabaseError, InputError
 from converter.stamp_chain import chain_dialect, load_chain, replay
@@ -35,15 +35,13 @@ def run_stamp(project: Path, *, urls: Sequence[str], url_file: Path | None,
               migrations: Path | None, dry_run: bool, yes: bool, as_json: bool, force: bool,
               scratch_url: str | None, workers: int) -> None:
     """Check every database, confirm, stamp, report; raise to set the exit code."""
-    if not project.is_dir():
-        raise InputError(f"{project}: no such project directory")
-    root = project.resolve()
+    root, config = project_settings(project)
     folder = (migrations or root / "migrations").resolve()
     if not (folder / "env.py").is_file():
         raise InputError(f"{folder}: not a migrations folder (no env.py)")
     targets = collect_urls(urls, url_file)
     chain = load_chain(folder)
-    dialect = chain_dialect(folder, load_config(root).dialect, targets)
+    dialect = chain_dialect(folder, config.dialect, targets)
     expected = replay(folder, chain, dialect, scratch_url=scratch_url, servers=targets)
     outcomes = _in_pool(workers, targets, lambda url: check(url, expected, force=force))
     if not dry_run and _confirmed(outcomes, yes, as_json, folder, dialect):
