@@ -167,30 +167,56 @@ def unapplied(reference: SchemaModel, ops: Sequence[o.Op]) -> SchemaModel:
 
 
 def fill_unknowns(derived: SchemaModel, old: SchemaModel, diags: Diagnostics) -> SchemaModel:
-    """Fill what the sources never said from the old models; warn where both know and differ."""
+    """Reconcile the sources' view of the baseline with the models before the first script.
+
+    For a table both know, the old models win: `create_all()` never changes an existing table,
+    so whatever the derived view has beyond them came from SQL the schema model could not follow
+    (a DO block, an unparsed statement), and what it lacks was removed that way. Each difference is
+    reported. Tables only one side knows keep the derived view."""
     result = derived.copy()
     for name, table in result.tables.items():
         before = old.tables.get(name)
         if before is None:
             continue
-        if not table.known or not table.columns or table.inferred_from:
-            result.tables[name] = _copy_table(before)
-            continue
-        for cname, col in list(table.columns.items()):
-            was = before.columns.get(cname)
-            if was is not None and col.type is None:
-                table.columns[cname] = replace(col, type=was.type)
-            elif was is not None and was.type != col.type:
-                diags.warning(None, f"baseline {name}.{cname}: the legacy sources imply "
-                                    f"{col.type and col.type.name}, the old models say "
-                                    f"{was.type and was.type.name}; keeping the sources' view")
-    for name, ix in list(result.indexes.items()):
-        if not ix.elements and name in old.indexes:
-            result.indexes[name] = old.indexes[name]
+        if table.known and table.columns and not table.inferred_from:
+            for difference in _table_differences(table, before, derived, old):
+                diags.warning(None, f"baseline table {name}: {difference}; following the models "
+                                    "before the first legacy script (the difference comes from "
+                                    "SQL kept as exact text, or models changed without a script)")
+        result.tables[name] = _copy_table(before)
+        for ix_name in [n for n, ix in result.indexes.items() if ix.table == name]:
+            del result.indexes[ix_name]
+        result.indexes.update({n: ix for n, ix in old.indexes.items() if ix.table == name})
     for name, values in list(result.enums.items()):
         if values is None and old.enums.get(name):
             result.enums[name] = old.enums[name]
     return result
+
+
+def _table_differences(table: TableModel, before: TableModel, derived: SchemaModel,
+                       old: SchemaModel) -> list[str]:
+    found = [f"column {c} is not in the old models" for c in table.columns
+             if c not in before.columns]
+    found += [f"column {c} is only in the old models" for c in before.columns
+              if c not in table.columns]
+    found += [f"column {c} type {col.type.name} differs from the old models"
+              for c, col in table.columns.items()
+              if col.type is not None and c in before.columns
+              and before.columns[c].type != col.type]
+    found += [f"constraint {_describe(c)} is not in the old models" for c in table.constraints
+              if c not in before.constraints]
+    found += [f"constraint {_describe(c)} is only in the old models" for c in before.constraints
+              if c not in table.constraints]
+    mine = {n for n, ix in derived.indexes.items() if ix.table == table.name}
+    theirs = {n for n, ix in old.indexes.items() if ix.table == table.name}
+    found += [f"index {n} is not in the old models" for n in sorted(mine - theirs)]
+    found += [f"index {n} is only in the old models" for n in sorted(theirs - mine)]
+    return found
+
+
+def _describe(c: o.Constraint) -> str:
+    cols = "" if isinstance(c, o.Check) else f"({', '.join(c.columns)})"
+    return f"{c.name or type(c).__name__.lower()}{cols}"
 
 
 def _copy_table(t: TableModel) -> TableModel:

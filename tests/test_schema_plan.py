@@ -178,3 +178,15 @@ def test_rebuild_copy_statement_lets_the_baseline_infer_the_old_table() -> None:
     old = model_with_users()
     assert fill_unknowns(before, old, Diagnostics()).tables["users"].columns == \
         old.tables["users"].columns
+
+
+def test_old_models_win_over_changes_made_by_sql_the_model_could_not_follow() -> None:
+    reference = model_with_users()
+    reference.tables["users"].constraints.append(o.Unique(("email",), "uq_users_email"))
+    do_block = o.ExecuteSQL("DO $$ BEGIN ALTER TABLE users ADD CONSTRAINT uq_users_email "
+                            "UNIQUE (email); END $$")
+    diags = Diagnostics()
+    baseline = compute_baseline(reference, [do_block], model_with_users(), diags)
+    assert o.Unique(("email",), "uq_users_email") not in baseline.tables["users"].constraints
+    assert ["constraint uq_users_email(email) is not in the old models" in d.message
+            for d in diags.items] == [True]

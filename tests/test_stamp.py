@@ -42,9 +42,6 @@ PAUSE = "L2A_TEST_PAUSE_BEFORE_COMMIT"
 # The converter keeps uq_invoices_number in the baseline: 003's DO block that adds it is exact
 # SQL, so un-applying the sources cannot remove it, and the old models from git are only used
 # for attributes the sources leave unknown. Databases before 003 lack it and match no revision.
-BASELINE_GAP = ("convert: the baseline of postgres_invoicing keeps uq_invoices_number, which "
-                "only 003's guarded DO block adds")
-
 
 def stamp(project: Path, *args: str, env: dict[str, str] | None = None,
           stdin: Any = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
@@ -252,24 +249,11 @@ def test_sqlite_taskboard_every_k_is_stamped_at_its_source(
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("k", [
-    *(pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=BASELINE_GAP))
-      for k in range(4)),
-    *range(4, 9),
-])
+@pytest.mark.parametrize("k", range(9))
 def test_postgres_invoicing_every_k_is_stamped_at_its_source(
         pg_chain: Chain, pg_fleet: Fleet, k: int) -> None:
     assert len(pg_chain.fixture.history) == 8
     check_k(pg_chain, pg_fleet, k)
-
-
-@pytest.mark.postgres
-def test_postgres_before_003_is_refused_naming_the_baseline_gap(pg_fleet: Fleet) -> None:
-    """What the xfails above get instead: a refusal naming the missing constraint."""
-    for result in pg_fleet.results[:4]:
-        assert result["status"] == "refused"
-        assert result["differences"] == [
-            "table invoices: unique constraint uq_invoices_number (number) missing"]
 
 
 # --- refusals -------------------------------------------------------------------------------
