@@ -15,7 +15,6 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import sqlalchemy as sa
