@@ -32,6 +32,7 @@ from converter.config import Config
 from converter.diagnostics import Diagnostics, Origin
 from converter.discover import compile_globs, join, matches, walk_tree
 from converter.errors import InputError
+from converter.write import write_exclusive
 
 FIX_COMMENT = '# legacy2alembic: schema now managed by Flask-Migrate: run "flask db upgrade"'
 # Decorators whose functions Flask runs inside an application context.
@@ -604,7 +605,7 @@ def write_fixes(root: Path, plan: FixPlan) -> list[str]:
         for fix in plan.files:
             if backups[fix.source.path]:
                 copy = root / (fix.source.path + BACKUP_SUFFIX)
-                _write_new(copy, fix.source.data)
+                write_exclusive(copy, fix.source.data)
                 copies.append(copy)
             _replace(root / fix.source.path, fix.new.encode(fix.source.encoding))
             done.append(fix)
@@ -641,23 +642,11 @@ def _kept_where(path: str, backup: bool) -> str:
     )
 
 
-def _write_new(path: Path, data: bytes) -> None:
-    """Create `path` (never over an existing file) with `data`, flushed to disk."""
-    with open(path, "xb") as handle:
-        try:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        except BaseException:
-            path.unlink()
-            raise
-
-
 def _replace(path: Path, data: bytes) -> None:
     """Write `data` to a temporary file beside `path`, then rename it over `path`."""
     temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        _write_new(temp, data)
+        write_exclusive(temp, data)
         os.chmod(temp, path.stat().st_mode & 0o7777)
         os.replace(temp, path)
     finally:

@@ -10,7 +10,6 @@ source text (defaults, CHECK bodies, index expressions) without tokenizing the s
 from __future__ import annotations
 
 import functools
-import gc
 import logging
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -63,19 +62,6 @@ def _dialect(name: str) -> Dialect:
     return Dialect.get_or_raise(name)
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector around bulk parsing.
-
-    sqlglot builds many small parent-linked objects; generation-0 collections that find nothing to
-    free then cost a noticeable share of the parse time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @contextmanager

@@ -53,7 +53,7 @@ def analyse(root: Path, config: Config, dialect: str, diags: Diagnostics, *,
             order_file: Path | None = None, pick_twins: bool = True) -> Analysis:
     """`pick_twins=False` keeps every per-dialect twin (scan without a known dialect)."""
     from converter.extract import extract
-    from converter.parse import gc_paused
+    from converter.gc_pause import gc_paused
 
     found = discover(root, config, diags, dialect=dialect if pick_twins else None,
                      order_file=order_file)
@@ -156,7 +156,7 @@ def convert(root: Path, config: Config, options: ConvertOptions,
                          f"{', '.join(config.py_globs + config.sql_globs)})")
     if options.out.exists() and not options.out.is_dir():
         raise InputError(f"--out {options.out} exists and is not a directory")
-    from converter.parse import gc_paused
+    from converter.gc_pause import gc_paused
 
     with gc_paused():
         revisions = plan_revisions(analysis, options, diags)

@@ -210,14 +210,8 @@ def _(op: o.RenameColumn, schema: SchemaModel) -> None:
 @apply.register
 def _(op: o.AlterColumn, schema: SchemaModel) -> None:
     t = schema.ensure_table(op.table, op.schema)
-    col = t.columns.get(op.column) or o.ColumnDef(op.column, None)
-    if not isinstance(op.type, o._Unset):
-        col = replace(col, type=op.type)
-    if not isinstance(op.nullable, o._Unset):
-        col = replace(col, nullable=op.nullable)
-    if not isinstance(op.server_default, o._Unset):
-        col = replace(col, server_default=op.server_default)
-    t.columns[op.column] = col
+    t.columns[op.column] = schema_after_alter(
+        t.columns.get(op.column) or o.ColumnDef(op.column, None), op)
 
 
 @apply.register

@@ -24,16 +24,16 @@ Inspector's SQLite reflection re-reads `sqlite_master` per table and grows quadr
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import CompileError
 from sqlalchemy.types import Enum, NullType
+
+from converter.gc_pause import gc_paused
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect
@@ -184,21 +184,10 @@ class _Reflected:
 
 def read_snapshot(conn: Connection, schema: str | None = None) -> Snapshot:
     """Read the tables (and PostgreSQL enums) of `schema` on `conn`; changes nothing."""
-    with _no_cyclic_gc():
+    with gc_paused():
         return _read_snapshot(conn, schema)
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: reading builds many small acyclic objects, and its
-    full collections would make the time grow faster than the number of tables."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read_snapshot(conn: Connection, schema: str | None) -> Snapshot:

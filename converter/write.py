@@ -106,7 +106,7 @@ def _make_dirs(root: Path, folder: Path, created: list[Path]) -> None:
 def _write_new(target: Path, data: bytes) -> None:
     """Create `target` with `data` atomically; never replaces an existing file."""
     temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-    _write_exclusive(temp, data)
+    write_exclusive(temp, data)
     try:
         _publish(temp, target, data)
     except FileExistsError:
@@ -122,10 +122,10 @@ def _publish(temp: Path, target: Path, data: bytes) -> None:
     except FileExistsError:
         raise
     except OSError:
-        _write_exclusive(target, data)  # no hard links on this file system: O_EXCL instead
+        write_exclusive(target, data)  # no hard links on this file system: O_EXCL instead
 
 
-def _write_exclusive(path: Path, data: bytes) -> None:
+def write_exclusive(path: Path, data: bytes) -> None:
     """Write a new file with O_EXCL and flush it to disk; remove it again if writing fails."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:

@@ -15,6 +15,18 @@ from legacy import build_legacy_database, copy_project, load_fixture
 from test_archive import cli, make, ok
 
 FIXTURES = ["sqlite_taskboard", "sqlite_messy", "postgres_invoicing"]
+# sqlite_messy adds a column with SQL built at run time: a TODO until a human ports it, so the
+# chain does not build today's schema and verify says which column is missing.
+VERIFY_FAILS = {"sqlite_messy": "table users: column nickname missing"}
+
+
+def finished(result: subprocess.CompletedProcess[str], fixture: str) -> str:
+    if fixture not in VERIFY_FAILS:
+        return ok(result)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "verify: FAILED" in result.stdout and VERIFY_FAILS[fixture] in result.stdout
+    assert "Traceback" not in result.stderr
+    return result.stdout
 
 
 def onboard(project: Path, fixture: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -34,8 +46,7 @@ def server(request: pytest.FixtureRequest) -> list[str]:
 def test_onboard_every_fixture(tmp_path: Path, fixture: str, server: list[str]) -> None:
     fx = load_fixture(fixture)
     project = copy_project(fx, tmp_path / "p", git=True)
-    out = ok(onboard(project, fixture, *server))
-    assert "verify: ok" in out
+    out = finished(onboard(project, fixture, *server), fixture)
 
     for env in ("development", "staging", "production"):
         block = out[out.index(f"# {env}: DATABASE_URL"):]
@@ -52,20 +63,20 @@ def test_onboard_every_fixture(tmp_path: Path, fixture: str, server: list[str]) 
     for section in ("## Outcome", "## Legacy sources -> revisions", "## Statements per kind",
                     "## Warnings and TODOs", "## Verify", "## What is left", "## Checklist"):
         assert section in report
-    assert "**Verify passed**" in report
+    assert ("**Verify passed**" in report) == (fixture not in VERIFY_FAILS)
     assert "- [ ] Back up every database before stamping it" in report
     assert "Never run `flask db stamp head` blindly" in report
 
 
 def test_messy_project_lists_every_todo_with_file_and_line(tmp_path: Path) -> None:
     project = copy_project(load_fixture("sqlite_messy"), tmp_path / "p", git=True)
-    ok(onboard(project, "sqlite_messy"))
+    finished(onboard(project, "sqlite_messy"), "sqlite_messy")
     report = (project / "migrations" / "ONBOARDING.md").read_text()
     assert "- migrate_add_user_column.py:21: todo: port by hand" in report
     assert "- migrate_normalize_emails.py:14: todo: port by hand" in report
     assert re.search(r"- migrations/versions/\w+_migrate_add_user_column\.py:\d+: "
                      r"TODO\(legacy2alembic\)", report)
-    assert "2 TODO marker(s) in the revisions need a human" in report
+    assert "2 TODO(s) need a manual port first" in report
     assert "- `migrations_manual_sql/002_add_archived_mysql.sql`: twin for mysql" in report
 
 
