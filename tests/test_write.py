@@ -134,7 +134,7 @@ def test_same_file_twice_is_refused(tmp_path):
 
 
 def test_failure_midway_leaves_nothing_behind(tmp_path, monkeypatch):
-    real = write._write_exclusive
+    real = write.write_exclusive
     calls = []
 
     def failing(path, data):
@@ -143,7 +143,7 @@ def test_failure_midway_leaves_nothing_behind(tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
         real(path, data)
 
-    monkeypatch.setattr(write, "_write_exclusive", failing)
+    monkeypatch.setattr(write, "write_exclusive", failing)
     out = tmp_path / "migrations"
     with pytest.raises(OSError, match="No space left"):
         write_new_files(out, FILES)
