@@ -1,6 +1,6 @@
 # One command each, on a fresh machine (Python 3.10+; Debian for the PostgreSQL server).
 #   make demo   set up, then onboard (scan, convert, verify) the shipped SQLite example
-#   make test   set up, start a throwaway PostgreSQL on loopback, run the whole test suite
+#   make test   set up, lint, start a throwaway PostgreSQL on loopback, run every test
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DIR ?= /tmp/legacy2alembic-demo
@@ -21,6 +21,7 @@ demo: setup
 	@echo "Demo project with its new migrations folder: $(DEMO_DIR)/taskboard"
 
 test: setup
+	$(VENV)/bin/ruff check converter tests bench
 	L2A_PG_URL="$$(bash .ci/start-postgres)" $(PY) -m pytest -q -ra
 
 bench: setup
