@@ -155,3 +155,15 @@ def test_verify_fails_with_diff_when_models_drift(tmp_path: Path) -> None:
     result = run_cli("verify", str(project), "--dialect", "sqlite", "--models", "models:db")
     assert result.returncode == 1
     assert "drift_table" in result.stdout + result.stderr
+
+
+def test_squash_writes_one_revision_that_verifies(tmp_path: Path) -> None:
+    fixture = load_fixture("sqlite_taskboard")
+    project = copy_project(fixture, tmp_path / "project", git=True)
+    result = run_cli("convert", str(project), "--dialect", "sqlite", "--models", fixture.models,
+                     "--squash")
+    assert result.returncode == 0, result.stdout + result.stderr
+    [only] = list((project / "migrations" / "versions").glob("*.py"))
+    assert "legacy_squashed" in only.name
+    verified = run_cli("verify", str(project), "--dialect", "sqlite", "--models", fixture.models)
+    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -110,7 +110,8 @@ def test_golden_file_compiles_and_defines_the_revision(name):
 
 
 def test_golden_files_are_ruff_formatted_but_for_quotes():
-    ruff = shutil.which("ruff")
+    beside = Path(sys.executable).parent / "ruff"
+    ruff = str(beside) if beside.exists() else shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed")
     result = subprocess.run(
