@@ -19,7 +19,8 @@ from typing import cast
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
-from sqlglot.tokens import Token
+from sqlglot.parser import Parser
+from sqlglot.tokens import Token, Tokenizer
 
 from converter.statements import Statement
 
@@ -34,8 +35,7 @@ def parse_statement(stmt: Statement, dialect: str) -> exp.Expression | None:
     try:
         tokens = tokenize(stmt.sql, dialect)
         with _sqlglot_quiet():
-            parser = _dialect(dialect).parser(error_level=ErrorLevel.IMMEDIATE)
-            trees = [tree for tree in parser.parse(tokens, stmt.sql) if tree is not None]
+            trees = [tree for tree in _parser(dialect).parse(tokens, stmt.sql) if tree is not None]
     except (ParseError, TokenError):
         return None
     if not trees:
@@ -50,7 +50,7 @@ def tokenize(sql: str, dialect: str) -> list[Token]:
     key = (dialect, sql)
     tokens = _tokens_memo.get(key)
     if tokens is None:
-        tokens = _dialect(dialect).tokenize(sql)
+        tokens = _tokenizer(dialect).tokenize(sql)
         _tokens_memo[key] = tokens
         if len(_tokens_memo) > _MEMO_SIZE:
             _tokens_memo.popitem(last=False)
@@ -60,6 +60,18 @@ def tokenize(sql: str, dialect: str) -> list[Token]:
 @functools.cache
 def _dialect(name: str) -> Dialect:
     return Dialect.get_or_raise(name)
+
+
+@functools.cache
+def _tokenizer(name: str) -> Tokenizer:
+    """One tokenizer per dialect: building one per statement cost as much as tokenizing it.
+    sqlglot's tokenize() and parse() start from a clean state on every call."""
+    return _dialect(name).tokenizer()
+
+
+@functools.cache
+def _parser(name: str) -> Parser:
+    return _dialect(name).parser(error_level=ErrorLevel.IMMEDIATE)
 
 
 
