@@ -215,7 +215,9 @@ class _Call:
     tail: str = ")"
     single_comma: bool = False  # a one-element tuple keeps its comma
 
+    @functools.cached_property
     def flat(self) -> str:
+        """The code on one line (computed once: layout asks for it at every nesting level)."""
         comma = "," if self.single_comma and len(self.parts) == 1 else ""
         return f"{self.head}{', '.join(_flat(p) for p in self.parts)}{comma}{self.tail}"
 
@@ -224,7 +226,7 @@ _Code: TypeAlias = "str | _Call"
 
 
 def _flat(code: _Code) -> str:
-    return code if isinstance(code, str) else code.flat()
+    return code if isinstance(code, str) else code.flat
 
 
 def _layout(code: _Code, indent: int, reserve: int = 0) -> str:
