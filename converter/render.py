@@ -206,20 +206,28 @@ def _(op: o.CreateIndex | o.DropIndex) -> bool:
 
 # ---- code building helpers ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class _Call:
-    """Code of the form `head part, part, ... tail`, laid out by `_layout`."""
+    """Code of the form `head part, part, ... tail`, laid out by `_layout`.
 
-    head: str
-    parts: tuple[_Code, ...]
-    tail: str = ")"
-    single_comma: bool = False  # a one-element tuple keeps its comma
+    `flat` is the code on one line, computed once at construction: layout asks for it at every
+    nesting level, and a parent's one-line form is built from its parts' ones."""
 
-    @functools.cached_property
-    def flat(self) -> str:
-        """The code on one line (computed once: layout asks for it at every nesting level)."""
-        comma = "," if self.single_comma and len(self.parts) == 1 else ""
-        return f"{self.head}{', '.join(_flat(p) for p in self.parts)}{comma}{self.tail}"
+    __slots__ = ("head", "parts", "tail", "single_comma", "flat")
+
+    def __init__(self, head: str, parts: tuple[_Code, ...], tail: str = ")",
+                 single_comma: bool = False) -> None:
+        self.head = head
+        self.parts = parts
+        self.tail = tail
+        self.single_comma = single_comma  # a one-element tuple keeps its comma
+        comma = "," if single_comma and len(parts) == 1 else ""
+        joined = ", ".join([p if isinstance(p, str) else p.flat for p in parts])
+        self.flat = f"{head}{joined}{comma}{tail}"
+
+    def joined(self) -> str:
+        """The parts on one line, separated by commas (the middle of `flat`)."""
+        comma = 1 if self.single_comma and len(self.parts) == 1 else 0
+        return self.flat[len(self.head):len(self.flat) - len(self.tail) - comma]
 
 
 _Code: TypeAlias = "str | _Call"
@@ -238,7 +246,7 @@ def _layout(code: _Code, indent: int, reserve: int = 0) -> str:
     if isinstance(code, str) or ("\n" not in flat and indent + len(flat) + reserve <= LINE_LENGTH):
         return flat
     pad, inner = " " * indent, " " * (indent + STEP)
-    joined = ", ".join(_flat(p) for p in code.parts)
+    joined = code.joined()
     multiline = "\n" in joined
     single = len(code.parts) == 1
     if not code.single_comma and (
