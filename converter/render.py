@@ -187,21 +187,13 @@ def _block_header(key: tuple[str, ...]) -> str:
     return "with op.get_context().autocommit_block():"
 
 
-@functools.singledispatch
 def _needs_autocommit(op: o.Op) -> bool:
     """True for statements that cannot run inside a transaction."""
+    if isinstance(op, o.ExecuteSQL):
+        return op.autocommit
+    if isinstance(op, (o.CreateIndex, o.DropIndex)):
+        return op.concurrently
     return False
-
-
-@_needs_autocommit.register
-def _(op: o.ExecuteSQL) -> bool:
-    return op.autocommit
-
-
-@_needs_autocommit.register(o.CreateIndex)
-@_needs_autocommit.register(o.DropIndex)
-def _(op: o.CreateIndex | o.DropIndex) -> bool:
-    return op.concurrently
 
 
 # ---- code building helpers ---------------------------------------------------------------------
@@ -300,10 +292,16 @@ def _comment(text: str, ctx: _Ctx, prefix: str = "# ") -> list[str]:
 
 def _note(text: str, ctx: _Ctx) -> list[str]:
     """A prose comment, wrapped to the line length."""
-    width = max(LINE_LENGTH - ctx.indent - 2, 40)
+    pad = ctx.pad
+    return [f"{pad}# {line}" for line in _wrapped(text, max(LINE_LENGTH - ctx.indent - 2, 40))]
+
+
+@functools.lru_cache(maxsize=1024)
+def _wrapped(text: str, width: int) -> tuple[str, ...]:
+    """The lines of a note (the same reasons recur for thousands of ops: wrapped once each)."""
     lines = textwrap.wrap(_printable(" ".join(text.split())), width, break_long_words=False,
                           break_on_hyphens=False)
-    return [f"{ctx.pad}# {line}" for line in lines or [""]]
+    return tuple(lines or [""])
 
 
 def _printable(line: str) -> str:
