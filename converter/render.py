@@ -287,6 +287,8 @@ def _names(names: Iterable[str]) -> str:
 def _comment(text: str, ctx: _Ctx, prefix: str = "# ") -> list[str]:
     """`text` as comment lines: every line break starts a new comment, control characters are
     escaped, so nothing in it can leak out of the comment."""
+    if text.isprintable():  # no line break nor control character: one line as it is
+        return [f"{ctx.pad}{prefix}{text}".rstrip()]
     return [f"{ctx.pad}{prefix}{_printable(line)}".rstrip() for line in text.splitlines() or [""]]
 
 
