@@ -213,28 +213,12 @@ def _reference(root: Path, options: ConvertOptions, diags: Diagnostics):
         metadata = load_metadata(root, options.models)
         return model_from_metadata(metadata, options.dialect), class_tables(root, options.models)
     if options.reference_url:
-        return model_from_metadata(_reflect(options.reference_url), options.dialect), {}
+        from converter.reference import url_metadata
+
+        return model_from_metadata(url_metadata(options.reference_url), options.dialect), {}
     diags.info(None, "no reference schema (--models / --reference-url): the baseline is empty "
                      "and the legacy sources must build everything")
     return None, {}
-
-
-def _reflect(url: str):
-    import sqlalchemy as sa
-
-    from converter.urls import connect
-
-    metadata = sa.MetaData()
-    engine = connect(url)
-    try:
-        with engine.connect() as conn:
-            metadata.reflect(conn)
-            conn.rollback()
-    finally:
-        engine.dispose()
-    metadata.remove(metadata.tables["alembic_version"]) if "alembic_version" in \
-        metadata.tables else None
-    return metadata
 
 
 def _old_models(analysis: Analysis, options: ConvertOptions, diags: Diagnostics):

@@ -187,12 +187,31 @@ def metadata_snapshot(
 
 def url_snapshot(url: str) -> Snapshot:
     """The schema of a live database, read in a read-only transaction that is rolled back."""
+    with read_only_connection(url) as conn:
+        return read_snapshot(conn)
+
+
+def url_metadata(url: str) -> MetaData:
+    """A live database reflected as MetaData (read only), without Alembic's version table."""
+    import sqlalchemy
+
+    metadata = sqlalchemy.MetaData()
+    with read_only_connection(url) as conn:
+        metadata.reflect(conn)
+    if "alembic_version" in metadata.tables:
+        metadata.remove(metadata.tables["alembic_version"])
+    return metadata
+
+
+@contextmanager
+def read_only_connection(url: str) -> Iterator[Connection]:
+    """A connection whose transaction refuses writes and is rolled back; errors are one line."""
     engine = connect(url)
     try:
         with database_errors(url, "cannot read"), engine.connect() as conn:
             _read_only(conn)
             try:
-                return read_snapshot(conn)
+                yield conn
             finally:
                 conn.rollback()
     finally:

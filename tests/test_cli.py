@@ -144,3 +144,21 @@ def test_archived_scripts_are_not_legacy_sources_any_more(tmp_path: Path) -> Non
     assert (project / "legacy_migrations/migrations_manual_sql/001_a.sql").is_file()
     data = json.loads(run("scan", str(project), "--dialect", "sqlite", "--json").stdout)
     assert data["sources"] == []
+
+
+def test_reference_url_is_read_only_and_gives_the_baseline(tmp_path: Path) -> None:
+    import sqlite3
+
+    project = make(tmp_path / "p", {"migrations_manual_sql/001_a.sql":
+                                    "ALTER TABLE t ADD COLUMN a INT;\n"})
+    db = tmp_path / "live.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INT)")
+    before = db.read_bytes()
+    result = run("convert", str(project), "--dialect", "sqlite", "--reference-url",
+                 f"sqlite:///{db}")
+    assert result.returncode == 0, result.stderr
+    assert db.read_bytes() == before
+    [baseline] = (project / "migrations" / "versions").glob("*_baseline.py")
+    text = baseline.read_text()
+    assert "op.create_table(" in text and "'id'" in text and "'a'" not in text
