@@ -55,6 +55,9 @@ order_opt = click.option("--order", "order_file", type=click.Path(dir_okay=False
                          help="A file listing the legacy sources in order, one path a line.")
 models_opt = click.option("--models", help="Reference models as MODULE:ATTR (imported with the "
                           "project on sys.path).")
+jobs_opt = click.option("--jobs", type=click.IntRange(1, 64), default=None,
+                        help="Processes that extract, parse and lower the sources (default: one "
+                        "per CPU for projects over 256 KiB of sources, else 1).")
 ref_url_opt = click.option("--reference-url", help="A live database to use as the reference "
                            "(read only).")
 
@@ -71,11 +74,13 @@ def cli(debug: bool) -> None:
 @dialect_opt
 @order_opt
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def scan(project: Path, dialect: str | None, order_file: Path | None, as_json: bool) -> None:
+@jobs_opt
+def scan(project: Path, dialect: str | None, order_file: Path | None, as_json: bool,
+         jobs: int | None) -> None:
     """List legacy sources in historical order, their statements and create_all() calls."""
     from converter.commands import run_scan
 
-    run_scan(project, _dialect(dialect), order_file, as_json)
+    run_scan(project, _dialect(dialect), order_file, as_json, jobs=jobs)
 
 
 @cli.command()
@@ -90,15 +95,16 @@ def scan(project: Path, dialect: str | None, order_file: Path | None, as_json: b
 @click.option("--squash", is_flag=True, help="One revision for the whole legacy history.")
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @order_opt
+@jobs_opt
 def convert(project: Path, dialect: str | None, models: str | None, reference_url: str | None,
             baseline_models: str | None, out: Path | None, squash: bool, dry_run: bool,
-            order_file: Path | None) -> None:
+            order_file: Path | None, jobs: int | None) -> None:
     """Write an Alembic revision chain from the legacy sources."""
     from converter.commands import run_convert
 
     run_convert(project, _dialect(dialect), models=models, reference_url=reference_url,
                 baseline_models=baseline_models, out=out, squash=squash, dry_run=dry_run,
-                order_file=order_file)
+                order_file=order_file, jobs=jobs)
 
 
 @cli.command()

@@ -44,7 +44,8 @@ def _need_dialect(dialect: str | None, config: Config, *, url: str | None = None
                      "[tool.legacy2alembic] of the project's pyproject.toml")
 
 
-def run_scan(project: Path, dialect: str | None, order_file: Path | None, as_json: bool) -> None:
+def run_scan(project: Path, dialect: str | None, order_file: Path | None, as_json: bool,
+             jobs: int | None = None) -> None:
     from converter.callsites import find_create_all_calls
     from converter.pipeline import analyse
     from converter.report import format_scan, scan_data
@@ -54,7 +55,7 @@ def run_scan(project: Path, dialect: str | None, order_file: Path | None, as_jso
     known = bool(dialect or config.dialect)
     chosen = _need_dialect(dialect, config) if known else "sqlite"
     analysis = analyse(root, config, chosen, diags, order_file=_order(order_file, config, root),
-                       pick_twins=known)
+                       pick_twins=known, jobs=jobs)
     sites = find_create_all_calls(root, config, diags)
     if as_json:
         click.echo(json.dumps(scan_data(analysis, sites), indent=2))
@@ -71,7 +72,7 @@ def _order(order_file: Path | None, config: Config, root: Path) -> Path | None:
 def convert_options(root: Path, config: Config, dialect: str | None, *, models: str | None,
                     reference_url: str | None, out: Path | None, order_file: Path | None,
                     baseline_models: str | None = None, squash: bool = False,
-                    dry_run: bool = False) -> ConvertOptions:
+                    dry_run: bool = False, jobs: int | None = None) -> ConvertOptions:
     """The options `convert` uses for these flags and the project's settings (flags win)."""
     from converter.pipeline import ConvertOptions
 
@@ -81,19 +82,20 @@ def convert_options(root: Path, config: Config, dialect: str | None, *, models: 
         dialect=_need_dialect(dialect, config), out=(out or root / "migrations").resolve(),
         models=models or (None if reference_url else config.models),
         reference_url=reference_url, baseline_models=baseline_models, squash=squash,
-        dry_run=dry_run, order_file=_order(order_file, config, root))
+        dry_run=dry_run, order_file=_order(order_file, config, root), jobs=jobs)
 
 
 def run_convert(project: Path, dialect: str | None, *, models: str | None,
                 reference_url: str | None, baseline_models: str | None, out: Path | None,
-                squash: bool, dry_run: bool, order_file: Path | None) -> None:
+                squash: bool, dry_run: bool, order_file: Path | None,
+                jobs: int | None = None) -> None:
     from converter.pipeline import convert
     from converter.report import format_convert
 
     root, config = project_settings(project)
     options = convert_options(root, config, dialect, models=models, reference_url=reference_url,
                               out=out, order_file=order_file, baseline_models=baseline_models,
-                              squash=squash, dry_run=dry_run)
+                              squash=squash, dry_run=dry_run, jobs=jobs)
     result = convert(root, config, options, Diagnostics())
     click.echo(format_convert(result, options))
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Origin:
     """A place in a legacy source: path relative to the project root, 1-based line."""
 
@@ -27,7 +27,7 @@ class Level(str, Enum):
     ERROR = "error"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     level: Level
     origin: Origin | None

@@ -14,7 +14,7 @@ from converter.diagnostics import Origin
 Literal = str | int | float | bool | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TypeSpec:
     """A SQLAlchemy type, as it will be written in a revision: `{module}.{name}(*args, **kwargs)`.
 
@@ -38,7 +38,7 @@ class TypeSpec:
         return hash((self.name, self.module, self.args, self.kwargs))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ColumnDef:
     name: str
     type: TypeSpec | None  # None: unknown (the sources never said)
@@ -52,13 +52,13 @@ class ColumnDef:
 
 # ---- constraints -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PrimaryKey:
     columns: tuple[str, ...]
     name: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ForeignKey:
     columns: tuple[str, ...]
     ref_table: str
@@ -71,13 +71,13 @@ class ForeignKey:
     ref_schema: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unique:
     columns: tuple[str, ...]
     name: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Check:
     sqltext: str
     name: str | None = None
@@ -86,7 +86,7 @@ class Check:
 Constraint = PrimaryKey | ForeignKey | Unique | Check
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexElement:
     """A column name, or (expression=True) exact SQL of an index expression."""
 
@@ -96,12 +96,12 @@ class IndexElement:
 
 # ---- ops -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Op:
     origin: Origin = field(default=Origin(""), kw_only=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CreateTable(Op):
     table: str
     columns: tuple[ColumnDef, ...]
@@ -112,20 +112,20 @@ class CreateTable(Op):
     dialect_kwargs: tuple[tuple[str, Literal], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DropTable(Op):
     table: str
     schema: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenameTable(Op):
     old: str
     new: str
     schema: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AddColumn(Op):
     table: str
     column: ColumnDef
@@ -134,14 +134,14 @@ class AddColumn(Op):
     schema: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DropColumn(Op):
     table: str
     column: str
     schema: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenameColumn(Op):
     table: str
     old: str
@@ -156,11 +156,14 @@ class _Unset:
     def __repr__(self) -> str:
         return "UNSET"
 
+    def __reduce__(self) -> str:
+        return "UNSET"  # unpickles as the module's one instance: it is compared with `is`
+
 
 UNSET = _Unset()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AlterColumn(Op):
     """Change type / nullability / server default of one column. Attributes left UNSET are kept."""
 
@@ -174,7 +177,7 @@ class AlterColumn(Op):
     existing: ColumnDef | None = None  # the column before the change, filled by plan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CreateIndex(Op):
     name: str
     table: str
@@ -186,7 +189,7 @@ class CreateIndex(Op):
     schema: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DropIndex(Op):
     name: str
     table: str | None = None  # filled by plan from the schema model when the SQL omits it
@@ -194,14 +197,14 @@ class DropIndex(Op):
     schema: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AddConstraint(Op):
     table: str
     constraint: Constraint
     schema: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DropConstraint(Op):
     table: str
     name: str
@@ -209,7 +212,7 @@ class DropConstraint(Op):
     schema: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CreateEnum(Op):
     """PostgreSQL CREATE TYPE name AS ENUM (...)."""
 
@@ -218,13 +221,13 @@ class CreateEnum(Op):
     schema: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DropEnum(Op):
     name: str
     schema: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExecuteSQL(Op):
     """Exact SQL with no Alembic operation that fits.
 
@@ -242,7 +245,7 @@ class ExecuteSQL(Op):
     tables: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RewriteTable(Op):
     """The SQLite rebuild sequence recognised as one change of table `table`:
     CREATE TABLE tmp (...); INSERT INTO tmp SELECT ... FROM table; DROP TABLE table;
@@ -257,7 +260,7 @@ class RewriteTable(Op):
     copied: tuple[tuple[str, str, bool], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CreateTablesFromModels(Op):
     """`db.create_all()` / `X.__table__.create()` inside a legacy script; plan resolves it to
     CreateTable ops for the tables the script really introduced."""
@@ -267,7 +270,7 @@ class CreateTablesFromModels(Op):
     models: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ManualTodo(Op):
     """Python code that could not be converted; rendered as a clearly marked TODO comment."""
 
@@ -275,7 +278,7 @@ class ManualTodo(Op):
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Irreversible(Op):
     """A downgrade step that cannot be derived; rendered as a commented no-op explaining why."""
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -12,14 +13,14 @@ from pathlib import Path
 
 from converter import ops as o
 from converter.config import Config
-from converter.diagnostics import Diagnostics, Origin
+from converter.diagnostics import Diagnostic, Diagnostics, Origin
 from converter.discover import Discovery, LegacySource, discover
 from converter.errors import InputError
 from converter.revision import Revision
 from converter.statements import CreateAllCall, Flag, ManualCode, Statement
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     """How one extracted item was classified: for scan's listing and the closing report."""
 
@@ -50,44 +51,71 @@ class Analysis:
 
 
 def analyse(root: Path, config: Config, dialect: str, diags: Diagnostics, *,
-            order_file: Path | None = None, pick_twins: bool = True) -> Analysis:
-    """`pick_twins=False` keeps every per-dialect twin (scan without a known dialect)."""
-    from converter.extract import extract
+            order_file: Path | None = None, pick_twins: bool = True,
+            jobs: int | None = None) -> Analysis:
+    """`pick_twins=False` keeps every per-dialect twin (scan without a known dialect).
+    `jobs`: worker processes for the sources (None: by the size of the project, see fanout)."""
+    from converter.fanout import auto_jobs, map_in_order
     from converter.gc_pause import gc_paused
 
     found = discover(root, config, diags, dialect=dialect if pick_twins else None,
                      order_file=order_file)
+    if jobs is None:
+        jobs = auto_jobs(sum(_size(root / s.path) for s in found.sources))
     with gc_paused():
-        extracted = [(source, extract(root / source.path, source.path, dialect, root, diags))
-                     for source in found.sources]
-        extracted, found = _drop_files_read_by_scripts(extracted, found, diags)
-        analysed = [_lower_items(source, items, dialect, diags) for source, items in extracted]
-    return Analysis(root, dialect, found, analysed, diags)
+        outcomes = map_in_order(functools.partial(_analyse_source, root, dialect),
+                                found.sources, jobs)
+    outcomes, found = _drop_files_read_by_scripts(outcomes, found, diags)
+    for outcome in outcomes:
+        diags.items.extend(outcome.diags)
+    return Analysis(root, dialect, found, [outcome.analysis for outcome in outcomes], diags)
 
 
-def _lower_items(source: LegacySource, items: list, dialect: str,
-                 diags: Diagnostics) -> SourceAnalysis:
-    """Lower one source, then free its syntax trees: they are reference cycles, and the cyclic
-    collector is paused during bulk work (one young-generation pass per source is cheap)."""
-    result = _lower_source(source, items, dialect, diags)
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # extract reports it with the path
+
+
+@dataclass(frozen=True)
+class _SourceOutcome:
+    """One source analysed, possibly in a worker process: everything it reports travels back
+    with it, so that the result does not depend on where it ran."""
+
+    analysis: SourceAnalysis
+    reads: frozenset[str]  # other files whose statements this source runs (a .sql it reads)
+    diags: tuple[Diagnostic, ...]
+
+
+def _analyse_source(root: Path, dialect: str, source: LegacySource) -> _SourceOutcome:
+    """Extract, parse and lower one source, then free its syntax trees: they are reference
+    cycles, and the cyclic collector is paused during bulk work (one young-generation pass per
+    source is cheap)."""
+    from converter.extract import extract
+
+    diags = Diagnostics()
+    items = extract(root / source.path, source.path, dialect, root, diags)
+    reads = frozenset(item.origin.path for item in items if item.origin.path != source.path)
+    analysis = _lower_source(source, items, dialect, diags)
+    del items
     gc.collect(0)
-    return result
+    return _SourceOutcome(analysis, reads, tuple(diags.items))
 
 
-def _drop_files_read_by_scripts(extracted: list[tuple[LegacySource, list]], found: Discovery,
-                                diags: Diagnostics) -> tuple[list[tuple[LegacySource, list]],
-                                                             Discovery]:
+def _drop_files_read_by_scripts(outcomes: list[_SourceOutcome], found: Discovery,
+                                diags: Diagnostics) -> tuple[list[_SourceOutcome], Discovery]:
     """A .sql source that a migrate_*.py script reads and runs is converted with that script,
     where it ran; converting it on its own too would apply it twice."""
-    readers = {item.origin.path: source.path for source, items in extracted
-               for item in items if item.origin.path != source.path}
-    kept = [(s, items) for s, items in extracted if s.path not in readers]
-    dropped = [s for s, _ in extracted if s.path in readers]
+    readers = {path: outcome.analysis.source.path for outcome in outcomes
+               for path in sorted(outcome.reads)}
+    kept = [o for o in outcomes if o.analysis.source.path not in readers]
+    dropped = [o.analysis.source for o in outcomes if o.analysis.source.path in readers]
     for source in dropped:
         diags.info(Origin(source.path), f"read and run by {readers[source.path]}; converted "
                                         "there, not as a source of its own")
     skipped = found.skipped + tuple((s.path, f"read by {readers[s.path]}") for s in dropped)
-    return kept, replace(found, sources=tuple(s for s, _ in kept), skipped=skipped)
+    return kept, replace(found, sources=tuple(o.analysis.source for o in kept), skipped=skipped)
 
 
 def _lower_source(source: LegacySource, items: list, dialect: str,
@@ -137,6 +165,7 @@ class ConvertOptions:
     squash: bool = False
     dry_run: bool = False
     order_file: Path | None = None
+    jobs: int | None = None  # worker processes for the sources; None: by the project's size
 
 
 @dataclass
@@ -150,7 +179,8 @@ class ConvertResult:
 
 def convert(root: Path, config: Config, options: ConvertOptions,
             diags: Diagnostics) -> ConvertResult:
-    analysis = analyse(root, config, options.dialect, diags, order_file=options.order_file)
+    analysis = analyse(root, config, options.dialect, diags, order_file=options.order_file,
+                       jobs=options.jobs)
     if not analysis.sources:
         raise InputError(f"no legacy sources found under {root} (looked for "
                          f"{', '.join(config.py_globs + config.sql_globs)})")

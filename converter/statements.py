@@ -18,7 +18,7 @@ class Flag(str, Enum):
     AUTOCOMMIT = "autocommit"  # the script ran it outside a transaction (autocommit mode)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Statement:
     """One SQL statement, exact text as the legacy source would send it to the database."""
 
@@ -33,7 +33,7 @@ class Statement:
     warning: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CreateAllCall:
     """`db.create_all()`, `metadata.create_all(tables=[...])`, `Model.__table__.create()`.
 
@@ -47,7 +47,7 @@ class CreateAllCall:
     models: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ManualCode:
     """Python code that changes data or schema but cannot be converted (row-by-row fixes, dynamic
     SQL). Carried into the revision as a clearly marked TODO with the original code."""
