@@ -23,13 +23,12 @@ def write_new_files(out_dir: Path, files: dict[str, str], dry_run: bool = False)
     root = out_dir.resolve()
     targets = [_target(root, rel) for rel in files]
     _check_targets(root, targets)
-    payloads = [content.encode("utf-8") for content in files.values()]
     if dry_run:
         return targets
     with _rollback() as created:
-        for target, data in zip(targets, payloads):
+        for target, content in zip(targets, files.values()):
             _make_dirs(root, target.parent, created)
-            _write_new(target, data)
+            _write_new(target, content.encode("utf-8"))  # one file's bytes at a time
             created.append(target)
             _fsync_dir(target.parent)
     return targets
