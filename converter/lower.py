@@ -14,7 +14,7 @@ ones are folded to lower case on PostgreSQL only (as its server does); `public` 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import singledispatch
 
 from sqlglot import exp
@@ -31,8 +31,20 @@ from converter.lower_objects import (
     drop_table,
 )
 from converter.lower_table import create_table
-from converter.ops import Op
-from converter.statements import Statement
+from converter.ops import (
+    AddColumn,
+    AddConstraint,
+    CreateEnum,
+    CreateIndex,
+    CreateTable,
+    DropColumn,
+    DropConstraint,
+    DropEnum,
+    DropIndex,
+    DropTable,
+    Op,
+)
+from converter.statements import Flag, Statement
 
 # Functions a SELECT may call to change data or schema.
 _SIDE_EFFECTS = frozenset({
@@ -46,6 +58,8 @@ _READ_ONLY = frozenset({
     "pg_get_serial_sequence", "col_description", "obj_description", "format_type",
     "pg_table_is_visible", "has_table_privilege", "sqlite_version", "database", "schema",
     "pg_get_indexdef", "pg_get_constraintdef", "pg_relation_size", "pg_total_relation_size",
+    "enum_range", "enum_first", "enum_last", "unnest", "pg_typeof", "has_column_privilege",
+    "has_schema_privilege", "current_setting",
 })
 _DATA_CHANGES = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 
@@ -70,10 +84,22 @@ def lower(stmt: Statement, expr: exp.Expression | None, dialect: str,
         ctx.warning("sqlglot could not parse this statement; kept as exact SQL")
         return [exact.op(ctx)]
     try:
-        return _lower(expr, ctx)
+        result = _lower(expr, ctx)
     except Unsupported as why:
         ctx.warning(f"kept as exact SQL: {why}")
         return [classify(ctx).op(ctx)]
+    # IF [NOT] EXISTS of the statement guards all its ops (lower_alter marks those of one
+    # ALTER TABLE action); a guard in the script guards what it did not mark already.
+    guard = "sql" if expr.args.get("exists") else "script" if Flag.GUARDED in stmt.flags else None
+    if guard and isinstance(result, list):
+        return [replace(op, guard=op.guard or guard, statement=op.statement or stmt.sql)
+                if isinstance(op, _GUARDABLE) else op for op in result]
+    return result
+
+
+# Ops whose guard plan can decide against the schema model.
+_GUARDABLE = (CreateTable, DropTable, AddColumn, DropColumn, CreateIndex, DropIndex,
+              AddConstraint, DropConstraint, CreateEnum, DropEnum)
 
 
 @singledispatch

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
@@ -60,7 +60,11 @@ def alter_table(expr: exp.Alter, ctx: Ctx) -> list[Op]:
         handler = _ACTIONS.get(type(node))
         if handler is None:
             raise Unsupported(f"ALTER TABLE action {src.text(first, last)!r} has no op form")
-        ops += handler(node, Action(table, schema, first, last, ctx))
+        made = handler(node, Action(table, schema, first, last, ctx))
+        if node.args.get("exists"):  # ADD COLUMN IF NOT EXISTS, DROP ... IF EXISTS
+            made = [replace(op, guard="sql", statement=op.statement or ctx.stmt.sql)
+                    for op in made]
+        ops += made
     return ops
 
 
@@ -69,8 +73,12 @@ def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
     if col.autoincrement or col.primary_key:
         raise Unsupported(f"column {col.name}: a primary key or auto-increment in ADD COLUMN "
                           "has no op form (add_column does not create them)")
+    # SQLite adds a column's constraints only within ADD COLUMN, and Alembic can express that
+    # neither directly nor in batch mode (an unnamed constraint): the statement runs as written.
+    exact = act.ctx.dialect == "sqlite" and bool(col.constraints)
     return [AddColumn(act.table, col.definition(), tuple(col.constraints), schema=act.schema,
-                      origin=act.origin)]
+                      origin=act.origin, statement=act.ctx.stmt.sql if exact else None,
+                      exact=exact)]
 
 
 def _drop(node: exp.Drop, act: Action) -> list[Op]:
@@ -159,7 +167,10 @@ def _modify_column(node: exp.ModifyColumn, act: Action) -> list[Op]:
     ops: list[Op] = []
     old = act.ctx.name(node.args["rename_from"]) if node.args.get("rename_from") else col.name
     if old != col.name:
-        ops.append(RenameColumn(act.table, old, col.name, schema=act.schema, origin=act.origin))
+        # MySQL renames by restating the column: where the schema model does not know it, the
+        # definition CHANGE gives is the one to restate (plan prefers the model's).
+        ops.append(RenameColumn(act.table, old, col.name, schema=act.schema, origin=act.origin,
+                                existing=col.definition()))
     ops.append(AlterColumn(act.table, col.name, type=col.type or UNSET, nullable=col.nullable,
                            server_default=col.default, schema=act.schema, origin=act.origin))
     return ops

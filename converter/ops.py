@@ -99,6 +99,16 @@ class IndexElement:
 @dataclass(frozen=True, slots=True)
 class Op:
     origin: Origin = field(default=Origin(""), kw_only=True)
+    # How the legacy source made the statement apply only when needed: "sql" (IF [NOT] EXISTS)
+    # or "script" (a column check, try/except "already exists"). plan leaves out a guarded op
+    # the schema model shows to be a no-op at that point.
+    guard: str | None = field(default=None, kw_only=True)
+    # The exact legacy statement, kept where the op may have to run as it was written.
+    statement: str | None = field(default=None, kw_only=True)
+    # Render `statement` instead of the op call: Alembic cannot express the op faithfully here (a
+    # SQLite ADD COLUMN with unnamed constraints), or only the database can tell whether an
+    # IF [NOT] EXISTS statement applies. The op still describes the change to the schema model.
+    exact: bool = field(default=False, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

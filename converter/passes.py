@@ -14,14 +14,15 @@ Pass = Callable[[Sequence[o.Op]], list[o.Op]]
 
 
 def recognise_rewrites(ops: Sequence[o.Op]) -> list[o.Op]:
-    """SQLite's rebuild sequence becomes one RewriteTable: CREATE TABLE tmp; INSERT INTO tmp ...
-    SELECT ... FROM t; DROP TABLE t; ALTER TABLE tmp RENAME TO t.
-    Only data statements may stand between the CREATE and the DROP; the legacy statements are kept
-    as the rewrite's steps, exactly."""
+    """SQLite's rebuild sequence becomes one RewriteTable, in either of its two orders:
+    CREATE TABLE tmp; INSERT INTO tmp ... SELECT ... FROM t; DROP TABLE t; ALTER TABLE tmp RENAME
+    TO t, or ALTER TABLE t RENAME TO old; CREATE TABLE t; INSERT INTO t ... SELECT ... FROM old;
+    DROP TABLE old. Only data statements may stand between the CREATE and the DROP; the legacy
+    statements are kept as the rewrite's steps, exactly."""
     out: list[o.Op] = []
     i = 0
     while i < len(ops):
-        found = _rewrite_at(ops, i)
+        found = _rewrite_at(ops, i) or _rename_first_rewrite_at(ops, i)
         if found is None:
             out.append(ops[i])
             i += 1
@@ -36,9 +37,7 @@ def _rewrite_at(ops: Sequence[o.Op], i: int) -> tuple[o.RewriteTable, int] | Non
     create = ops[i]
     if not isinstance(create, o.CreateTable):
         return None
-    j = i + 1
-    while j < len(ops) and isinstance(ops[j], o.ExecuteSQL) and ops[j].kind == "data":  # type: ignore[union-attr]
-        j += 1
+    j = _after_data(ops, i + 1)
     if j + 1 >= len(ops):
         return None
     drop, rename = ops[j], ops[j + 1]
@@ -51,6 +50,29 @@ def _rewrite_at(ops: Sequence[o.Op], i: int) -> tuple[o.RewriteTable, int] | Non
     copied = _copied_columns(ops[i + 1:j], create, drop.table)
     return o.RewriteTable(drop.table, create.table, new_table, steps, copied,
                           origin=create.origin), j + 2
+
+
+def _rename_first_rewrite_at(ops: Sequence[o.Op], i: int) -> tuple[o.RewriteTable, int] | None:
+    rename = ops[i]
+    if not isinstance(rename, o.RenameTable) or i + 1 >= len(ops):
+        return None
+    create = ops[i + 1]
+    if not isinstance(create, o.CreateTable) or create.table != rename.old:
+        return None
+    j = _after_data(ops, i + 2)
+    drop = ops[j] if j < len(ops) else None
+    if not isinstance(drop, o.DropTable) or drop.table != rename.new:
+        return None
+    copied = _copied_columns(ops[i + 2:j], create, rename.new)
+    return o.RewriteTable(create.table, rename.new, create, tuple(ops[i:j + 1]), copied,
+                          origin=rename.origin), j + 1
+
+
+def _after_data(ops: Sequence[o.Op], j: int) -> int:
+    """The index of the first op at or after `j` that is not a data statement."""
+    while j < len(ops) and isinstance(ops[j], o.ExecuteSQL) and ops[j].kind == "data":  # type: ignore[union-attr]
+        j += 1
+    return j
 
 
 def _copied_columns(copies: Sequence[o.Op], create: o.CreateTable,

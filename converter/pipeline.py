@@ -142,9 +142,11 @@ def _lower_source(source: LegacySource, items: list, dialect: str,
                                              item.flags))
                 continue
             result.ops.extend(lowered)
+            flags = item.flags
+            if Flag.GUARDED not in flags and any(op.guard for op in lowered):
+                flags = flags | {Flag.GUARDED}
             result.records.append(Record(item.origin, _kind_of(lowered), item.sql,
-                                         ", ".join(type(op).__name__ for op in lowered),
-                                         item.flags))
+                                         ", ".join(type(op).__name__ for op in lowered), flags))
     return result
 
 

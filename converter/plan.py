@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from converter import ops as o
 from converter.diagnostics import Diagnostics, Origin
 from converter.revision import Revision, SourceRef
-from converter.schema import SchemaModel
+from converter.schema import SchemaModel, TableModel
 
 
 @dataclass(frozen=True)
@@ -107,11 +107,31 @@ def _resolve(op: o.Op, model: SchemaModel, diags: Diagnostics, *, later: Sequenc
     """Fill in what the SQL left implicit, from the model; expand create_all calls."""
     if isinstance(op, o.CreateTablesFromModels):
         return _expand_create_all(op, model, diags, later=later, reference=reference)
-    if isinstance(op, (o.AlterColumn, o.RenameColumn)) and op.existing is None:
+    if op.guard:
+        applies = guard_applies(op, model, complete=reference is not None)
+        if applies is False:
+            diags.info(op.origin, f"left out: {_guard_words(op)} (the legacy statement was "
+                                  "guarded, and the schema model shows it changes nothing here)")
+            return []
+        if applies is None and op.guard == "sql" and op.statement:
+            diags.info(op.origin, "kept as exact SQL with its IF [NOT] EXISTS: whether it "
+                                  "applies here is not known (no reference schema)")
+            return [replace(op, exact=True)]
+        elif applies is None:
+            diags.warning(op.origin, "the legacy script guarded this statement, and whether it "
+                                     "applies here is not known: it is converted as if it did")
+    if isinstance(op, (o.AlterColumn, o.RenameColumn)):
         table = model.table(op.table)
         name = op.column if isinstance(op, o.AlterColumn) else op.old
         existing = table.columns.get(name) if table else None
-        return [replace(op, existing=existing)] if existing else [op]
+        if existing is not None and existing.type is not None:
+            op = replace(op, existing=existing)
+        if isinstance(op, o.AlterColumn) and op.nullable is True and table is not None \
+                and model.dialect == "mysql" and name in _primary_key(table):
+            # MySQL MODIFY restates the column; without NOT NULL a key column stays NOT NULL
+            # (an explicit NULL is refused), so nullability does not change.
+            op = replace(op, nullable=o.UNSET)
+        return [op]
     if isinstance(op, o.DropIndex) and op.table is None:
         ix = model.indexes.get(op.name)
         if ix is not None and ix.table:
@@ -119,6 +139,63 @@ def _resolve(op: o.Op, model: SchemaModel, diags: Diagnostics, *, later: Sequenc
         diags.warning(op.origin, f"index {op.name} is not known to the schema model; "
                                  "its table could not be determined")
     return [op]
+
+
+def _primary_key(table: TableModel) -> tuple[str, ...]:
+    key = table.primary_key()
+    return key.columns if key else ()
+
+
+def guard_applies(op: o.Op, model: SchemaModel, *, complete: bool) -> bool | None:
+    """Whether a guarded op changes the schema at this point: True, False, or None (unknown).
+    `complete`: the model holds everything the database has (a reference schema was given), so
+    an object it does not have is absent."""
+    table = model.table(getattr(op, "table", "") or "")
+    if isinstance(op, o.CreateTable):
+        return op.table not in model.tables
+    if isinstance(op, o.DropTable):
+        return True if table else (False if complete else None)
+    if isinstance(op, o.CreateIndex):
+        return op.name not in model.indexes
+    if isinstance(op, o.DropIndex):
+        return True if op.name in model.indexes else (False if complete else None)
+    if isinstance(op, o.CreateEnum):
+        return op.name not in model.enums
+    if isinstance(op, o.DropEnum):
+        return True if op.name in model.enums else (False if complete else None)
+    if table is None or not table.known:
+        return True if isinstance(op, (o.AddColumn, o.AddConstraint)) and complete else None
+    if isinstance(op, o.AddColumn):
+        return op.column.name not in table.columns
+    if isinstance(op, o.DropColumn):
+        return op.column in table.columns
+    names = {c.name for c in table.constraints if c.name}
+    if isinstance(op, o.AddConstraint):
+        return op.constraint.name not in names if op.constraint.name else None
+    if isinstance(op, o.DropConstraint):
+        return True if op.name in names else None  # constraint names are not always known
+    return True
+
+
+_GUARD_VERBS = {o.CreateTable: "creates table", o.DropTable: "drops table",
+                o.CreateIndex: "creates index", o.DropIndex: "drops index",
+                o.CreateEnum: "creates type", o.DropEnum: "drops type",
+                o.AddConstraint: "adds constraint", o.DropConstraint: "drops constraint"}
+
+
+def _guard_words(op: o.Op) -> str:
+    """What a guarded op would have done, for the message saying it is left out."""
+    if isinstance(op, o.AddColumn):
+        return f"adds column {op.table}.{op.column.name}"
+    if isinstance(op, o.DropColumn):
+        return f"drops column {op.table}.{op.column}"
+    if isinstance(op, (o.CreateTable, o.DropTable)):
+        name = op.table
+    elif isinstance(op, o.AddConstraint):
+        name = op.constraint.name
+    else:
+        name = getattr(op, "name", "")
+    return f"{_GUARD_VERBS.get(type(op), type(op).__name__)} {name}"
 
 
 def _expand_create_all(op: o.CreateTablesFromModels, model: SchemaModel, diags: Diagnostics,

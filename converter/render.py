@@ -170,10 +170,14 @@ def _render_ops(ops: Iterable[o.Op], ctx: _Ctx) -> list[str]:
 
 def _render_one(op: o.Op, ctx: _Ctx) -> list[str]:
     lines = _comment(str(op.origin), ctx) if op.origin.path else []
+    if op.exact and op.statement:
+        return lines + _call(ctx, "op.execute", [_sa_text(op.statement)])
     return lines + render_op(op, ctx)
 
 
 def _block_key(op: o.Op, dialect: str) -> tuple[str, ...] | None:
+    if op.exact and op.statement:
+        return None
     if dialect == "sqlite" and isinstance(op, _BATCH_OPS):
         return ("batch", op.table, repr(op.schema))
     if _needs_autocommit(op):

@@ -437,6 +437,8 @@ def _(op: o.DropColumn, schema: SchemaModel) -> list[o.Op]:
 def _(op: o.RenameColumn, schema: SchemaModel) -> list[o.Op]:
     t = schema.table(op.table)
     existing = t.columns.get(op.old) if t else None
+    if existing is None or existing.type is None:
+        existing = op.existing  # what the statement itself said (MySQL CHANGE)
     renamed = replace(existing, name=op.new) if existing else None
     return [o.RenameColumn(op.table, op.new, op.old, schema=op.schema, existing=renamed,
                            origin=op.origin)]

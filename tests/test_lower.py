@@ -53,11 +53,14 @@ def run(sql: str, dialect: str) -> tuple[list[Op] | Ignored, Diagnostics]:
 
 
 def ops_of(sql: str, dialect: str) -> list[Op]:
-    """The ops without their origin (checked once, below), and no diagnostics expected."""
+    """The ops without their origin (checked once, below) and without the statement they keep
+    (the input itself, checked in test_ops_keep_the_statement...); no diagnostics expected."""
     result, diags = run(sql, dialect)
     assert not isinstance(result, Ignored), result
     assert diags.items == []
-    return [dataclasses.replace(op, origin=Origin("")) for op in result]
+    for op in result:
+        assert op.statement in (None, sql)
+    return [dataclasses.replace(op, origin=Origin(""), statement=None) for op in result]
 
 
 def sa(type_name: str, **kwargs: object) -> TypeSpec:
@@ -83,7 +86,7 @@ CREATE_TABLE = [
         'CREATE TABLE IF NOT EXISTS "user" (id SERIAL PRIMARY KEY, name VARCHAR(50) NOT NULL)',
         CreateTable("user", (
             ColumnDef("id", INT, nullable=False, primary_key=True, autoincrement=True),
-            ColumnDef("name", sa("String", length=50), nullable=False))),
+            ColumnDef("name", sa("String", length=50), nullable=False)), guard="sql"),
         id="pg-serial-reserved-word"),
     pytest.param(
         "postgres",
@@ -168,7 +171,8 @@ CREATE_TABLE = [
             ColumnDef("seen", sa("TIMESTAMP")),
             ColumnDef("score", sa("REAL")),
             ColumnDef("e", TEXT, nullable=False, server_default="(datetime('now'))")),
-            (Unique(("email",)),), dialect_kwargs=(("sqlite_autoincrement", True),)),
+            (Unique(("email",)),), dialect_kwargs=(("sqlite_autoincrement", True),),
+            guard="sql"),
         id="sqlite-autoincrement-declared-types"),
     pytest.param(
         "sqlite",
@@ -227,7 +231,7 @@ ALTER_TABLE = [
         "ALTER TABLE users ADD COLUMN IF NOT EXISTS org_id INTEGER NOT NULL DEFAULT 0 "
         "REFERENCES org(id), DROP COLUMN foo, RENAME COLUMN a TO b",
         [AddColumn("users", ColumnDef("org_id", INT, nullable=False, server_default="0"),
-                   (ForeignKey(("org_id",), "org", ("id",)),)),
+                   (ForeignKey(("org_id",), "org", ("id",)),), guard="sql"),
          DropColumn("users", "foo"), RenameColumn("users", "a", "b")],
         id="pg-several-actions-in-order"),
     pytest.param(
@@ -263,7 +267,7 @@ ALTER_TABLE = [
          AddConstraint("users", Unique(("c",), name="u")),
          AddConstraint("users", Check("a > 0", name="ck")),
          AddConstraint("users", Unique(("d",))),
-         DropConstraint("users", "old")],
+         DropConstraint("users", "old", guard="sql")],
         id="pg-add-drop-constraints"),
     pytest.param(
         "sqlite", "ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'x' NOT NULL",
@@ -272,7 +276,7 @@ ALTER_TABLE = [
     pytest.param(
         "sqlite", "ALTER TABLE t ADD c VARCHAR(3) CHECK (c IN ('a', 'b')) UNIQUE",
         [AddColumn("t", ColumnDef("c", sa("String", length=3)),
-                   (Check("c IN ('a', 'b')"), Unique(("c",))))],
+                   (Check("c IN ('a', 'b')"), Unique(("c",))), exact=True)],
         id="sqlite-add-column-inline-constraints"),
     pytest.param(
         "sqlite", "ALTER TABLE t DROP COLUMN c", [DropColumn("t", "c")], id="sqlite-drop-column"),
@@ -288,7 +292,8 @@ ALTER_TABLE = [
         id="mysql-modify-restates-column"),
     pytest.param(
         "mysql", "ALTER TABLE users CHANGE COLUMN old_name new_name VARCHAR(20) NOT NULL",
-        [RenameColumn("users", "old_name", "new_name"),
+        [RenameColumn("users", "old_name", "new_name", existing=ColumnDef(
+            "new_name", sa("String", length=20), nullable=False)),
          AlterColumn("users", "new_name", type=sa("String", length=20), nullable=False,
                      server_default=None)],
         id="mysql-change-renames"),
@@ -316,7 +321,9 @@ ALTER_TABLE = [
 @pytest.mark.parametrize("dialect, sql, expected", ALTER_TABLE)
 def test_alter_table(dialect: str, sql: str, expected: list[Op]) -> None:
     result, diags = run(sql, dialect)
-    assert [dataclasses.replace(op, origin=Origin("")) for op in result] == expected
+    assert all(op.statement in (None, sql) for op in result)
+    assert [dataclasses.replace(op, origin=Origin(""), statement=None) for op in result] \
+        == expected
     assert diags.of_level(Level.WARNING) == []
 
 
@@ -334,7 +341,7 @@ INDEXES = [
         "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ix_active_email ON public.users "
         "(lower(email)) WHERE deleted_at IS NULL",
         [CreateIndex("ix_active_email", "users", (IndexElement("lower(email)", True),),
-                     unique=True, where="deleted_at IS NULL", concurrently=True)],
+                     unique=True, where="deleted_at IS NULL", concurrently=True, guard="sql")],
         id="pg-concurrently-partial-expression"),
     pytest.param(
         "postgres", "CREATE INDEX ix_docs ON docs USING gin (data jsonb_path_ops)",
@@ -348,13 +355,14 @@ INDEXES = [
         id="pg-mixed-elements"),
     pytest.param(
         "postgres", "DROP INDEX CONCURRENTLY IF EXISTS public.ix_a",
-        [DropIndex("ix_a", concurrently=True)], id="pg-drop-index-concurrently"),
+        [DropIndex("ix_a", concurrently=True, guard="sql")], id="pg-drop-index-concurrently"),
     pytest.param(
         "postgres", "DROP INDEX s.ix_a", [DropIndex("ix_a", schema="s")],
         id="pg-drop-index-schema"),
     pytest.param(
         "sqlite", "CREATE INDEX IF NOT EXISTS ix ON t (a COLLATE NOCASE, b)",
-        [CreateIndex("ix", "t", (IndexElement("a COLLATE NOCASE", True), IndexElement("b")))],
+        [CreateIndex("ix", "t", (IndexElement("a COLLATE NOCASE", True), IndexElement("b")),
+                     guard="sql")],
         id="sqlite-collate-element"),
     pytest.param(
         "mysql", "DROP INDEX ix ON t", [DropIndex("ix", table="t")], id="mysql-drop-index-on"),
@@ -365,9 +373,11 @@ INDEXES = [
         "postgres", 'CREATE TYPE app."Status" AS ENUM (\'new\')',
         [CreateEnum("Status", ("new",), schema="app")], id="pg-create-enum-quoted"),
     pytest.param(
-        "postgres", "DROP TYPE IF EXISTS mood", [DropEnum("mood")], id="pg-drop-type"),
+        "postgres", "DROP TYPE IF EXISTS mood", [DropEnum("mood", guard="sql")],
+        id="pg-drop-type"),
     pytest.param(
-        "postgres", "DROP TABLE IF EXISTS a, b", [DropTable("a"), DropTable("b")],
+        "postgres", "DROP TABLE IF EXISTS a, b",
+        [DropTable("a", guard="sql"), DropTable("b", guard="sql")],
         id="pg-drop-tables"),
     pytest.param(
         "sqlite", 'DROP TABLE "user"', [DropTable("user")], id="sqlite-drop-reserved"),

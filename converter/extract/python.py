@@ -32,6 +32,7 @@ from converter.extract.fold import (
     TableRef,
     Unknown,
     binop,
+    family,
     find_unknown,
     is_db_name,
 )
@@ -149,6 +150,14 @@ def _effective(items: list[Item]) -> bool:
 
 def _with_flag(items: list[Item], flag: Flag) -> list[Item]:
     return [replace(i, flags=i.flags | {flag}) if isinstance(i, Statement) else i for i in items]
+
+
+def _other_dialect_in_name(name: str, dialect: str) -> str | None:
+    """The dialect a function's name is for (`_migrate_postgresql`, `upgrade_sqlite`), when it
+    names only dialects other than `dialect`; such functions are per-dialect variants picked at
+    run time (`getattr(self, "_migrate_" + engine.name)`)."""
+    named = {family(word) for word in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name)} - {None}
+    return None if not named or dialect in named else ", ".join(sorted(named))  # type: ignore[arg-type]
 
 
 def _dialect_score(items: list[Item], dialect: str) -> int:
@@ -684,17 +693,23 @@ class ScriptWalker(Evaluator):
         for ref in [*roots, *candidates]:
             if ref.node in self.called:
                 continue
-            self.note(
-                Level.INFO,
-                ref.node.lineno,
-                f"{ref.node.name}() is never called by the script; "
-                "its SQL is extracted as if it ran once",
-            )
+            other = _other_dialect_in_name(ref.node.name, self.dialect)
+            if other:
+                self.called.add(ref.node)
+                self.note(Level.INFO, ref.node.lineno,
+                          f"{ref.node.name}() is never called by the script, and its name says "
+                          f"it is for {other}: left out (converting for {self.dialect})")
+                continue
             spec = ref.node.args
             params = [p.arg for p in [*spec.posonlyargs, *spec.args]]
             args = [Unknown(f"parameter {p!r} of {ref.node.name}(), never called") for p in params]
             self.frame.stmt = ref.node
+            before, at = len(self.items), len(self.notes)
             self.call_function(ref, args, {}, None)
+            if len(self.items) > before:  # only worth saying for a function that runs SQL
+                self.notes.insert(at, (Level.INFO, Origin(self.path, ref.node.lineno),
+                                       f"{ref.node.name}() is never called by the script; "
+                                       "its SQL is extracted as if it ran once"))
 
     # --- database calls ------------------------------------------------------------------------
 
