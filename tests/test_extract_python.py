@@ -985,3 +985,35 @@ def test_doubling_string_in_a_loop_stops_at_the_size_limit() -> None:
         items_of("s = 'x'\nfor i in range(60):\n    s = s + s\ncur.execute('DROP TABLE ' + s)\n")
     )
     assert isinstance(item, ManualCode)
+
+
+def test_uncalled_function_without_sql_is_not_reported() -> None:
+    items, diags = run(
+        """
+        def get_db():
+            return connect("app.db")
+        def upgrade(cur):
+            cur.execute("DROP TABLE a")
+        """
+    )
+    assert [i.sql for i in items] == ["DROP TABLE a"]
+    assert [(d.level, d.origin.line) for d in diags.items] == [(Level.INFO, 4)]
+
+
+@pytest.mark.parametrize("dialect, kept_sql", [
+    ("sqlite", ["ALTER TABLE d ADD COLUMN c INTEGER"]),
+    ("postgres", ["ALTER TABLE s.d ADD COLUMN c INTEGER"]),
+    ("mysql", []),
+])
+def test_uncalled_functions_named_for_another_dialect_are_left_out(dialect: str,
+                                                                   kept_sql: list[str]) -> None:
+    items, diags = run(
+        """
+        class Migration:
+            def _migrate_sqlite(self, connection):
+                connection.execute("ALTER TABLE d ADD COLUMN c INTEGER")
+            def _migrate_postgresql(self, connection):
+                connection.execute("ALTER TABLE s.d ADD COLUMN c INTEGER")
+        """, dialect)
+    assert [i.sql for i in items] == kept_sql
+    assert sum("left out" in d.message for d in diags.items) == 2 - len(kept_sql)

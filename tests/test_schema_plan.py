@@ -190,3 +190,19 @@ def test_old_models_win_over_changes_made_by_sql_the_model_could_not_follow() ->
     assert o.Unique(("email",), "uq_users_email") not in baseline.tables["users"].constraints
     assert ["constraint uq_users_email(email) is not in the old models" in d.message
             for d in diags.items] == [True]
+
+
+def test_mysql_modify_without_null_keeps_a_key_column_not_null() -> None:
+    """MODIFY restates the column; unstated NULL on a primary key column stays NOT NULL (MySQL
+    refuses an explicit NULL there), so the op must not say nullable=True."""
+    create = o.CreateTable("t", (o.ColumnDef("id", o.TypeSpec("Integer"), nullable=False),),
+                           (o.PrimaryKey(("id",)),))
+    modify = o.AlterColumn("t", "id", type=o.TypeSpec("BigInteger"), nullable=True,
+                           server_default=None)
+    other = o.AlterColumn("t", "x", type=o.TypeSpec("BigInteger"), nullable=True)
+    add_x = o.AddColumn("t", o.ColumnDef("x", o.TypeSpec("Integer"), nullable=False))
+    result = plan([SourceOps("a.sql", "0" * 64, (create, add_x, modify, other))], SchemaModel(),
+                  "mysql", Diagnostics())
+    ops = [op for op in result.revisions[0].upgrade if isinstance(op, o.AlterColumn)]
+    assert ops[0].nullable is o.UNSET and ops[0].type == o.TypeSpec("BigInteger")
+    assert ops[1].nullable is True
