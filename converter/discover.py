@@ -56,6 +56,8 @@ class Discovery:
     skipped: tuple[tuple[str, str], ...]
     migrations_dirs: tuple[str, ...]
     git: bool
+    # Folders holding .sql files no sql-globs pattern matches (perhaps migrations: a hint).
+    other_sql_dirs: tuple[str, ...] = ()
 
 
 # --- Globs and the walk ------------------------------------------------------------------------
@@ -289,6 +291,7 @@ class _Scan:
     candidates: list[_Candidate] = field(default_factory=list)
     env_dirs: list[str] = field(default_factory=list)
     ini_files: list[str] = field(default_factory=list)
+    other_sql: list[str] = field(default_factory=list)  # .sql files no sql-glob matches
 
 
 def _scan(root: Path, config: Config) -> _Scan:
@@ -305,7 +308,29 @@ def _scan(root: Path, config: Config) -> _Scan:
             kind = "py" if matches(py, path) else "sql" if matches(sql, path) else None
             if kind:
                 scan.candidates.append(_candidate(path, kind))
+            elif name.lower().endswith(".sql"):
+                scan.other_sql.append(path)
     return scan
+
+
+def _report_other_sql(scan: _Scan, migrations: Sequence[str], found: int,
+                      diags: Diagnostics) -> tuple[str, ...]:
+    """SQL files in folders the globs do not cover may be migrations the user expects found:
+    said in a diagnostic; their folders are returned."""
+    folders: dict[str, int] = {}
+    for path in scan.other_sql:
+        if _inside(path, migrations) is None:
+            folder = path.rpartition("/")[0] or "."
+            folders[folder] = folders.get(folder, 0) + 1
+    if not folders:
+        return ()
+    listed = ", ".join(f"{f}/ ({n})" for f, n in sorted(folders.items())[:5])
+    more = f" and {len(folders) - 5} more folder(s)" if len(folders) > 5 else ""
+    message = (f".sql files no sql-globs pattern matches, so not read as legacy sources: "
+               f"{listed}{more}. If they are schema migrations, add their folder to sql-globs "
+               "in [tool.legacy2alembic] of pyproject.toml")
+    (diags.info if found else diags.warning)(None, message)
+    return tuple(sorted(folders))
 
 
 def _migrations_dirs(root: Path, scan: _Scan, diags: Diagnostics) -> tuple[str, ...]:
@@ -588,7 +613,8 @@ def discover(
     else:
         placed = _order_file_placed(order, root, kept, dict(skipped), history or {})
     sources = tuple(_source(root, *p) for p in placed)
-    return Discovery(root, sources, tuple(sorted(skipped)), migrations, git)
+    other_sql = _report_other_sql(scan, migrations, len(sources), diags)
+    return Discovery(root, sources, tuple(sorted(skipped)), migrations, git, other_sql)
 
 
 def _outside_alembic(

@@ -320,6 +320,23 @@ def _other(r: _Reader) -> Exact:
     return Exact(warning=f"kept as exact SQL: {head} has no op form")
 
 
+_BODY_DDL = re.compile(
+    r"\b(?:ALTER\s+TABLE|CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|TYPE|SEQUENCE|VIEW)|DROP\s+"
+    r"(?:TABLE|INDEX|COLUMN|CONSTRAINT|TYPE|SEQUENCE|VIEW)|ADD\s+(?:COLUMN|CONSTRAINT|VALUE)|"
+    r"RENAME\s+(?:COLUMN|TO))\b", re.IGNORECASE)
+
+
+def _do_block(r: _Reader) -> Exact:
+    """A DO block runs as written; schema changes inside it are invisible to the schema model."""
+    found = sorted({" ".join(m.group().upper().split())
+                    for m in _BODY_DDL.finditer(r.ctx.stmt.sql)})
+    if not found:
+        return Exact()
+    return Exact(warning=f"the DO block changes the schema ({', '.join(found)}): it runs as "
+                         "written, but the schema model does not follow it, so later downgrades "
+                         "and the baseline may miss what it changed; check them")
+
+
 _HEADS: dict[str, Callable[[_Reader], Exact]] = {
     "CREATE": _create,
     "ALTER": _alter,
@@ -328,7 +345,7 @@ _HEADS: dict[str, Callable[[_Reader], Exact]] = {
     "SET": _set,
     "REINDEX": _reindex,
     "VACUUM": lambda r: Exact(autocommit=True),
-    "DO": lambda r: Exact(),
+    "DO": lambda r: _do_block(r),
     "COMMENT": lambda r: Exact(),
     "GRANT": lambda r: Exact(),
     "REVOKE": lambda r: Exact(),

@@ -184,8 +184,12 @@ def convert(root: Path, config: Config, options: ConvertOptions,
     analysis = analyse(root, config, options.dialect, diags, order_file=options.order_file,
                        jobs=options.jobs)
     if not analysis.sources:
+        other = analysis.discovery.other_sql_dirs
+        hint = (f"; .sql files in {', '.join(d + '/' for d in other[:5])} match no pattern: add "
+                "their folder to sql-globs in [tool.legacy2alembic] if they are migrations"
+                if other else "")
         raise InputError(f"no legacy sources found under {root} (looked for "
-                         f"{', '.join(config.py_globs + config.sql_globs)})")
+                         f"{', '.join(config.py_globs + config.sql_globs)}){hint}")
     if options.out.exists() and not options.out.is_dir():
         raise InputError(f"--out {options.out} exists and is not a directory")
     from converter.gc_pause import gc_paused
@@ -203,10 +207,26 @@ def _refuse_foreign_revisions(out: Path, files: dict[str, str]) -> None:
     versions = out / "versions"
     if not versions.is_dir():
         return
-    foreign = sorted(p.name for p in versions.glob("*.py") if f"versions/{p.name}" not in files)
-    if foreign:
-        raise InputError(f"{versions} already holds Alembic revisions that legacy2alembic did not "
-                         f"write ({', '.join(foreign[:5])}); convert into a new folder")
+    foreign = sorted(p for p in versions.glob("*.py") if f"versions/{p.name}" not in files)
+    if not foreign:
+        return
+    names = ", ".join(p.name for p in foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+    if all(_written_by_us(p) for p in foreign):
+        raise InputError(f"{versions} already holds revisions legacy2alembic wrote from other "
+                         f"input ({names}): another --dialect, or legacy sources changed, added or "
+                         "reordered since. Both chains together would have two heads: convert "
+                         "into a new folder, or remove the old revisions first")
+    raise InputError(f"{versions} already holds Alembic revisions that legacy2alembic did not "
+                     f"write ({names}); convert into a new folder")
+
+
+def _written_by_us(path: Path) -> bool:
+    from converter.render import BEGIN_MARK
+
+    try:
+        return BEGIN_MARK in path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def plan_revisions(analysis: Analysis, options: ConvertOptions,

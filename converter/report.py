@@ -10,6 +10,7 @@ from converter.diagnostics import Diagnostics, Level
 if TYPE_CHECKING:
     from converter.callsites import CreateAllSite
     from converter.pipeline import Analysis, ConvertOptions, ConvertResult
+    from converter.revision import Revision
 
 KIND_LABELS = {
     "schema": "schema",
@@ -79,6 +80,19 @@ def format_diagnostics(diags: Diagnostics) -> str:
     return "\n".join(lines)
 
 
+def _format_markers(revisions: list[Revision]) -> str:
+    """What the revision files themselves hold for a human: TODOs and downgrade steps that
+    cannot be undone (some come from planning, not from a diagnostic of the sources)."""
+    from converter import ops as o
+    from converter.render import TODO_MARK
+
+    todos = sum(isinstance(op, o.ManualTodo) for rev in revisions for op in rev.upgrade)
+    irreversible = sum(isinstance(op, o.Irreversible) for rev in revisions
+                       for op in rev.downgrade)
+    return (f"In the revisions: {todos} {TODO_MARK} marker(s) to port by hand, "
+            f"{irreversible} downgrade step(s) that cannot be undone")
+
+
 def scan_data(analysis: Analysis, sites: list[CreateAllSite]) -> dict[str, Any]:
     return {
         "project": str(analysis.root),
@@ -118,6 +132,7 @@ def format_convert(result: ConvertResult, options: ConvertOptions) -> str:
     lines.append("")
     lines.append(_format_totals(result.analysis.kinds()))
     lines.append(format_diagnostics(result.analysis.diags))
+    lines.append(_format_markers(result.revisions))
     if not options.dry_run:
         lines += ["", "Next: legacy2alembic verify " + str(result.analysis.root)
                   + f" --migrations {options.out}"

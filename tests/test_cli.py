@@ -162,3 +162,30 @@ def test_reference_url_is_read_only_and_gives_the_baseline(tmp_path: Path) -> No
     [baseline] = (project / "migrations" / "versions").glob("*_baseline.py")
     text = baseline.read_text()
     assert "op.create_table(" in text and "'id'" in text and "'a'" not in text
+
+
+def test_python_2_script_is_refused_with_a_hint(tmp_path: Path) -> None:
+    project = make(tmp_path / "p", {"migrate_old.py": 'cur.execute("DROP TABLE t")\n'
+                                                      'print "done"\n'})
+    result = run("convert", str(project), "--dialect", "sqlite")
+    assert_refused(result, "migrate_old.py:2: Python syntax error")
+    assert "Python 2" in result.stderr and "2to3" in result.stderr
+
+
+def test_no_sources_names_the_sql_folders_no_pattern_matches(tmp_path: Path) -> None:
+    project = make(tmp_path / "p", {"sql/up/001_jobs.sql": "CREATE TABLE jobs (id INT);\n"})
+    result = run("convert", str(project), "--dialect", "postgresql")
+    assert_refused(result, "no legacy sources found")
+    assert "sql/up/" in result.stderr and "sql-globs" in result.stderr
+
+
+def test_converting_again_for_another_dialect_says_what_is_in_the_way(tmp_path: Path) -> None:
+    project = make(tmp_path / "p", {"migrations_manual_sql/001_a.sql":
+                                    "CREATE TABLE a (id INTEGER PRIMARY KEY);\n"})
+    assert run("convert", str(project), "--dialect", "sqlite").returncode == 0
+    before = tree(project)
+    result = run("convert", str(project), "--dialect", "postgresql")
+    assert_refused(result, f"{project / 'migrations' / 'versions'} already holds revisions "
+                           "legacy2alembic wrote from other input")
+    assert "another --dialect" in result.stderr
+    assert tree(project) == before

@@ -438,3 +438,15 @@ def test_root_must_be_a_directory(tmp_path: Path) -> None:
     write(tmp_path, "file.txt")
     with pytest.raises(InputError, match="is not a directory"):
         run(tmp_path / "file.txt")
+
+
+def test_sql_files_no_glob_matches_are_pointed_out(tmp_path: Path) -> None:
+    write(tmp_path, "sql/up/2024-04-17_001_jobs.sql", "sql/up/2024-04-18_002_flag.sql")
+    found, diags = run(tmp_path)
+    assert found.sources == () and found.other_sql_dirs == ("sql/up",)
+    [(where, message)] = at(diags, Level.WARNING)
+    assert "sql/up/ (2)" in message and "sql-globs" in message
+    write(tmp_path, f"{SQL}/001_a.sql")
+    found, diags = run(tmp_path)
+    assert paths(found) == [f"{SQL}/001_a.sql"]
+    assert at(diags, Level.WARNING) == [] and "sql/up/ (2)" in at(diags, Level.INFO)[0][1]

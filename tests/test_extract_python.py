@@ -1017,3 +1017,19 @@ def test_uncalled_functions_named_for_another_dialect_are_left_out(dialect: str,
         """, dialect)
     assert [i.sql for i in items] == kept_sql
     assert sum("left out" in d.message for d in diags.items) == 2 - len(kept_sql)
+
+
+def test_rows_read_before_a_schema_change_and_written_after_are_pointed_out() -> None:
+    items, diags = run(
+        """
+        rows = conn.execute(text("SELECT id, name FROM groups")).fetchall()
+        conn.execute(text("ALTER TABLE groups DROP COLUMN name"))
+        conn.execute(text("ALTER TABLE groups ADD COLUMN name JSON"))
+        for id, name in rows:
+            conn.execute(text("UPDATE groups SET name = :n WHERE id = :id"), {"n": name, "id": id})
+        """, "postgres")
+    todo = only([i for i in items if isinstance(i, ManualCode)])
+    assert "read at line 2" in todo.reason and todo.origin.line == 5
+    [warning] = diags.of_level(Level.WARNING)
+    assert warning.origin == Origin("migrate.py", 5)
+    assert "read at line 2, before the schema changes at line(s) 3, 4" in warning.message

@@ -418,8 +418,8 @@ EXACT = [
     pytest.param("postgres", "CREATE SEQUENCE order_seq START 1000", "DROP SEQUENCE order_seq",
                  False, id="pg-sequence"),
     pytest.param("postgres",
-                 "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = 'x') THEN "
-                 "CREATE TYPE x AS ENUM ('a'); END IF; END $$",
+                 "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM users) THEN "
+                 "INSERT INTO users (name) VALUES ('admin'); END IF; END $$",
                  None, False, id="pg-do-block"),
     pytest.param("postgres", "COMMENT ON TABLE users IS 'people'", None, False,
                  id="pg-comment"),
@@ -442,6 +442,17 @@ EXACT = [
 def test_exact_schema_sql(dialect: str, sql: str, reverse: str | None, autocommit: bool
                           ) -> None:
     assert ops_of(sql, dialect) == [exact(sql, reverse, autocommit)]
+
+
+def test_do_block_changing_the_schema_is_kept_with_a_warning() -> None:
+    sql = ("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE "
+           "table_name = 'jobs' AND column_name = 'flag') THEN ALTER TABLE jobs ADD flag "
+           "smallint; END IF; END $$")
+    result, diags = run(sql, "postgres")
+    assert result == [ExecuteSQL(sql, origin=ORIGIN)]
+    [warning] = diags.items
+    assert warning.level == Level.WARNING
+    assert "DO block changes the schema (ALTER TABLE)" in warning.message
 
 
 def test_alter_type_add_value_stays_in_transaction_with_info() -> None:

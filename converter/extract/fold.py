@@ -48,7 +48,7 @@ class Unknown(_Opaque):
     value the script falls back to (an environment variable's default, `argv[1] if ... else x`).
     """
 
-    __slots__ = ("default", "dialect", "prefix", "probe", "why")
+    __slots__ = ("default", "dialect", "prefix", "probe", "read_at", "why")
 
     def __init__(
         self,
@@ -57,12 +57,15 @@ class Unknown(_Opaque):
         prefix: str = "",
         default: object = MISSING,
         dialect: bool = False,
+        read_at: tuple[int, int] | None = None,
     ) -> None:
         self.why = why
         self.probe = probe
         self.prefix = prefix
         self.default = default
         self.dialect = dialect
+        # Rows a query read: (line of the query, how many items the script had produced then).
+        self.read_at = read_at
 
     def __repr__(self) -> str:
         return f"Unknown({self.why!r}, probe={self.probe})"
@@ -555,7 +558,7 @@ class Evaluator:
             return (
                 DbRef()
                 if name in ("engine", "url", "dialect", "bind")
-                else Unknown(obj.why, obj.probe)
+                else Unknown(obj.why, obj.probe, read_at=obj.read_at)
             )
         if isinstance(obj, ModelClass):
             if name == "__table__":
@@ -681,7 +684,8 @@ class Evaluator:
         result = self.apply(func, args, kwargs, node)
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
         if method in _PROBE_METHODS and isinstance(result, Unknown):
-            return Unknown(f"what {method}() reads from the database", probe=True)
+            return Unknown(f"what {method}() reads from the database", probe=True,
+                           read_at=result.read_at)  # the receiver's, through apply()
         return result
 
     def eval_args(self, node: ast.Call) -> tuple[list[object], dict[str, object]]:
@@ -716,7 +720,7 @@ class Evaluator:
         if isinstance(func, Member):
             return self._call_member(func.obj, func.name, args, kwargs)
         if isinstance(func, Unknown):
-            return Unknown(func.why, probe=func.probe)
+            return Unknown(func.why, probe=func.probe, read_at=func.read_at)
         return Unknown(f"calling {type(func).__name__} is not folded")
 
     def _call_imported(

@@ -46,6 +46,7 @@ from converter.extract.sql import (
 from converter.statements import CreateAllCall, Flag, Item, ManualCode, Statement
 
 MAX_STEPS = 100_000
+_SCHEMA_HEAD = re.compile(r"\s*(?:ALTER|DROP|CREATE|RENAME)\b", re.IGNORECASE)
 _EXECUTE_METHODS = frozenset(("execute", "executescript", "executemany", "exec_driver_sql"))
 _TEXT_WRAPPERS = frozenset(("text", "DDL"))
 _EXIT_CALLS = frozenset(("sys.exit", "exit", "quit", "os._exit"))
@@ -84,7 +85,8 @@ def extract_python(
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as e:
-        raise InputError(f"Python syntax error: {e.msg}", Origin(path, e.lineno or 0)) from None
+        raise InputError(f"Python syntax error: {e.msg}{_py2_hint(e)}",
+                         Origin(path, e.lineno or 0)) from None
     except ValueError as e:
         raise InputError(f"Python syntax error: {e}", Origin(path, 1)) from None
     script = Path(os.path.normpath(root.resolve() / path))
@@ -150,6 +152,17 @@ def _effective(items: list[Item]) -> bool:
 
 def _with_flag(items: list[Item], flag: Flag) -> list[Item]:
     return [replace(i, flags=i.flags | {flag}) if isinstance(i, Statement) else i for i in items]
+
+
+def _py2_hint(error: SyntaxError) -> str:
+    """Old legacy scripts are often Python 2; legacy2alembic reads Python 3 only."""
+    line = error.text or ""
+    if error.msg.startswith("Missing parentheses") or re.match(r"\s*(print|exec)\s+[^(=]", line) \
+            or re.search(r"except\s+[\w.]+\s*,\s*\w+\s*:", line):
+        return (" (this looks like Python 2: legacy2alembic reads scripts as Python 3; port the "
+                "file with `2to3 -w`, or list it under exclude in [tool.legacy2alembic] and "
+                "convert its SQL by hand)")
+    return ""
 
 
 def _other_dialect_in_name(name: str, dialect: str) -> str | None:
@@ -408,12 +421,29 @@ class ScriptWalker(Evaluator):
         self.flags = saved
         if _effective(self.items[mark[0] :]):
             self._rollback(mark)
+            read = f", read at line {why.read_at[0]}" if why.read_at else ""
             self.manual(
                 stmt,
                 stmt.lineno,
-                f"loop over values known only at run time ({why.why}) runs SQL for each of them",
+                f"loop over values known only at run time ({why.why}{read}) runs SQL for each "
+                "of them",
             )
+            if why.read_at:
+                self._warn_schema_changed_since_read(why.read_at, mark[0], stmt.lineno)
         self.exec_block(stmt.orelse)
+
+    def _warn_schema_changed_since_read(self, read_at: tuple[int, int], upto: int,
+                                        line: int) -> None:
+        """Rows read before a schema change and written back after it: the port must read them
+        before the change (a dropped column's values are gone by the time the TODO runs)."""
+        changed = [item.origin.line for item in self.items[read_at[1]:upto]
+                   if isinstance(item, Statement) and not item.ignored
+                   and _SCHEMA_HEAD.match(item.sql)]
+        if changed:
+            lines = ", ".join(str(n) for n in sorted(set(changed)))
+            self.note(Level.WARNING, line, f"this loop uses rows read at line {read_at[0]}, "
+                      f"before the schema changes at line(s) {lines}: in the revision those "
+                      "changes run first, so port the TODO to read what it needs before them")
 
     def _exec_With(self, stmt: ast.With | ast.AsyncWith) -> Signal | None:
         for item in stmt.items:
@@ -800,7 +830,8 @@ class ScriptWalker(Evaluator):
             origin = statement.origin if exact else Origin(path, first_line)
             self.items.append(replace(statement, origin=origin, flags=statement.flags | flags))
         reads = bool(statements) and all(s.ignored is not None for s in statements)
-        return Unknown("result of a query", probe=reads)
+        return Unknown("result of a query", probe=reads,
+                       read_at=(line, len(self.items)) if reads else None)
 
     def _dynamic_sql(
         self, sql: Unknown, sql_node: ast.expr, line: int, stmt: ast.stmt | None
