@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import gc
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -197,12 +198,12 @@ def convert(root: Path, config: Config, options: ConvertOptions,
     with gc_paused():
         revisions = plan_revisions(analysis, options, diags)
         files, scaffolded = _files(revisions, options)
-    _refuse_foreign_revisions(options.out, files)
-    written, unchanged = _write(options.out, files, options.dry_run)
+        _refuse_foreign_revisions(options.out, files)
+        written, unchanged = _write(options.out, files, options.dry_run)
     return ConvertResult(analysis, revisions, written, unchanged, scaffolded)
 
 
-def _refuse_foreign_revisions(out: Path, files: dict[str, str]) -> None:
+def _refuse_foreign_revisions(out: Path, files: Mapping[str, object]) -> None:
     """A versions folder holding other revisions would give the chain a second head."""
     versions = out / "versions"
     if not versions.is_dir():
@@ -287,26 +288,30 @@ def _old_models(analysis: Analysis, options: ConvertOptions, diags: Diagnostics)
     return None
 
 
-def _files(revisions: list[Revision], options: ConvertOptions) -> tuple[dict[str, str], bool]:
+def _files(revisions: list[Revision],
+           options: ConvertOptions) -> tuple[dict[str, str | Callable[[], str]], bool]:
+    """The files to write: revisions are rendered when written, one at a time."""
     from converter.render import render_revision
     from converter.scaffold import scaffold_files
 
-    files: dict[str, str] = {}
+    files: dict[str, str | Callable[[], str]] = {}
     scaffolded = not (options.out / "env.py").exists()
     if scaffolded:
         files.update(scaffold_files(options.dialect))
     for rev in revisions:
-        files[f"versions/{rev.filename}"] = render_revision(rev, options.dialect)
+        files[f"versions/{rev.filename}"] = functools.partial(render_revision, rev,
+                                                              options.dialect)
     return files, scaffolded
 
 
-def _write(out: Path, files: dict[str, str], dry_run: bool) -> tuple[list[Path], list[Path]]:
+def _write(out: Path, files: dict[str, str | Callable[[], str]],
+           dry_run: bool) -> tuple[list[Path], list[Path]]:
     """Identical existing files are left alone (a second run is a no-op); others refuse."""
-    from converter.write import write_new_files
+    from converter.write import text_of, write_new_files
 
-    unchanged = [out / rel for rel, text in files.items()
-                 if (out / rel).is_file() and _same(out / rel, text)]
-    pending = {rel: text for rel, text in files.items() if out / rel not in unchanged}
+    unchanged = [out / rel for rel, content in files.items()
+                 if (out / rel).is_file() and _same(out / rel, text_of(content))]
+    pending = {rel: content for rel, content in files.items() if out / rel not in unchanged}
     return write_new_files(out, pending, dry_run=dry_run), unchanged
 
 

@@ -11,24 +11,36 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PureWindowsPath
 
 from converter.errors import InputError
 
+Content = str | Callable[[], str]
 
-def write_new_files(out_dir: Path, files: dict[str, str], dry_run: bool = False) -> list[Path]:
-    """Write `files` (relative posix path -> text) under `out_dir`; return the paths written,
-    in the order given. With `dry_run`, check everything and return them without writing."""
+
+def text_of(content: Content) -> str:
+    """A file's text: given, or produced now by the function given instead."""
+    return content if isinstance(content, str) else content()
+
+
+def write_new_files(out_dir: Path, files: Mapping[str, Content],
+                    dry_run: bool = False) -> list[Path]:
+    """Write `files` (relative posix path -> text, or a function producing it when the file is
+    written, so that one file's text at a time is in memory) under `out_dir`; return the paths
+    written, in the order given. With `dry_run`, check everything (texts are produced, then
+    dropped) and return them without writing."""
     root = out_dir.resolve()
     targets = [_target(root, rel) for rel in files]
     _check_targets(root, targets)
     if dry_run:
+        for content in files.values():
+            text_of(content)
         return targets
     with _rollback() as created:
         for target, content in zip(targets, files.values()):
             _make_dirs(root, target.parent, created)
-            _write_new(target, content.encode("utf-8"))  # one file's bytes at a time
+            _write_new(target, text_of(content).encode("utf-8"))
             created.append(target)
             _fsync_dir(target.parent)
     return targets

@@ -185,3 +185,30 @@ def test_file_systems_without_hard_links_still_get_exclusive_creation(tmp_path, 
     monkeypatch.setattr(write.os, "link", unsupported)
     write_new_files(tmp_path, {"versions/a.py": "a"})
     assert _tree(tmp_path) == {"versions/a.py": b"a"}
+
+
+def test_texts_given_as_functions_are_produced_when_written(tmp_path: Path) -> None:
+    produced: list[str] = []
+
+    def later(name: str):
+        def make() -> str:
+            produced.append(name)
+            return f"{name}\n"
+        return make
+
+    out = tmp_path / "out"
+    files = {"a.txt": later("a"), "b.txt": "b\n"}
+    assert write_new_files(out, files, dry_run=True) == [out / "a.txt", out / "b.txt"]
+    assert produced == ["a"] and not out.exists()
+    write_new_files(out, files)
+    assert (out / "a.txt").read_text() == "a\n" and (out / "b.txt").read_text() == "b\n"
+
+
+def test_a_text_that_fails_to_be_produced_leaves_nothing_behind(tmp_path: Path) -> None:
+    def broken() -> str:
+        raise RuntimeError("render failed")
+
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError):
+        write_new_files(out, {"versions/a.py": "a\n", "versions/b.py": broken})
+    assert not out.exists()
