@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -43,9 +45,15 @@ def map_in_order(work: Callable[[T], R], items: Sequence[T], jobs: int) -> list[
     raise it serially; the items not yet started are cancelled."""
     if jobs <= 1 or len(items) <= 1:
         return [work(item) for item in items]
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_context())
+    try:
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_context())
+    except (OSError, NotImplementedError, ImportError):  # no process support (some sandboxes)
+        return [work(item) for item in items]
     try:
         results = list(pool.map(work, items))
+    except BrokenProcessPool:  # a worker died (killed, out of memory): the same work serially
+        pool.shutdown(wait=True, cancel_futures=True)
+        return [work(item) for item in items]
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
@@ -54,8 +62,12 @@ def map_in_order(work: Callable[[T], R], items: Sequence[T], jobs: int) -> list[
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """fork where the platform has it: workers start at once with every module already imported
-    (the pipeline runs no threads before this point). Elsewhere the platform's default."""
-    if "fork" in multiprocessing.get_all_start_methods():
+    """fork where the platform has it and this process runs no other thread: workers start at
+    once with every module already imported. Forking a threaded process can deadlock the child,
+    so then (and off POSIX) a fresh interpreter is started instead."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()  # pragma: no cover - not POSIX
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")  # pragma: no cover - not POSIX

@@ -68,3 +68,31 @@ def test_small_projects_stay_in_one_process() -> None:
     assert auto_jobs(0) == 1
     assert auto_jobs(PARALLEL_MIN_BYTES - 1) == 1
     assert auto_jobs(PARALLEL_MIN_BYTES) >= 1
+
+
+def test_with_another_thread_running_workers_start_fresh_and_give_the_same() -> None:
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert map_in_order(_square, list(range(5)), 2) == [0, 1, 4, 9, 16]
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _exit_in_worker(x: int) -> int:
+    import os
+
+    if os.getpid() != _PARENT:
+        os._exit(1)  # a worker dying (killed, out of memory)
+    return x + 1
+
+
+_PARENT = __import__("os").getpid()
+
+
+def test_a_dead_worker_means_the_work_is_done_in_this_process() -> None:
+    assert map_in_order(_exit_in_worker, [1, 2, 3], 2) == [2, 3, 4]
