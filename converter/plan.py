@@ -114,8 +114,9 @@ def _resolve(op: o.Op, model: SchemaModel, diags: Diagnostics, *, later: Sequenc
                                   "guarded, and the schema model shows it changes nothing here)")
             return []
         if applies is None and op.guard == "sql" and op.statement:
-            diags.info(op.origin, "kept as exact SQL with its IF [NOT] EXISTS: whether it "
-                                  "applies here is not known (no reference schema)")
+            why = "" if reference is not None else " (no reference schema)"
+            diags.info(op.origin, "kept as exact SQL with its IF [NOT] EXISTS: the schema model "
+                                  f"cannot tell whether it applies here{why}")
             return [replace(op, exact=True)]
         elif applies is None:
             diags.warning(op.origin, "the legacy script guarded this statement, and whether it "

@@ -71,6 +71,8 @@ class SchemaModel:
         apply(op, self)
 
     def unapply(self, op: o.Op) -> None:
+        if op.guard and isinstance(op, _DROPS):
+            return  # DROP ... IF EXISTS says nothing of whether it existed: conjure nothing
         unapply(op, self)
 
     def reverse(self, op: o.Op) -> list[o.Op]:
@@ -78,6 +80,9 @@ class SchemaModel:
 
 
 # ---- helpers ---------------------------------------------------------------------------------
+
+_DROPS = (o.DropTable, o.DropColumn, o.DropIndex, o.DropConstraint, o.DropEnum)
+
 
 def quote_ident(name: str, dialect: str) -> str:
     """Quote an identifier for exact SQL written by this tool (reverse rewrites)."""

@@ -206,3 +206,33 @@ def test_mysql_modify_without_null_keeps_a_key_column_not_null() -> None:
     ops = [op for op in result.revisions[0].upgrade if isinstance(op, o.AlterColumn)]
     assert ops[0].nullable is o.UNSET and ops[0].type == o.TypeSpec("BigInteger")
     assert ops[1].nullable is True
+
+
+def test_guarded_drops_conjure_nothing_in_the_baseline_and_are_left_out() -> None:
+    """DROP ... IF EXISTS of what the models never had: the baseline does not invent it (an
+    unknown table there would be a TODO, and the chain would not build), and with a reference
+    the planner knows it is absent."""
+    reference = model_with_users()
+    ops = [o.DropTable("old_stuff", guard="sql"), o.DropColumn("users", "legacy", guard="sql"),
+           o.DropIndex("ix_gone", guard="sql")]
+    base = unapplied(reference, ops)
+    assert set(base.tables) == {"users"} and "legacy" not in base.tables["users"].columns
+    assert base.unknowns() == [] and "ix_gone" not in base.indexes
+    diags = Diagnostics()
+    result = plan([SourceOps("a.sql", "0" * 64, tuple(ops))], base, "postgres", diags,
+                  reference=reference)
+    [rev] = [r for r in result.revisions if r.sources]
+    assert rev.upgrade == () and len([d for d in diags.items if "left out" in d.message]) == 3
+
+
+def test_guarded_ops_the_model_cannot_decide_without_a_reference() -> None:
+    create = o.CreateTable("t", (o.ColumnDef("id", INT),))
+    ops = (create, o.DropIndex("ix_x", guard="sql", statement="DROP INDEX IF EXISTS ix_x"),
+           o.AddColumn("t", o.ColumnDef("a", INT), guard="script"),
+           o.AddColumn("t", o.ColumnDef("a", INT), guard="script"))
+    diags = Diagnostics()
+    result = plan([SourceOps("a.sql", "0" * 64, ops)], SchemaModel(), "postgres", diags)
+    upgrade = result.revisions[0].upgrade
+    assert [type(op).__name__ for op in upgrade] == ["CreateTable", "DropIndex", "AddColumn"]
+    assert upgrade[1].exact and upgrade[1].statement == "DROP INDEX IF EXISTS ix_x"
+    assert not upgrade[2].exact
