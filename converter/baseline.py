@@ -222,6 +222,31 @@ def _copy_table(t: TableModel) -> TableModel:
     return TableModel(t.name, dict(t.columns), list(t.constraints), t.schema, t.known)
 
 
+def _existing_before_guarded_creates(derived: SchemaModel, old: SchemaModel | None,
+                                     ops: Sequence[o.Op], diags: Diagnostics) -> None:
+    """`CREATE TABLE IF NOT EXISTS t` ("ensure schema" scripts) says nothing of whether t was
+    there. Un-applying it took t out of the baseline; when the models before the first script
+    have t, it was there (create_all() made it) and the statement changed nothing: t goes back."""
+    seen: set[str] = set()
+    for op in ops:
+        if not isinstance(op, o.CreateTable) or op.table in seen:
+            continue
+        seen.add(op.table)
+        if not op.guard or op.table in derived.tables:
+            continue
+        before = old.tables.get(op.table) if old is not None else None
+        if before is None:
+            diags.info(op.origin, f"a guarded CREATE TABLE {op.table}: taken as creating it, as "
+                                  "the models before the first legacy script do not have it (pass "
+                                  "--baseline-models if it existed before)")
+            continue
+        derived.tables[op.table] = _copy_table(before)
+        derived.indexes.update({n: ix for n, ix in old.indexes.items() if ix.table == op.table})
+        diags.info(op.origin, f"table {op.table} is in the models before the first legacy "
+                              "script, so this guarded CREATE TABLE found it there: the baseline "
+                              "has it")
+
+
 def compute_baseline(reference: SchemaModel | None, ops: Sequence[o.Op],
                      old: SchemaModel | None, diags: Diagnostics) -> SchemaModel:
     """The schema before the first legacy source (empty without a reference)."""
@@ -230,6 +255,7 @@ def compute_baseline(reference: SchemaModel | None, ops: Sequence[o.Op],
     derived = unapplied(reference, ops)
     if old is not None:
         derived = fill_unknowns(derived, old, diags)
+    _existing_before_guarded_creates(derived, old, ops, diags)
     for item in derived.unknowns():
         diags.warning(None, f"baseline: {item}")
     for table in derived.tables.values():

@@ -150,16 +150,18 @@ def _primary_key(table: TableModel) -> tuple[str, ...]:
 def guard_applies(op: o.Op, model: SchemaModel, *, complete: bool) -> bool | None:
     """Whether a guarded op changes the schema at this point: True, False, or None (unknown).
     `complete`: the model holds everything the database has (a reference schema was given), so
-    an object it does not have is absent."""
+    an object it does not have is absent; one the replay removed is absent either way."""
     table = model.table(getattr(op, "table", "") or "")
     if isinstance(op, o.CreateTable):
         return op.table not in model.tables
     if isinstance(op, o.DropTable):
-        return True if table else (False if complete else None)
+        return True if table else (False if complete or op.table in model.removed else None)
     if isinstance(op, o.CreateIndex):
         return op.name not in model.indexes
     if isinstance(op, o.DropIndex):
-        return True if op.name in model.indexes else (False if complete else None)
+        if op.name in model.indexes:
+            return True
+        return False if complete or op.name in model.removed else None
     if isinstance(op, o.CreateEnum):
         return op.name not in model.enums
     if isinstance(op, o.DropEnum):

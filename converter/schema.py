@@ -38,6 +38,8 @@ class SchemaModel:
     indexes: dict[str, o.CreateIndex] = field(default_factory=dict)
     enums: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
     dialect: str = "sqlite"
+    # Table and index names the forward replay removed: known to be absent, reference or not.
+    removed: set[str] = field(default_factory=set)
 
     def copy(self) -> SchemaModel:
         return copy.deepcopy(self)
@@ -177,17 +179,22 @@ def apply(op: o.Op, schema: SchemaModel) -> None:
 @apply.register
 def _(op: o.CreateTable, schema: SchemaModel) -> None:
     _add_table(schema, op)
+    schema.removed.discard(op.table)
 
 
 @apply.register
 def _(op: o.DropTable, schema: SchemaModel) -> None:
+    schema.removed.update(n for n, ix in schema.indexes.items() if ix.table == op.table)
     _drop_table(schema, op.table)
+    schema.removed.add(op.table)
 
 
 @apply.register
 def _(op: o.RenameTable, schema: SchemaModel) -> None:
     if op.old in schema.tables:
         _rename_table_refs(schema, op.old, op.new)
+        schema.removed.add(op.old)
+        schema.removed.discard(op.new)
 
 
 @apply.register
@@ -222,11 +229,13 @@ def _(op: o.AlterColumn, schema: SchemaModel) -> None:
 @apply.register
 def _(op: o.CreateIndex, schema: SchemaModel) -> None:
     schema.indexes[op.name] = op
+    schema.removed.discard(op.name)
 
 
 @apply.register
 def _(op: o.DropIndex, schema: SchemaModel) -> None:
-    schema.indexes.pop(op.name, None)
+    if schema.indexes.pop(op.name, None) is not None:
+        schema.removed.add(op.name)
 
 
 @apply.register

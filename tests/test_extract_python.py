@@ -1033,3 +1033,19 @@ def test_rows_read_before_a_schema_change_and_written_after_are_pointed_out() ->
     [warning] = diags.of_level(Level.WARNING)
     assert warning.origin == Origin("migrate.py", 5)
     assert "read at line 2, before the schema changes at line(s) 3, 4" in warning.message
+
+
+def test_early_return_branch_is_kept_when_the_rest_runs_no_sql() -> None:
+    items, diags = run(
+        """
+        def main():
+            cols = [r[1] for r in cur.execute("PRAGMA table_info(t)").fetchall()]
+            if "a" not in cols:
+                cur.execute("ALTER TABLE t ADD COLUMN a INT")
+                return
+            print("already there")
+        main()
+        """)
+    assert [i.sql for i in items if isinstance(i, Statement) and not i.ignored] \
+        == ["ALTER TABLE t ADD COLUMN a INT"]
+    assert diags.of_level(Level.WARNING) == []

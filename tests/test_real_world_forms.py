@@ -89,6 +89,50 @@ conn.commit()
 """,
 }
 
+EARLY_RETURN = {
+    "migrate_001_requests.py": SQLITE_CONNECT + """
+conn.execute("CREATE TABLE old_req (id INTEGER PRIMARY KEY, v TEXT)")
+conn.execute("INSERT INTO old_req (v) VALUES ('a'), ('b')")
+conn.commit()
+""",
+    "migrate_002_rename.py": SQLITE_CONNECT + """
+
+def main():
+    rows = conn.execute("SELECT id, v FROM old_req").fetchall()
+    if not rows:
+        conn.execute("DROP TABLE old_req")
+        return
+    conn.execute("CREATE TABLE req (id INTEGER PRIMARY KEY, v TEXT)")
+    conn.execute("INSERT INTO req SELECT id, v FROM old_req")
+    conn.execute("DROP TABLE old_req")
+    conn.commit()
+
+
+main()
+""",
+}
+
+ENSURE_SCHEMA = {
+    "models.py": """
+import sqlalchemy as sa
+metadata = sa.MetaData()
+sa.Table("users", metadata, sa.Column("id", sa.Integer, primary_key=True),
+         sa.Column("email", sa.Text))
+""",
+    "old_models.py": """
+import sqlalchemy as sa
+metadata = sa.MetaData()
+sa.Table("users", metadata, sa.Column("id", sa.Integer, primary_key=True))
+""",
+    "migrate_001_ensure.py": SQLITE_CONNECT + """
+conn.execute("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT)")
+columns = [row[1] for row in conn.execute("PRAGMA table_info(users)")]
+if "email" not in columns:
+    conn.execute("ALTER TABLE users ADD COLUMN email TEXT")
+conn.commit()
+""",
+}
+
 PG_GUARDS = {
     "migrate_001_measurements.py": PG_CONNECT + """
 cur = conn.cursor()
@@ -231,3 +275,38 @@ def test_postgres_if_exists_guards(tmp_path, pg_url_factory):
     assert "left out: drops column measurements.never_there" in report
     alembic(migrations, fresh, "downgrade", "base")
     assert schema_summary(fresh)["tables"] == {}
+
+
+def test_early_return_branch_with_sql_of_its_own_is_an_alternative(tmp_path, sqlite_url_factory):
+    project = write_project(tmp_path / "project", EARLY_RETURN)
+    report = check_every_k(project, EARLY_RETURN, "sqlite", sqlite_url_factory)
+    assert "migrate_002_rename.py:8: warning: the branch at lines 8-9 runs SQL of its own" \
+        in report
+
+
+def test_ensure_schema_script_upgrades_a_database_the_old_models_built(tmp_path,
+                                                                        sqlite_url_factory):
+    """`CREATE TABLE IF NOT EXISTS` of a table the old models had, then a guarded ADD COLUMN: a
+    database create_all() built from the old models is stamped at the baseline and upgraded."""
+    import sqlalchemy as sa
+    from legacy import load_models_file, sa_url
+
+    project = write_project(tmp_path / "project", ENSURE_SCHEMA)
+    result = cli("convert", str(project), "--dialect", "sqlite", "--models",
+                 "models.py:metadata", "--baseline-models", "old_models.py:metadata")
+    assert result.returncode == 0, result.stdout + result.stderr
+    migrations = project / "migrations"
+    chain = revisions(migrations)
+    assert len(chain) == 2  # the baseline has users as the old models made it
+    old_db, full = sqlite_url_factory(), sqlite_url_factory()
+    for url in (old_db, full):
+        engine = sa.create_engine(sa_url(url))
+        load_models_file(project / "old_models.py", "metadata").create_all(engine)
+        engine.dispose()
+    legacy_database(project, full, ["migrate_001_ensure.py"])
+    alembic(migrations, old_db, "stamp", chain[0])
+    alembic(migrations, old_db, "upgrade", "head")
+    assert_same(full, old_db)
+    fresh = sqlite_url_factory()
+    alembic(migrations, fresh, "upgrade", "head")
+    assert schema_summary(fresh) == schema_summary(full)

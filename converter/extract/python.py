@@ -122,6 +122,17 @@ class Signal:
     value: object = None
 
 
+@dataclass(frozen=True)
+class Alternative:
+    """Items [start, end) a branch ran before leaving the function early (lines line-last)."""
+
+    start: int
+    end: int
+    line: int
+    last: int
+    why: str
+
+
 def _names(node: ast.AST | None) -> frozenset[str]:
     if node is None:
         return frozenset()
@@ -267,18 +278,38 @@ class ScriptWalker(Evaluator):
     # --- statements ----------------------------------------------------------------------------
 
     def exec_block(self, body: list[ast.stmt]) -> Signal | None:
-        """Run statements in order until one ends the block; "guard" guards the rest."""
+        """Run statements in order until one ends the block; "guard" guards the rest.
+
+        A guard whose branch ran SQL of its own before leaving early (`if not rows: DROP TABLE
+        old; return`) is an alternative path: when the rest of the block runs SQL too, the rest
+        is the migration and the branch is left out, with a warning."""
         saved = self.flags
+        alternatives: list[tuple[Alternative, int]] = []
         try:
             for stmt in body:
                 signal = self.exec_stmt(stmt)
                 if signal is not None and signal.kind == "guard":
                     self.flags = self.flags | {Flag.GUARDED}
+                    if isinstance(signal.value, Alternative):
+                        alternatives.append((signal.value, len(self.items)))
                 elif signal is not None:
+                    self._settle_alternatives(alternatives)
                     return signal
         finally:
             self.flags = saved
+        self._settle_alternatives(alternatives)
         return None
+
+    def _settle_alternatives(self, alternatives: list[tuple[Alternative, int]]) -> None:
+        for alternative, rest in reversed(alternatives):
+            if not _effective(self.items[rest:]):
+                continue
+            del self.items[alternative.start:alternative.end]
+            self.note(Level.WARNING, alternative.line,
+                      f"the branch at lines {alternative.line}-{alternative.last} runs SQL of its "
+                      "own and leaves early when a condition known only at run time holds "
+                      f"({alternative.why}); the rest of the script is converted instead: port "
+                      "the branch by hand if a database took it")
 
     def exec_stmt(self, stmt: ast.stmt) -> Signal | None:
         self.frame.stmt = stmt
@@ -378,6 +409,12 @@ class ScriptWalker(Evaluator):
         if len(exits) == 2:
             return Signal(exits[0].kind, Unknown(test.why, probe=test.probe))
         if exits and test.probe:
+            leaving = (start, middle) if body_signal in exits else (middle, len(self.items))
+            if exits[0].kind == "return" and _effective(self.items[leaving[0]:leaving[1]]):
+                branch = stmt.body if body_signal in exits else stmt.orelse
+                return Signal("guard", Alternative(*leaving, branch[0].lineno,
+                                                   branch[-1].end_lineno or stmt.lineno,
+                                                   test.why))
             return Signal("guard")
         return None
 
