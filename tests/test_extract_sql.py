@@ -457,3 +457,25 @@ def test_postgres_rule_with_several_actions() -> None:
 def test_mysqldump_keys_hint_is_maintenance() -> None:
     assert classify_lexical("/*!40000 ALTER TABLE `users` DISABLE KEYS */") == "maintenance"
     assert classify_lexical("ALTER TABLE users DISABLE KEYS") is None
+
+
+def test_psql_variables_set_in_the_file_are_substituted_as_psql_does() -> None:
+    from converter.extract.sql import psql_variables
+    from converter.statements import ManualCode
+
+    text = ("\\set schema app\n\\set owner 'the owner'\n"
+            "CREATE TABLE :schema.t (id int, note text DEFAULT :'owner');\n"
+            "SELECT a::text, ':schema', $$ :schema $$ FROM x; -- :schema\n"
+            "UPDATE :\"schema\".t SET note = 'x';\n"
+            "\\unset schema\n"
+            "DROP TABLE IF EXISTS :schema.t;\n")
+    items = psql_variables(split_sql(text, "a.sql", "postgres"))
+    kept = [i for i in items if isinstance(i, ManualCode) or not i.sql.startswith("\\")]
+    assert [getattr(i, "sql", None) for i in kept[:3]] == [
+        "CREATE TABLE app.t (id int, note text DEFAULT 'the owner')",
+        "SELECT a::text, ':schema', $$ :schema $$ FROM x",
+        'UPDATE "app".t SET note = \'x\'']
+    assert kept[0].warning and "psql variables :owner, :schema" in kept[0].warning
+    assert kept[1].warning is None
+    todo = kept[3]
+    assert isinstance(todo, ManualCode) and todo.origin.line == 7 and ":schema" in todo.reason

@@ -133,6 +133,15 @@ conn.commit()
 """,
 }
 
+PSQL_VARIABLES = {
+    "migrations_manual_sql/001_reports.sql": """\\set tbl reports
+\\set who 'the owner'
+CREATE TABLE :tbl (id serial PRIMARY KEY, owner text DEFAULT :'who', stamp text);
+INSERT INTO :"tbl" (stamp) VALUES (':tbl stays'), (now()::date::text);
+ALTER TABLE :tbl ADD COLUMN note text;
+""",
+}
+
 PG_GUARDS = {
     "migrate_001_measurements.py": PG_CONNECT + """
 cur = conn.cursor()
@@ -310,3 +319,17 @@ def test_ensure_schema_script_upgrades_a_database_the_old_models_built(tmp_path,
     fresh = sqlite_url_factory()
     alembic(migrations, fresh, "upgrade", "head")
     assert schema_summary(fresh) == schema_summary(full)
+
+
+@pytest.mark.postgres
+def test_psql_variables_set_in_the_file(tmp_path, pg_url_factory):
+    project = write_project(tmp_path / "project", PSQL_VARIABLES)
+    migrations, report = converted(project, "postgres")
+    assert "psql variables :tbl, :who replaced by the values the file sets" in report
+    full = pg_url_factory()
+    legacy_database(project, full, list(PSQL_VARIABLES))
+    fresh = pg_url_factory()
+    alembic(migrations, fresh, "upgrade", "head")
+    assert schema_summary(fresh, defaults=True) == schema_summary(full, defaults=True)
+    assert [row[1:3] for row in dump_data(fresh)["reports"]] \
+        == [row[1:3] for row in dump_data(full)["reports"]]

@@ -8,8 +8,8 @@ from pathlib import Path
 from converter.diagnostics import Diagnostics, Origin
 from converter.errors import InputError
 from converter.extract.python import extract_python
-from converter.extract.sql import classify_lexical, decode_source, split_sql
-from converter.statements import Item
+from converter.extract.sql import classify_lexical, decode_source, psql_variables, split_sql
+from converter.statements import Item, ManualCode
 
 __all__ = ["classify_lexical", "extract", "extract_python", "split_sql"]
 
@@ -23,7 +23,14 @@ def extract(path: Path, rel: str, dialect: str, root: Path, diags: Diagnostics) 
     text = decode_source(data, rel)
     suffix = path.suffix.lower()
     if suffix == ".sql":
-        return list(split_sql(text, rel, dialect))
+        statements = split_sql(text, rel, dialect)
+        if dialect != "postgres":
+            return list(statements)
+        items = psql_variables(statements)  # .sql files for PostgreSQL are run with psql
+        for item in items:
+            if isinstance(item, ManualCode):
+                diags.todo(item.origin, f"port by hand: {item.reason}")
+        return list(items)
     if suffix == ".py":
         return extract_python(text, rel, dialect, root, diags)
     raise InputError(f"unsupported legacy source type {suffix or '(none)'!r}: expected .sql or .py",

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from converter.diagnostics import Origin
 from converter.errors import InputError
-from converter.statements import Statement
+from converter.statements import ManualCode, Statement
 
 DIALECTS = ("sqlite", "postgres", "mysql")
 
@@ -67,6 +67,78 @@ def split_sql(text: str, path: str, dialect: str, first_line: int = 1) -> list[S
     `classify_lexical`); psql and sqlite3 client commands become ignored statements too.
     """
     return _Splitter(text, path, check_dialect(dialect), first_line).run()
+
+
+# psql interpolates :name, :'name' (a literal) and :"name" (an identifier) in the code of a
+# statement: never inside strings, quoted names, comments or dollar-quoted bodies, nor after `::`.
+_PSQL_LEX = re.compile(
+    r"""(?P<skip>'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*[\s\S]*?\*/"""
+    r"""|\$(?P<tag>[^\W\d]\w*)?\$[\s\S]*?\$(?P=tag)\$|::|\w+)"""
+    r"""|(?P<var>:(?:'(?P<lit>[^\W\d]\w*)'|"(?P<ident>[^\W\d]\w*)"|(?P<name>[^\W\d]\w*)))""")
+_PSQL_SET = re.compile(r"\\(set|unset)\s+(\w+)\s*(.*)$")
+
+
+def psql_variables(statements: list[Statement]) -> list[Statement | ManualCode]:
+    """Statements of a .sql file run with psql, with its variables resolved.
+
+    `\\set name value` lines earlier in the file give values: they are substituted as psql
+    would (the database received the substituted text). A statement using a variable the file
+    does not set (`psql -v name=...` on the command line) cannot be converted: it becomes a
+    TODO."""
+    values: dict[str, str] = {}
+    out: list[Statement | ManualCode] = []
+    for stmt in statements:
+        command = _PSQL_SET.match(stmt.sql) if stmt.ignored else None
+        if command:
+            name = command.group(2)
+            if command.group(1) == "set":
+                values[name] = _psql_value(command.group(3))
+            else:
+                values.pop(name, None)
+        if stmt.ignored or ":" not in stmt.sql:
+            out.append(stmt)
+            continue
+        refs = [m for m in _PSQL_LEX.finditer(stmt.sql) if m.group("var")]
+        missing = sorted({_var_name(m) for m in refs} - values.keys())
+        if missing:
+            names = ", ".join(f":{n}" for n in missing)
+            out.append(ManualCode(stmt.origin, stmt.sql,
+                                  f"uses psql variables ({names}) set outside the file (psql -v "
+                                  "or an earlier \\set): their values are not known; add "
+                                  "`\\set name value` lines at the top of the file, or port it "
+                                  "by hand"))
+        elif refs:
+            names = ", ".join(sorted({f":{_var_name(m)}" for m in refs}))
+            out.append(replace(stmt, sql=_substitute(stmt.sql, refs, values),
+                               warning=f"psql variables {names} replaced by the values the file "
+                                       "sets with \\set, as psql did"))
+        else:
+            out.append(stmt)
+    return out
+
+
+def _var_name(m: re.Match[str]) -> str:
+    return m.group("lit") or m.group("ident") or m.group("name")
+
+
+def _psql_value(rest: str) -> str:
+    """The value of `\\set name rest`: psql joins its words; 'quoted' words keep their spaces."""
+    words = re.findall(r"'(?:[^']|'')*'|\S+", rest.strip())
+    return "".join(w[1:-1].replace("''", "'") if w.startswith("'") else w for w in words)
+
+
+def _substitute(sql: str, refs: list[re.Match[str]], values: dict[str, str]) -> str:
+    parts: list[str] = []
+    last = 0
+    for m in refs:
+        value = values[_var_name(m)]
+        if m.group("lit"):
+            value = "'" + value.replace("'", "''") + "'"
+        elif m.group("ident"):
+            value = '"' + value.replace('"', '""') + '"'
+        parts += [sql[last:m.start()], value]
+        last = m.end()
+    return "".join(parts) + sql[last:]
 
 
 def check_dialect(dialect: str) -> str:
