@@ -240,6 +240,10 @@ def _alter(r: _Reader) -> Exact:
         return Exact(info="ALTER TYPE ... ADD VALUE runs in the revision's transaction: "
                           "PostgreSQL 12+ allows that, but the new value cannot be used before "
                           "the transaction commits")
+    if kind == "TABLE":  # sqlglot reads every ALTER TABLE it understands: this one it did not
+        return Exact(warning="kept as exact SQL: sqlglot could not read this ALTER TABLE (a "
+                             "syntax error in the legacy SQL, or a form sqlglot does not know); "
+                             "check that it runs on the target database")
     return Exact(autocommit=kind == "SYSTEM",
                  warning=f"kept as exact SQL: ALTER {kind} has no op form here")
 

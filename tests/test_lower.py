@@ -618,3 +618,12 @@ def test_parse_returns_none_on_error_and_logs_nothing(caplog: pytest.LogCaptureF
 def test_parse_several_statements_is_a_block() -> None:
     tree = parse_statement(Statement("SELECT 1; SELECT 2", ORIGIN), "postgres")
     assert tree is not None and tree.key == "block"
+
+
+def test_alter_table_sqlglot_cannot_read_says_so() -> None:
+    sql = "ALTER TABLE t ADD COLUMN tags VARCHAR(20) }"
+    result, diags = run(sql, "mysql")
+    assert result == [ExecuteSQL(sql, origin=ORIGIN)]
+    [warning] = diags.items
+    assert warning.level == Level.WARNING and "sqlglot could not read this ALTER TABLE" \
+        in warning.message
