@@ -1049,3 +1049,15 @@ def test_early_return_branch_is_kept_when_the_rest_runs_no_sql() -> None:
     assert [i.sql for i in items if isinstance(i, Statement) and not i.ignored] \
         == ["ALTER TABLE t ADD COLUMN a INT"]
     assert diags.of_level(Level.WARNING) == []
+
+
+def test_rows_read_through_a_comprehension_are_followed() -> None:
+    items, diags = run(
+        """
+        names = {r[0]: r[1] for r in conn.execute(text("SELECT id, name FROM groups"))}
+        conn.execute(text("ALTER TABLE groups DROP COLUMN name"))
+        for id, name in names.items():
+            conn.execute(text("UPDATE groups SET title = :n WHERE id = :id"), {"n": name, "id": id})
+        """, "postgres")
+    [warning] = diags.of_level(Level.WARNING)
+    assert "read at line 2, before the schema changes at line(s) 3" in warning.message

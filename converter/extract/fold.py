@@ -257,7 +257,8 @@ def lift(fn: Callable[..., object], *args: object, **kwargs: object) -> object:
     default = _attempt(fn, args, kwargs) if acc.ok else MISSING
     if isinstance(default, Unknown):
         default = MISSING
-    return Unknown(acc.first.why, probe=acc.probe, default=default, dialect=acc.dialect)
+    return Unknown(acc.first.why, probe=acc.probe, default=default, dialect=acc.dialect,
+                   read_at=acc.first.read_at)
 
 
 def _attempt(fn: Callable[..., object], args: tuple[object, ...], kw: dict[str, object]) -> object:
@@ -905,11 +906,11 @@ class Evaluator:
         gen, rest = gens[0], gens[1:]
         items = self.iterate(self.eval(gen.iter))
         if isinstance(items, Unknown):
-            self.bind(gen.target, Unknown(items.why, probe=items.probe))
+            self.bind(gen.target, Unknown(items.why, probe=items.probe, read_at=items.read_at))
             for condition in gen.ifs:
                 self.eval(condition)
             self._generate(rest, produce, [])
-            return Unknown(items.why, probe=items.probe)
+            return Unknown(items.why, probe=items.probe, read_at=items.read_at)
         for item in items:
             self.bind(gen.target, item)
             tests = [self.truth(condition) for condition in gen.ifs]
