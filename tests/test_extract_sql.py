@@ -479,3 +479,35 @@ def test_psql_variables_set_in_the_file_are_substituted_as_psql_does() -> None:
     assert kept[1].warning is None
     todo = kept[3]
     assert isinstance(todo, ManualCode) and todo.origin.line == 7 and ":schema" in todo.reason
+
+
+def _corpus() -> list[str]:
+    """Statements and fragments of every fixture and test SQL file, plus awkward strings."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    texts: list[str] = []
+    for path in sorted([*root.glob("fixtures/**/*.sql"), *root.glob("tests/fixtures_sql/**/*")]):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="replace")
+            texts += [text, *text.split(";"), *text.splitlines()]
+    return texts + ["  CREATE TABLE a (id int)\n", "\n\nUPDATE t SET a = 'x'  ", "", " \t\n",
+                    "SELECT 'it''s'", "SELECT \"a\"\"b\"", "SELECT `a`", "SELECT [a]",
+                    "SELECT 'open", ".tables", "  .read x.sql", "DELIMITER //", "delimiter ;",
+                    "SELECT 1 -- c", "SELECT /* c */ 1", "SELECT E'\\n'", "SELECT $$x$$",
+                    "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET b = 1 END",
+                    "COPY t FROM stdin", "BEGIN", "PRAGMA foreign_keys=ON", "\u2028SELECT 1"]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres", "mysql"])
+def test_single_statement_fast_path_agrees_with_the_splitter(dialect: str) -> None:
+    from converter.extract.sql import _single_statement, _Splitter
+
+    checked = 0
+    for text in _corpus():
+        fast = _single_statement(text, "a.sql", dialect, 7)
+        if fast is None:
+            continue
+        checked += 1
+        assert fast == _Splitter(text, "a.sql", dialect, 7).run(), text
+    assert checked > 100

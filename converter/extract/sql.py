@@ -66,7 +66,28 @@ def split_sql(text: str, path: str, dialect: str, first_line: int = 1) -> list[S
     Statements that are lexically certain not to be schema history get `ignored=` (see
     `classify_lexical`); psql and sqlite3 client commands become ignored statements too.
     """
-    return _Splitter(text, path, check_dialect(dialect), first_line).run()
+    single = _single_statement(text, path, check_dialect(dialect), first_line)
+    return single if single is not None else _Splitter(text, path, dialect, first_line).run()
+
+
+# Text that can hold at most one statement and nothing a client or the lexer must interpret.
+_NOT_SIMPLE = re.compile(r";|--|/\*|#|\\|\$|^\s*[.]|^\s*delimiter\b", re.IGNORECASE)
+
+
+def _single_statement(text: str, path: str, dialect: str,
+                      first_line: int) -> list[Statement] | None:
+    """The fast path for the common one-statement string of a Python script: no delimiter,
+    comment, backslash, dollar quote or client command, and every quote closed. None when the
+    text needs the full splitter (which gives the same result for what this accepts)."""
+    if _NOT_SIMPLE.search(text) or any(text.count(q) % 2 for q in "'\"`"):
+        return None
+    if dialect == "sqlite" and text.count("[") != text.count("]"):
+        return None
+    sql = text.strip()
+    if not sql:
+        return []
+    line = first_line + text.count("\n", 0, text.index(sql[0]))
+    return [Statement(sql, Origin(path, line), ignored=classify_lexical(sql))]
 
 
 # psql interpolates :name, :'name' (a literal) and :"name" (an identifier) in the code of a
