@@ -74,8 +74,10 @@ def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
         raise Unsupported(f"column {col.name}: a primary key or auto-increment in ADD COLUMN "
                           "has no op form (add_column does not create them)")
     # SQLite adds a column's constraints only within ADD COLUMN, and Alembic can express that
-    # neither directly nor in batch mode (an unnamed constraint): the statement runs as written.
-    exact = act.ctx.dialect == "sqlite" and bool(col.constraints)
+    # neither directly nor in batch mode (an unnamed constraint). A default written as SQL text
+    # makes Alembic's batch mode rebuild the whole table instead of ALTER TABLE ADD COLUMN
+    # (losing AUTOINCREMENT and triggers). In both cases the statement runs as written.
+    exact = act.ctx.dialect == "sqlite" and (bool(col.constraints) or col.default is not None)
     return [AddColumn(act.table, col.definition(), tuple(col.constraints), schema=act.schema,
                       origin=act.origin, statement=act.ctx.stmt.sql if exact else None,
                       exact=exact)]

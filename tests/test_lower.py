@@ -271,8 +271,12 @@ ALTER_TABLE = [
         id="pg-add-drop-constraints"),
     pytest.param(
         "sqlite", "ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'x' NOT NULL",
-        [AddColumn("t", ColumnDef("c", TEXT, nullable=False, server_default="'x'"))],
+        [AddColumn("t", ColumnDef("c", TEXT, nullable=False, server_default="'x'"), exact=True)],
         id="sqlite-add-column"),
+    pytest.param(
+        "sqlite", "ALTER TABLE t ADD COLUMN c TEXT NOT NULL",
+        [AddColumn("t", ColumnDef("c", TEXT, nullable=False))],
+        id="sqlite-add-column-without-default"),
     pytest.param(
         "sqlite", "ALTER TABLE t ADD c VARCHAR(3) CHECK (c IN ('a', 'b')) UNIQUE",
         [AddColumn("t", ColumnDef("c", sa("String", length=3)),

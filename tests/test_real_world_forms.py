@@ -333,3 +333,42 @@ def test_psql_variables_set_in_the_file(tmp_path, pg_url_factory):
     assert schema_summary(fresh, defaults=True) == schema_summary(full, defaults=True)
     assert [row[1:3] for row in dump_data(fresh)["reports"]] \
         == [row[1:3] for row in dump_data(full)["reports"]]
+
+
+ADD_COLUMN_DEFAULT = {
+    "migrate_001_clients.py": SQLITE_CONNECT + """
+conn.execute("CREATE TABLE clients (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)")
+conn.execute("INSERT INTO clients (name) VALUES ('ann')")
+conn.commit()
+""",
+    "migrate_002_kind.py": SQLITE_CONNECT + """
+conn.execute("ALTER TABLE clients ADD COLUMN kind TEXT DEFAULT 'customer'")
+conn.execute("ALTER TABLE clients ADD COLUMN score INTEGER NOT NULL DEFAULT 0")
+conn.commit()
+""",
+}
+
+
+def test_sqlite_add_column_with_default_keeps_the_table_as_it_was(tmp_path,
+                                                                  sqlite_url_factory):
+    """Alembic's batch mode would rebuild the table for a default written as SQL, losing
+    AUTOINCREMENT (and triggers): the statement runs as written, so sqlite_master is the same."""
+    import sqlite3
+
+    project = write_project(tmp_path / "project", ADD_COLUMN_DEFAULT)
+    check_every_k(project, ADD_COLUMN_DEFAULT, "sqlite", sqlite_url_factory)
+    full, fresh = sqlite_url_factory(), sqlite_url_factory()
+    legacy_database(project, full, list(ADD_COLUMN_DEFAULT)[:1])
+    legacy_database(project, fresh, list(ADD_COLUMN_DEFAULT)[:1])
+    legacy_database(project, full, list(ADD_COLUMN_DEFAULT)[1:])
+    migrations = project / "migrations"
+    alembic(migrations, fresh, "stamp", revisions(migrations)[0])
+    alembic(migrations, fresh, "upgrade", "head")
+
+    def master(url: str) -> list[tuple[str, str]]:
+        with sqlite3.connect(url.replace("sqlite:///", "")) as conn:
+            return conn.execute("SELECT name, sql FROM sqlite_master WHERE name NOT LIKE "
+                                "'alembic%' AND name NOT LIKE 'sqlite%' ORDER BY name").fetchall()
+
+    assert master(fresh) == master(full)
+    assert "AUTOINCREMENT" in dict(master(fresh))["clients"]
