@@ -89,17 +89,17 @@ def child_convert(root: Path, jobs: int | None) -> dict[str, float]:
     import converter.scaffold  # noqa: F401
 
     imports = time.perf_counter() - started
+    from converter.fanout import auto_jobs
+
+    size = sum(p.stat().st_size for p in root.rglob("*") if p.suffix in (".sql", ".py"))
     out = root / f"migrations-{jobs or 'auto'}"
     options = ConvertOptions(dialect=DIALECT, out=out, jobs=jobs)
     start = time.perf_counter()
     result = convert(root, load_config(root), options, Diagnostics())
     seconds = time.perf_counter() - start
     statements = sum(len(s.records) for s in result.analysis.sources)
-    from converter.fanout import auto_jobs
-
     # Children are the workers (and git, whose figure is the forked parent's): report the largest.
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    size = sum(p.stat().st_size for p in root.rglob("*") if p.suffix in (".sql", ".py"))
     return {"seconds": seconds, "statements": statements, "peak_mb": peak_mb(),
             "worker_peak_mb": workers, "revisions": len(result.revisions), "imports": imports,
             "jobs": jobs or auto_jobs(size)}

@@ -15,13 +15,11 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import inspect
+from timing import medians  # bench/timing.py: the script's folder is on sys.path
 
 from converter.scratch import scratch_database
 from converter.snapshot import diff_snapshots, read_snapshot
@@ -45,17 +43,6 @@ def schema_sql(tables: int, dialect: str) -> str:
             f"CREATE UNIQUE INDEX ux_t{i}_name_created ON t{i} (name, created)",
         ]
     return ";\n".join(statements) + ";\n"
-
-
-def medians(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """Median seconds of each function; the functions take turns, so load hits all alike."""
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeat):
-        for name, fn in runs.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def measure(url: str, repeat: int) -> dict[str, float]:

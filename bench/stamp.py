@@ -24,17 +24,17 @@ import argparse
 import os
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import inspect
+from timing import medians  # bench/timing.py: the script's folder is on sys.path
 
 from converter.scratch import scratch_database
 from converter.stamp_chain import load_chain, replay
@@ -142,17 +142,6 @@ def copies(url: str, count: int, tmp: Path) -> Iterator[list[str]]:
 
 
 # --- measuring ------------------------------------------------------------------------------
-
-
-def medians(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
-    """Median seconds of each function; the functions take turns, so load hits all alike."""
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeat):
-        for name, fn in runs.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def cli_stamp(project: Path, *args: str) -> None:
