@@ -77,19 +77,19 @@ def child_floor(root: Path) -> dict[str, float]:
 
 
 def child_convert(root: Path, jobs: int | None) -> dict[str, float]:
-    from converter.config import load_config
-    from converter.diagnostics import Diagnostics
-    from converter.pipeline import ConvertOptions, convert
+    from converter.commands.pipeline import ConvertOptions, convert
+    from converter.core.config import load_config
+    from converter.core.diagnostics import Diagnostics
 
     started = time.perf_counter()
-    import converter.baseline  # noqa: F401  start-up cost, paid once: measured apart
     import converter.extract  # noqa: F401
-    import converter.lower  # noqa: F401
-    import converter.render  # noqa: F401
-    import converter.scaffold  # noqa: F401
+    import converter.lower.dispatch  # noqa: F401
+    import converter.plan.baseline  # noqa: F401  start-up cost, paid once: measured apart
+    import converter.render.revision  # noqa: F401
+    import converter.render.scaffold  # noqa: F401
 
     imports = time.perf_counter() - started
-    from converter.fanout import auto_jobs
+    from converter.core.fanout import auto_jobs
 
     size = sum(p.stat().st_size for p in root.rglob("*") if p.suffix in (".sql", ".py"))
     out = root / f"migrations-{jobs or 'auto'}"

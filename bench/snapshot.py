@@ -21,9 +21,9 @@ from pathlib import Path
 from sqlalchemy import inspect
 from timing import medians  # bench/timing.py: the script's folder is on sys.path
 
-from converter.scratch import scratch_database
-from converter.snapshot import diff_snapshots, read_snapshot
-from converter.urls import connect
+from converter.database.scratch import scratch_database
+from converter.database.snapshot import diff_snapshots, read_snapshot
+from converter.database.urls import connect
 
 _MULTI = ("get_multi_columns", "get_multi_pk_constraint", "get_multi_indexes",
           "get_multi_unique_constraints", "get_multi_foreign_keys")

@@ -36,11 +36,11 @@ from pathlib import Path
 from sqlalchemy import inspect
 from timing import medians  # bench/timing.py: the script's folder is on sys.path
 
-from converter.scratch import scratch_database
-from converter.stamp_chain import load_chain, replay
-from converter.stamp_check import decide
-from converter.stamp_database import read_live
-from converter.urls import connect, with_driver
+from converter.database.scratch import scratch_database
+from converter.database.urls import connect, with_driver
+from converter.stamp.chain import load_chain, replay
+from converter.stamp.check import decide
+from converter.stamp.database import read_live
 
 CLI = str(Path(sys.executable).parent / "legacy2alembic")
 _MULTI = ("get_multi_columns", "get_multi_pk_constraint", "get_multi_indexes",

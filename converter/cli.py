@@ -11,10 +11,8 @@ from typing import Any
 
 import click
 
-from converter.errors import ConverterError
-
-DIALECTS = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres",
-            "mysql": "mysql", "mariadb": "mysql"}
+from converter.core.dialects import Dialect, parse_dialect
+from converter.core.errors import ConverterError
 
 
 class _Boundary(click.Group):
@@ -39,13 +37,13 @@ class _Boundary(click.Group):
             sys.exit(3)
 
 
-def _dialect(value: str | None) -> str | None:
+def _dialect(value: str | None) -> Dialect | None:
     if value is None:
         return None
     try:
-        return DIALECTS[value.lower()]
-    except KeyError:
-        raise click.BadParameter(f"{value!r}; choose sqlite, postgresql or mysql") from None
+        return parse_dialect(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 project_arg = click.argument("project", type=click.Path(file_okay=False, path_type=Path))
@@ -78,7 +76,7 @@ def cli(debug: bool) -> None:
 def scan(project: Path, dialect: str | None, order_file: Path | None, as_json: bool,
          jobs: int | None) -> None:
     """List legacy sources in historical order, their statements and create_all() calls."""
-    from converter.commands import run_scan
+    from converter.commands.scan import run_scan
 
     run_scan(project, _dialect(dialect), order_file, as_json, jobs=jobs)
 
@@ -100,7 +98,7 @@ def convert(project: Path, dialect: str | None, models: str | None, reference_ur
             baseline_models: str | None, out: Path | None, squash: bool, dry_run: bool,
             order_file: Path | None, jobs: int | None) -> None:
     """Write an Alembic revision chain from the legacy sources."""
-    from converter.commands import run_convert
+    from converter.commands.convert import run_convert
 
     run_convert(project, _dialect(dialect), models=models, reference_url=reference_url,
                 baseline_models=baseline_models, out=out, squash=squash, dry_run=dry_run,
@@ -122,7 +120,7 @@ def verify(project: Path, migrations: Path | None, dialect: str | None, models: 
            reference_url: str | None, scratch_url: str | None, server_url: str | None) -> None:
     """Upgrade, downgrade and upgrade the chain on a scratch database; compare with the
     reference."""
-    from converter.commands import run_verify
+    from converter.commands.verify import run_verify
 
     run_verify(project, migrations, _dialect(dialect), models=models,
                reference_url=reference_url, scratch_url=scratch_url, server_url=server_url)
@@ -148,7 +146,7 @@ def stamp(project: Path, urls: tuple[str, ...], url_file: Path | None, migration
           dry_run: bool, yes: bool, as_json: bool, force: bool, scratch_url: str | None,
           workers: int) -> None:
     """Stamp each database at the revision its schema really matches; refuse on drift."""
-    from converter.stamp import run_stamp
+    from converter.commands.stamp import run_stamp
 
     run_stamp(project, urls=urls, url_file=url_file, migrations=migrations, dry_run=dry_run,
               yes=yes, as_json=as_json, force=force, scratch_url=scratch_url, workers=workers)
@@ -163,7 +161,7 @@ def stamp(project: Path, urls: tuple[str, ...], url_file: Path | None, migration
 @click.option("--dry-run", is_flag=True, help="Print the moves; move nothing.")
 def archive(project: Path, dest: str, migrations: Path | None, dry_run: bool) -> None:
     """Move the converted legacy scripts into an archive with a checksummed manifest."""
-    from converter.archive import run_archive
+    from converter.commands.archive import run_archive
 
     run_archive(project, dest=dest, migrations=migrations, dry_run=dry_run)
 
@@ -174,7 +172,7 @@ def archive(project: Path, dest: str, migrations: Path | None, dry_run: bool) ->
               help="Archive folder, relative to PROJECT.")
 def check(project: Path, dest: str) -> None:
     """Fail on new legacy scripts, changed archived files, or db.create_all() outside tests."""
-    from converter.check import run_check
+    from converter.commands.check import run_check
 
     run_check(project, dest=dest)
 
@@ -184,7 +182,7 @@ def check(project: Path, dest: str) -> None:
 @click.option("--write", is_flag=True, help="Apply the change (default: print the diff).")
 def fix_create_all(project: Path, write: bool) -> None:
     """Replace application-startup db.create_all() with the Flask-Migrate way."""
-    from converter.fix_create_all import run_fix_create_all
+    from converter.commands.fix_create_all import run_fix_create_all
 
     run_fix_create_all(project, write=write)
 
@@ -203,7 +201,7 @@ def onboard(project: Path, dialect: str | None, models: str | None, reference_ur
             out: Path | None, server_url: str | None, scratch_url: str | None,
             order_file: Path | None) -> None:
     """scan + convert + verify, then the steps left: stamp, fix-create-all, archive."""
-    from converter.onboard import run_onboard
+    from converter.commands.onboard import run_onboard
 
     run_onboard(project, _dialect(dialect), models=models, reference_url=reference_url, out=out,
                 server_url=server_url, scratch_url=scratch_url, order_file=order_file)

@@ -19,7 +19,7 @@ from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.parser import Parser
 from sqlglot.tokens import Token, Tokenizer
 
-from converter.statements import Statement
+from converter.ir.statements import Statement
 
 _SQLGLOT_LOGGER = logging.getLogger("sqlglot")
 # (dialect, sql, tokens) of the statement tokenized last: lower asks right after parse.

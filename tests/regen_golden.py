@@ -10,10 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from converter import ops as o
-from converter.diagnostics import Origin
-from converter.render import render_revision
-from converter.revision import Revision, SourceRef
+from converter.core.diagnostics import Origin
+from converter.ir import ops as o
+from converter.ir.revision import Revision, SourceRef
+from converter.render.revision import render_revision
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -210,8 +210,9 @@ def test_refuses_without_converted_revisions(tmp_path: Path) -> None:
 
 
 def test_a_failed_move_puts_everything_back(tmp_path: Path, monkeypatch) -> None:
-    from converter import archive
-    from converter.errors import InputError
+    from converter.commands.archive import run_archive
+    from converter.core.errors import InputError
+    from converter.retire import archive
 
     project = small_project(tmp_path / "p")
     before = tree(project)
@@ -226,6 +227,6 @@ def test_a_failed_move_puts_everything_back(tmp_path: Path, monkeypatch) -> None
 
     monkeypatch.setattr(archive, "_move_file", failing)
     with pytest.raises(InputError, match="archiving failed .*disk full.*moved back 2 file"):
-        archive.run_archive(project, dest="legacy_migrations", migrations=None, dry_run=False)
+        run_archive(project, dest="legacy_migrations", migrations=None, dry_run=False)
     assert tree(project) == before
     assert not (project / "legacy_migrations").exists()

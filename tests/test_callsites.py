@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from converter.callsites import CreateAllSite, find_create_all_calls, is_test_file
-from converter.config import Config
-from converter.diagnostics import Diagnostics, Level, Origin
+from converter.core.config import Config
+from converter.core.diagnostics import Diagnostics, Level, Origin
+from converter.retire.callsites import CreateAllSite, find_create_all_calls, is_test_file
 
 
 def write(root: Path, path: str, text: str) -> None:

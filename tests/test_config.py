@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from converter.config import DEFAULT_EXCLUDE, DEFAULT_PY_GLOBS, Config, load_config
-from converter.diagnostics import Origin
-from converter.errors import InputError
+from converter.core.config import DEFAULT_EXCLUDE, DEFAULT_PY_GLOBS, Config, load_config
+from converter.core.diagnostics import Origin
+from converter.core.errors import InputError
 
 
 def write_pyproject(root: Path, text: str) -> None:

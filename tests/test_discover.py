@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from converter.config import Config
-from converter.diagnostics import Diagnostics, Level, Origin
-from converter.discover import (
+from converter.core.config import Config
+from converter.core.diagnostics import Diagnostics, Level, Origin
+from converter.core.errors import InputError
+from converter.discover.sources import (
     Discovery,
     compile_globs,
     discover,
@@ -21,7 +22,6 @@ from converter.discover import (
     prefix_of,
     walk_tree,
 )
-from converter.errors import InputError
 
 SQL = "migrations_manual_sql"
 

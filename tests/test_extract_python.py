@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from converter.diagnostics import Diagnostics, Level, Origin
-from converter.errors import InputError
+from converter.core.diagnostics import Diagnostics, Level, Origin
+from converter.core.errors import InputError
 from converter.extract import extract, extract_python
 from converter.extract import python as python_extract
-from converter.statements import CreateAllCall, Flag, Item, ManualCode, Statement
+from converter.ir.statements import CreateAllCall, Flag, Item, ManualCode, Statement
 
 NOWHERE = Path("/nonexistent-project")
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from converter.diagnostics import Origin
-from converter.errors import InputError
+from converter.core.diagnostics import Origin
+from converter.core.errors import InputError
 from converter.extract.sql import (
     NotLiteral,
     classify_lexical,
@@ -461,7 +461,7 @@ def test_mysqldump_keys_hint_is_maintenance() -> None:
 
 def test_psql_variables_set_in_the_file_are_substituted_as_psql_does() -> None:
     from converter.extract.sql import psql_variables
-    from converter.statements import ManualCode
+    from converter.ir.statements import ManualCode
 
     text = ("\\set schema app\n\\set owner 'the owner'\n"
             "CREATE TABLE :schema.t (id int, note text DEFAULT :'owner');\n"

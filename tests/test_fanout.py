@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from converter.config import load_config
-from converter.diagnostics import Diagnostics
-from converter.errors import InputError
-from converter.fanout import PARALLEL_MIN_BYTES, auto_jobs, map_in_order
-from converter.pipeline import ConvertOptions, convert
+from converter.commands.pipeline import ConvertOptions, convert
+from converter.core.config import load_config
+from converter.core.diagnostics import Diagnostics
+from converter.core.errors import InputError
+from converter.core.fanout import PARALLEL_MIN_BYTES, auto_jobs, map_in_order
 from tests.legacy import all_fixtures, copy_project, load_fixture
 
 

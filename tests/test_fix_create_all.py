@@ -14,9 +14,9 @@ import pytest
 from legacy import copy_project, load_fixture
 from test_archive import cli, converted, git, make, ok, tree
 
-from converter.config import Config
-from converter.errors import InputError
-from converter.fix_create_all import FIX_COMMENT, plan_fix, write_fixes
+from converter.core.config import Config
+from converter.core.errors import InputError
+from converter.retire.fix_create_all import FIX_COMMENT, plan_fix, write_fixes
 
 FIXTURES = ["sqlite_taskboard", "sqlite_messy", "postgres_invoicing"]
 CONFTEST = ("from models import db\n\n\ndef make_db(app):\n    with app.app_context():\n"
@@ -318,7 +318,7 @@ def test_refuses_when_the_file_changed_after_planning(tmp_path: Path) -> None:
 
 
 def test_a_failed_write_puts_every_file_back(tmp_path: Path, monkeypatch) -> None:
-    from converter import fix_create_all
+    from converter.retire import fix_create_all
 
     project = make(tmp_path / "p", {"models.py": MODELS, "app.py": APP,
                                     "manage.py": APP.replace("app = Flask", "web = Flask")})

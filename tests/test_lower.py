@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from converter.diagnostics import Diagnostics, Level, Origin
-from converter.lower import Ignored, lower
-from converter.ops import (
+from converter.core.diagnostics import Diagnostics, Level, Origin
+from converter.ir.ops import (
     UNSET,
     AddColumn,
     AddConstraint,
@@ -38,8 +37,9 @@ from converter.ops import (
     TypeSpec,
     Unique,
 )
+from converter.ir.statements import Statement
+from converter.lower.dispatch import Ignored, lower
 from converter.parse import parse_statement
-from converter.statements import Statement
 
 FIXTURES = Path(__file__).parent / "fixtures_sql"
 ORIGIN = Origin("migrations_manual_sql/001.sql", 7)

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
 
-from converter.errors import DatabaseError, InputError
-from converter.reference import load_metadata, metadata_snapshot, url_snapshot
-from converter.snapshot import diff_snapshots
+from converter.core.errors import DatabaseError, InputError
+from converter.database.reference import load_metadata, metadata_snapshot, url_snapshot
+from converter.database.snapshot import diff_snapshots
 
 FLASK_MODELS = """
     from flask_sqlalchemy import SQLAlchemy
@@ -227,8 +227,8 @@ def test_url_snapshot_reads_without_writing(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_url_snapshot_of_postgres_is_read_only(pg_server_url: str) -> None:
-    from converter.scratch import scratch_database
-    from converter.urls import connect
+    from converter.database.scratch import scratch_database
+    from converter.database.urls import connect
 
     with scratch_database("postgres", server_url=pg_server_url) as url:
         with connect(url).begin() as conn:

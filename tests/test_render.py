@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from converter import ops as o
-from converter.diagnostics import Origin
-from converter.render import RenderError, escape_text_sql, render_op, render_revision
-from converter.revision import Revision, SourceRef
-from converter.scaffold import scaffold_files
+from converter.core.diagnostics import Origin
+from converter.ir import ops as o
+from converter.ir.revision import Revision, SourceRef
+from converter.render.revision import RenderError, escape_text_sql, render_op, render_revision
+from converter.render.scaffold import scaffold_files
 
 HERE = Path(__file__).resolve().parent
 
@@ -350,7 +350,7 @@ def test_multiline_sql_is_triple_quoted_only_when_exact(sql, form):
 # ---- one small test per rendering --------------------------------------------------------------
 
 def _ctx(dialect: str = "postgresql"):
-    from converter.render import _Ctx
+    from converter.render.revision import _Ctx
 
     return _Ctx(dialect)
 

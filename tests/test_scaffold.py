@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
-from converter import ops as o
-from converter.render import render_revision
-from converter.revision import Revision, SourceRef
-from converter.scaffold import scaffold_files
+from converter.ir import ops as o
+from converter.ir.revision import Revision, SourceRef
+from converter.render.revision import render_revision
+from converter.render.scaffold import scaffold_files
 
 WIDGETS = o.CreateTable("widgets", (
     o.ColumnDef("id", o.TypeSpec("Integer"), nullable=False, primary_key=True),

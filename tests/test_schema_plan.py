@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from converter import ops as o
-from converter.baseline import compute_baseline, fill_unknowns, unapplied
-from converter.diagnostics import Diagnostics, Origin
-from converter.passes import recognise_rewrites
-from converter.plan import SourceOps, plan
-from converter.schema import SchemaModel
+from converter.core.diagnostics import Diagnostics, Origin
+from converter.ir import ops as o
+from converter.plan.baseline import compute_baseline, fill_unknowns, unapplied
+from converter.plan.chain import SourceOps, plan
+from converter.plan.passes import recognise_rewrites
+from converter.plan.schema import SchemaModel
 
 INT = o.TypeSpec("Integer")
 TEXT = o.TypeSpec("Text")

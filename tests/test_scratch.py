@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from converter.errors import DatabaseError, InputError
-from converter.scratch import SCRATCH_PREFIX, scratch_database
-from converter.urls import connect, dialect_of, mask_url, with_driver
+from converter.core.errors import DatabaseError, InputError
+from converter.database.scratch import SCRATCH_PREFIX, scratch_database
+from converter.database.urls import connect, dialect_of, mask_url, with_driver
 
 
 def databases(server: str) -> set[str]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from converter.scratch import scratch_database
-from converter.snapshot import (
+from converter.database.scratch import scratch_database
+from converter.database.snapshot import (
     Column,
     Difference,
     ForeignKey,
@@ -26,7 +26,7 @@ from converter.snapshot import (
     split_index_sql,
     type_text,
 )
-from converter.urls import connect
+from converter.database.urls import connect
 
 DIALECTS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -345,7 +345,7 @@ def test_diff_of_foreign_key_actions_primary_key_and_enums() -> None:
     changed = Table("users", expected.tables[0].columns, ("id", "org_id"), frozenset(),
                     frozenset(), frozenset({ForeignKey(("org_id",), "org", ("id",), None,
                                                        "CASCADE")}))
-    from converter.snapshot import EnumType
+    from converter.database.snapshot import EnumType
 
     actual = Snapshot((changed,), (EnumType("mood", ("a", "b")),))
     diffs = diff_snapshots(expected, actual)

@@ -18,8 +18,8 @@ from legacy import sa_url
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
-from converter.ops import TypeSpec
-from converter.types import (
+from converter.ir.ops import TypeSpec
+from converter.lower.types import (
     parse_spelling,
     render_type,
     to_sqlalchemy,

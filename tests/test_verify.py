@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from converter.errors import CheckFailed, InputError
-from converter.reference import metadata_snapshot
-from converter.scratch import scratch_database
-from converter.urls import connect
-from converter.verify import run_alembic, verify
+from converter.core.errors import CheckFailed, InputError
+from converter.database.reference import metadata_snapshot
+from converter.database.scratch import scratch_database
+from converter.database.urls import connect
+from converter.database.verify import run_alembic, verify
 
 DIALECTS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -210,7 +210,7 @@ def test_round_trip_difference_is_reported(tmp_path: Path) -> None:
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_with_the_scaffolded_env_py(tmp_path: Path, dialect: str, server: str | None) -> None:
     """The env.py legacy2alembic writes uses the connection verify hands it."""
-    from converter.scaffold import scaffold_files
+    from converter.render.scaffold import scaffold_files
 
     hand_written = two_revisions(tmp_path / "hand")
     folder = tmp_path / "migrations"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from converter import write
-from converter.errors import InputError
-from converter.write import write_new_files
+from converter.core.errors import InputError
+from converter.render import write
+from converter.render.write import write_new_files
 
 FILES = {"env.py": "print('env')\n", "versions/abc_first.py": "x = 'é'\r\n", "README": ""}
 

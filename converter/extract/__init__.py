@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from converter.diagnostics import Diagnostics, Origin
-from converter.errors import InputError
+from converter.core.diagnostics import Diagnostics, Origin
+from converter.core.errors import InputError
 from converter.extract.python import extract_python
 from converter.extract.sql import classify_lexical, decode_source, psql_variables, split_sql
-from converter.statements import Item, ManualCode
+from converter.ir.statements import Item, ManualCode
 
 __all__ = ["classify_lexical", "extract", "extract_python", "split_sql"]
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
+from converter.core.dialects import dialect_family
 from converter.extract.sql import decode_source, sql_literal
 
 MAX_STR = 50_000_000
@@ -176,12 +177,6 @@ class _Defaults:
 
 _DB_NAME = re.compile(r"(?:^|_)(?:url|uri|dsn)$|^(?:engine|db_engine|bind|dialect)$", re.IGNORECASE)
 _DB_KEY = re.compile(r"database|db_|_db|sqlalchemy|dsn|^db$", re.IGNORECASE)
-_FAMILIES = {
-    "sqlite": "sqlite", "pysqlite": "sqlite", "aiosqlite": "sqlite",
-    "postgres": "postgres", "postgresql": "postgres", "psycopg": "postgres",
-    "psycopg2": "postgres", "pg": "postgres", "pg8000": "postgres", "asyncpg": "postgres",
-    "mysql": "mysql", "mariadb": "mysql", "pymysql": "mysql", "mysqldb": "mysql",
-}  # fmt: skip
 _PROBE_METHODS = frozenset({
     "fetchone", "fetchall", "fetchmany", "fetchval", "fetchrow", "scalar", "scalar_one",
     "scalar_one_or_none", "scalars", "first", "one", "one_or_none", "all", "get_columns",
@@ -211,7 +206,7 @@ _CMPOPS: dict[type, Callable[[object, object], object]] = {
 def family(word: str) -> str | None:
     """The dialect a URL scheme, driver or dialect name belongs to (`postgresql+psycopg2`)."""
     head = re.match(r"[a-z0-9]+", word.strip().lower())
-    return _FAMILIES.get(head.group()) if head else None
+    return dialect_family(head.group()) if head else None
 
 
 def is_db_name(name: str) -> bool:

@@ -16,8 +16,8 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from converter.diagnostics import Diagnostics, Level, Origin
-from converter.errors import InputError
+from converter.core.diagnostics import Diagnostics, Level, Origin
+from converter.core.errors import InputError
 from converter.extract.fold import (
     MISSING,
     NOT_HANDLED,
@@ -43,7 +43,7 @@ from converter.extract.sql import (
     inline_params,
     split_sql,
 )
-from converter.statements import CreateAllCall, Flag, Item, ManualCode, Statement
+from converter.ir.statements import CreateAllCall, Flag, Item, ManualCode, Statement
 
 MAX_STEPS = 100_000
 _SCHEMA_HEAD = re.compile(r"\s*(?:ALTER|DROP|CREATE|RENAME)\b", re.IGNORECASE)

@@ -13,9 +13,9 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from converter.diagnostics import Origin
-from converter.errors import InputError
-from converter.statements import ManualCode, Statement
+from converter.core.diagnostics import Origin
+from converter.core.errors import InputError
+from converter.ir.statements import ManualCode, Statement
 
 DIALECTS = ("sqlite", "postgres", "mysql")
 

@@ -1,0 +1,1 @@
+"""One module per CLI verb: resolve settings, run the stages, print the report."""

@@ -1,0 +1,62 @@
+"""`archive`: move the converted legacy sources into the archive folder, with a manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from converter.core.config import project_settings
+from converter.retire.archive import (
+    MANIFEST,
+    README,
+    Plan,
+    archive_dest,
+    execute_plan,
+    plan_archive,
+)
+
+
+def run_archive(project: Path, *, dest: str, migrations: Path | None, dry_run: bool) -> None:
+    root, config = project_settings(project)
+    folder = (migrations or root / "migrations").resolve()
+    plan = plan_archive(root, config, archive_dest(root, dest, folder), folder)
+    if plan.moves and not dry_run:
+        execute_plan(plan)
+    click.echo("\n".join(_report(plan, dry_run)))
+
+
+def _report(plan: Plan, dry_run: bool) -> Iterator[str]:
+    verb = "Would archive" if dry_run else "Archived"
+    if plan.moves:
+        yield f"{verb} {len(plan.moves)} file(s) into {plan.dest}/:"
+        for move in plan.moves:
+            how = "git mv" if move.git else "move"
+            about = f"revision {move.revision}" if move.revision else move.note
+            yield f"  {how} {move.path} -> {move.target}  ({about})"
+        yield (
+            f"{'Would write' if dry_run else 'Wrote'} {plan.dest}/{MANIFEST} and "
+            f"{plan.dest}/{README}"
+            + (
+                ""
+                if dry_run or not any(m.git for m in plan.moves)
+                else " (staged; commit when ready)"
+            )
+        )
+    else:
+        yield f"Nothing to archive: every converted legacy source is already in {plan.dest}/"
+    if plan.already:
+        yield f"Already archived: {len(plan.already)} file(s)"
+    for kept in plan.kept:
+        yield (
+            f"Left in place: {kept.path} ({kept.reason}); it may stay, or move it yourself "
+            "once nothing else reads it"
+        )
+    for path in plan.not_converted:
+        yield (
+            f"Not converted, left in place: {path} (no revision records it; convert it or "
+            "move it yourself: legacy2alembic check reports it)"
+        )
+    if not dry_run and plan.moves:
+        yield f"Next: legacy2alembic check {plan.root} --dest {plan.dest}  (in CI / pre-commit)"

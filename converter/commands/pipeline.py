@@ -1,0 +1,323 @@
+"""The pipeline, end to end: discover -> extract -> parse -> lower -> plan -> render -> write.
+
+`analyse` is shared by `scan` and `convert`; `convert` adds the reference, planning and output.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from converter.core.config import Config
+from converter.core.diagnostics import Diagnostic, Diagnostics, Origin
+from converter.core.errors import InputError
+from converter.discover.sources import Discovery, LegacySource, discover
+from converter.ir import ops as o
+from converter.ir.revision import Revision
+from converter.ir.statements import CreateAllCall, Flag, ManualCode, Statement
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """How one extracted item was classified: for scan's listing and the closing report."""
+
+    origin: Origin
+    kind: str  # "schema" | "data" | "ignored" | "manual" | "create_all"
+    text: str
+    detail: str = ""
+    flags: frozenset[Flag] = frozenset()
+
+
+@dataclass
+class SourceAnalysis:
+    source: LegacySource
+    records: list[Record] = field(default_factory=list)
+    ops: list[o.Op] = field(default_factory=list)
+
+
+@dataclass
+class Analysis:
+    root: Path
+    dialect: str
+    discovery: Discovery
+    sources: list[SourceAnalysis]
+    diags: Diagnostics
+
+    def kinds(self) -> Counter[str]:
+        return Counter(r.kind for s in self.sources for r in s.records)
+
+
+def analyse(root: Path, config: Config, dialect: str, diags: Diagnostics, *,
+            order_file: Path | None = None, pick_twins: bool = True,
+            jobs: int | None = None) -> Analysis:
+    """`pick_twins=False` keeps every per-dialect twin (scan without a known dialect).
+    `jobs`: worker processes for the sources (None: by the size of the project, see fanout)."""
+    from converter.core.fanout import auto_jobs, map_in_order
+    from converter.core.gc_pause import gc_paused
+
+    found = discover(root, config, diags, dialect=dialect if pick_twins else None,
+                     order_file=order_file)
+    if jobs is None:
+        jobs = auto_jobs(sum(_size(root / s.path) for s in found.sources))
+    with gc_paused():
+        outcomes = map_in_order(functools.partial(_analyse_source, root, dialect),
+                                found.sources, jobs)
+    outcomes, found = _drop_files_read_by_scripts(outcomes, found, diags)
+    for outcome in outcomes:
+        diags.items.extend(outcome.diags)
+    return Analysis(root, dialect, found, [outcome.analysis for outcome in outcomes], diags)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # extract reports it with the path
+
+
+@dataclass(frozen=True)
+class _SourceOutcome:
+    """One source analysed, possibly in a worker process: everything it reports travels back
+    with it, so that the result does not depend on where it ran."""
+
+    analysis: SourceAnalysis
+    reads: frozenset[str]  # other files whose statements this source runs (a .sql it reads)
+    diags: tuple[Diagnostic, ...]
+
+
+def _analyse_source(root: Path, dialect: str, source: LegacySource) -> _SourceOutcome:
+    """Extract, parse and lower one source, then free its syntax trees: they are reference
+    cycles, and the cyclic collector is paused during bulk work (one young-generation pass per
+    source is cheap)."""
+    from converter.extract import extract
+
+    diags = Diagnostics()
+    items = extract(root / source.path, source.path, dialect, root, diags)
+    reads = frozenset(item.origin.path for item in items if item.origin.path != source.path)
+    analysis = _lower_source(source, items, dialect, diags)
+    del items
+    gc.collect(0)
+    return _SourceOutcome(analysis, reads, tuple(diags.items))
+
+
+def _drop_files_read_by_scripts(outcomes: list[_SourceOutcome], found: Discovery,
+                                diags: Diagnostics) -> tuple[list[_SourceOutcome], Discovery]:
+    """A .sql source that a migrate_*.py script reads and runs is converted with that script,
+    where it ran; converting it on its own too would apply it twice."""
+    readers = {path: outcome.analysis.source.path for outcome in outcomes
+               for path in sorted(outcome.reads)}
+    kept = [o for o in outcomes if o.analysis.source.path not in readers]
+    dropped = [o.analysis.source for o in outcomes if o.analysis.source.path in readers]
+    for source in dropped:
+        diags.info(Origin(source.path), f"read and run by {readers[source.path]}; converted "
+                                        "there, not as a source of its own")
+    skipped = found.skipped + tuple((s.path, f"read by {readers[s.path]}") for s in dropped)
+    return kept, replace(found, sources=tuple(o.analysis.source for o in kept), skipped=skipped)
+
+
+def _lower_source(source: LegacySource, items: list, dialect: str,
+                  diags: Diagnostics) -> SourceAnalysis:
+    from converter.lower.dispatch import Ignored, lower
+    from converter.parse import parse_statement
+
+    result = SourceAnalysis(source)
+    for item in items:
+        if isinstance(item, ManualCode):
+            result.ops.append(o.ManualTodo(item.code, item.reason, origin=item.origin))
+            result.records.append(Record(item.origin, "manual", item.code, item.reason))
+        elif isinstance(item, CreateAllCall):
+            result.ops.append(o.CreateTablesFromModels(item.call, item.tables, item.models,
+                                                       origin=item.origin))
+            result.records.append(Record(item.origin, "create_all", item.call))
+        elif isinstance(item, Statement):
+            if item.warning:
+                diags.warning(item.origin, item.warning)
+            expr = None if item.ignored else parse_statement(item, dialect)
+            lowered = lower(item, expr, dialect, diags)
+            if isinstance(lowered, Ignored):
+                result.records.append(Record(item.origin, "ignored", item.sql, lowered.reason,
+                                             item.flags))
+                continue
+            result.ops.extend(lowered)
+            flags = item.flags
+            if Flag.GUARDED not in flags and any(op.guard for op in lowered):
+                flags = flags | {Flag.GUARDED}
+            result.records.append(Record(item.origin, _kind_of(lowered), item.sql,
+                                         ", ".join(type(op).__name__ for op in lowered), flags))
+    return result
+
+
+def _kind_of(lowered: list[o.Op]) -> str:
+    is_data = all(isinstance(op, o.ExecuteSQL) and op.kind == "data" for op in lowered)
+    return "data" if lowered and is_data else "schema"
+
+
+# ---- convert ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    dialect: str
+    out: Path
+    models: str | None = None
+    reference_url: str | None = None
+    baseline_models: str | None = None
+    squash: bool = False
+    dry_run: bool = False
+    order_file: Path | None = None
+    jobs: int | None = None  # worker processes for the sources; None: by the project's size
+
+
+@dataclass
+class ConvertResult:
+    analysis: Analysis
+    revisions: list[Revision]
+    written: list[Path]
+    unchanged: list[Path]
+    scaffolded: bool
+
+
+def convert(root: Path, config: Config, options: ConvertOptions,
+            diags: Diagnostics) -> ConvertResult:
+    analysis = analyse(root, config, options.dialect, diags, order_file=options.order_file,
+                       jobs=options.jobs)
+    if not analysis.sources:
+        other = analysis.discovery.other_sql_dirs
+        hint = (f"; .sql files in {', '.join(d + '/' for d in other[:5])} match no pattern: add "
+                "their folder to sql-globs in [tool.legacy2alembic] if they are migrations"
+                if other else "")
+        raise InputError(f"no legacy sources found under {root} (looked for "
+                         f"{', '.join(config.py_globs + config.sql_globs)}){hint}")
+    if options.out.exists() and not options.out.is_dir():
+        raise InputError(f"--out {options.out} exists and is not a directory")
+    from converter.core.gc_pause import gc_paused
+
+    with gc_paused():
+        revisions = plan_revisions(analysis, options, diags)
+        files, scaffolded = _files(revisions, options)
+        _refuse_foreign_revisions(options.out, files)
+        written, unchanged = _write(options.out, files, options.dry_run)
+    return ConvertResult(analysis, revisions, written, unchanged, scaffolded)
+
+
+def _refuse_foreign_revisions(out: Path, files: Mapping[str, object]) -> None:
+    """A versions folder holding other revisions would give the chain a second head."""
+    versions = out / "versions"
+    if not versions.is_dir():
+        return
+    foreign = sorted(p for p in versions.glob("*.py") if f"versions/{p.name}" not in files)
+    if not foreign:
+        return
+    names = ", ".join(p.name for p in foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+    if all(_written_by_us(p) for p in foreign):
+        raise InputError(f"{versions} already holds revisions legacy2alembic wrote from other "
+                         f"input ({names}): another --dialect, or legacy sources changed, added or "
+                         "reordered since. Both chains together would have two heads: convert "
+                         "into a new folder, or remove the old revisions first")
+    raise InputError(f"{versions} already holds Alembic revisions that legacy2alembic did not "
+                     f"write ({names}); convert into a new folder")
+
+
+def _written_by_us(path: Path) -> bool:
+    from converter.render.revision import BEGIN_MARK
+
+    try:
+        return BEGIN_MARK in path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def plan_revisions(analysis: Analysis, options: ConvertOptions,
+                   diags: Diagnostics) -> list[Revision]:
+    from converter.plan.baseline import compute_baseline
+    from converter.plan.chain import SourceOps, plan
+    from converter.plan.passes import consolidate
+
+    reference, class_map = _reference(analysis.root, options, diags)
+    sources = [SourceOps(s.source.path, s.source.sha256,
+                         tuple(consolidate([_name_create_all(op, class_map) for op in s.ops])),
+                         s.source.added)
+               for s in analysis.sources]
+    all_ops = [op for s in sources for op in s.ops]
+    old = _old_models(analysis, options, diags)
+    baseline = compute_baseline(reference, all_ops, old, diags)
+    return plan(sources, baseline, options.dialect, diags, reference=reference,
+                squash=options.squash).revisions
+
+
+def _name_create_all(op: o.Op, class_map: dict[str, str]) -> o.Op:
+    """Give a create_all call the table names of the model classes it refers to."""
+    if not isinstance(op, o.CreateTablesFromModels) or not op.models:
+        return op
+    tables = tuple(dict.fromkeys([*op.tables, *(class_map[m] for m in op.models
+                                                if m in class_map)]))
+    return replace(op, tables=tables)
+
+
+def _reference(root: Path, options: ConvertOptions, diags: Diagnostics):
+    from converter.plan.baseline import class_tables, model_from_metadata
+
+    if options.models:
+        from converter.database.reference import load_metadata
+
+        metadata = load_metadata(root, options.models)
+        return model_from_metadata(metadata, options.dialect), class_tables(root, options.models)
+    if options.reference_url:
+        from converter.database.reference import url_metadata
+
+        return model_from_metadata(url_metadata(options.reference_url), options.dialect), {}
+    diags.info(None, "no reference schema (--models / --reference-url): the baseline is empty "
+                     "and the legacy sources must build everything")
+    return None, {}
+
+
+def _old_models(analysis: Analysis, options: ConvertOptions, diags: Diagnostics):
+    from converter.database.reference import load_metadata
+    from converter.plan.baseline import model_from_metadata, recover_old_models
+
+    if options.baseline_models:
+        return model_from_metadata(load_metadata(analysis.root, options.baseline_models),
+                                   options.dialect)
+    if options.models and analysis.discovery.git and analysis.sources:
+        first = analysis.sources[0].source.path
+        spec = options.models
+        return recover_old_models(analysis.root, lambda tree: load_metadata(tree, spec), first,
+                                  options.dialect, diags)
+    return None
+
+
+def _files(revisions: list[Revision],
+           options: ConvertOptions) -> tuple[dict[str, str | Callable[[], str]], bool]:
+    """The files to write: revisions are rendered when written, one at a time."""
+    from converter.render.revision import render_revision
+    from converter.render.scaffold import scaffold_files
+
+    files: dict[str, str | Callable[[], str]] = {}
+    scaffolded = not (options.out / "env.py").exists()
+    if scaffolded:
+        files.update(scaffold_files(options.dialect))
+    for rev in revisions:
+        files[f"versions/{rev.filename}"] = functools.partial(render_revision, rev,
+                                                              options.dialect)
+    return files, scaffolded
+
+
+def _write(out: Path, files: dict[str, str | Callable[[], str]],
+           dry_run: bool) -> tuple[list[Path], list[Path]]:
+    """Identical existing files are left alone (a second run is a no-op); others refuse."""
+    from converter.render.write import text_of, write_new_files
+
+    unchanged = [out / rel for rel, content in files.items()
+                 if (out / rel).is_file() and _same(out / rel, text_of(content))]
+    pending = {rel: content for rel, content in files.items() if out / rel not in unchanged}
+    return write_new_files(out, pending, dry_run=dry_run), unchanged
+
+
+def _same(path: Path, text: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False

@@ -1,0 +1,1 @@
+"""Shared below every stage: errors, diagnostics, dialects, project settings, process helpers."""

@@ -1,0 +1,33 @@
+"""One error root. Messages a user sees start with `path:line:` when there is an origin."""
+
+from __future__ import annotations
+
+from converter.core.diagnostics import Origin
+
+
+class ConverterError(Exception):
+    """Base of every error the CLI turns into a clean message (never a traceback)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, origin: Origin | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.origin = origin
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.message}" if self.origin else self.message
+
+
+class InputError(ConverterError):
+    """Bad input: unreadable or unparseable source, missing module, bad option value. Exit 2."""
+
+
+class DatabaseError(ConverterError):
+    """Connection failure, missing privilege, wrong dialect. Exit 2."""
+
+
+class CheckFailed(ConverterError):
+    """A check ran and failed (verify mismatch, stamp drift). Exit 1."""
+
+    exit_code = 1

@@ -1,0 +1,1 @@
+"""Live databases: URLs, snapshots of a schema, scratch databases, the reference, verify."""

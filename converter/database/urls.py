@@ -1,0 +1,158 @@
+"""Database URLs: masking, dialect names, and connecting with errors a user can act on.
+
+A password never leaves this module in text form: every message uses `mask_url`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from converter.core.dialects import CHOICES, Dialect, find_dialect
+from converter.core.errors import DatabaseError, InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Engine
+
+# Default DBAPI per backend when the URL names none and SQLAlchemy's default is not installed
+# (SQLAlchemy 2.1 defaults postgresql:// to psycopg 3; many projects only have psycopg2).
+_FALLBACK_DRIVERS = {"postgresql": ("psycopg", "psycopg2"), "mysql": ("mysqldb", "pymysql")}
+
+# (pattern in the DBAPI message, what to tell the user), first match wins.
+_REASONS = (
+    (re.compile(r"connection refused|could not connect|can't connect", re.IGNORECASE),
+     "connection refused"),
+    (re.compile(r"could not translate host name|name or service not known", re.IGNORECASE),
+     "unknown host"),
+    (re.compile(r"authentication failed|access denied|role .* does not exist", re.IGNORECASE),
+     "authentication failed"),
+    (re.compile(r'database "?[^"]*"? does not exist|unknown database', re.IGNORECASE),
+     "database does not exist"),
+    (re.compile(r"unable to open database file", re.IGNORECASE), "cannot open the database file"),
+    (re.compile(r"permission denied|insufficient privilege|must be owner", re.IGNORECASE),
+     "permission denied"),
+)
+
+# Driver prefixes that repeat what the message already says (host and port are in the URL).
+_NOISE = re.compile(
+    r'^(connection to server at "[^"]*"(, port \d+)? failed: |\(\w+\) )?(FATAL: +)?')
+
+
+def _parse(url: str) -> URL:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        raise InputError(f"not a database URL: {mask_url(url)}") from exc
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ***; safe to print or store."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return re.sub(r":[^:/@\s]+@", ":***@", str(url))
+
+
+def dialect_of(url: str) -> Dialect:
+    """The dialect of a URL."""
+    backend = _parse(url).get_backend_name()
+    dialect = find_dialect(backend)
+    if dialect is None:
+        raise InputError(
+            f"{mask_url(url)}: unsupported database {backend!r} "
+            f"(expected {CHOICES})"
+        )
+    return dialect
+
+
+def with_driver(url: str) -> URL:
+    """The parsed URL, naming an installed DBAPI when the URL leaves the choice to SQLAlchemy."""
+    parsed = _parse(url)
+    candidates = _FALLBACK_DRIVERS.get(parsed.get_backend_name())
+    if parsed.drivername != parsed.get_backend_name() or not candidates:
+        return parsed
+    for driver in candidates:
+        if importlib.util.find_spec(driver) is not None:
+            return parsed.set(drivername=f"{parsed.get_backend_name()}+{driver}")
+    return parsed
+
+
+def connect(url: str, *, autocommit: bool = False) -> Engine:
+    """An Engine for `url`, checked by opening one connection; failures become DatabaseError.
+
+    NullPool: this tool opens few connections, and a pooled idle connection would block
+    DROP DATABASE of a scratch database.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    parsed = with_driver(url)
+    _check_sqlite_file(parsed, url)
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    with database_errors(url):
+        engine = create_engine(parsed, poolclass=NullPool, **options)
+        engine.connect().close()
+    return engine
+
+
+def _check_sqlite_file(parsed: URL, url: str) -> None:
+    """SQLite creates a missing file silently; a missing database is an error here."""
+    if parsed.get_backend_name() != "sqlite":
+        return
+    path = parsed.database or ""
+    if path and path != ":memory:" and not path.startswith("file:") and not os.path.exists(path):
+        raise DatabaseError(f"cannot connect to {mask_url(url)}: database file does not exist")
+
+
+@contextmanager
+def database_errors(url: str, doing: str = "cannot connect to") -> Iterator[None]:
+    """Turn driver and SQLAlchemy connection errors inside the block into DatabaseErrors."""
+    from sqlalchemy.exc import DBAPIError, NoSuchModuleError
+
+    try:
+        yield
+    except NoSuchModuleError as exc:
+        raise DatabaseError(f"{doing} {mask_url(url)}: {exc}") from None
+    except DBAPIError as exc:
+        raise DatabaseError(f"{doing} {mask_url(url)}: {describe_error(exc, url)}") from None
+    except ModuleNotFoundError as exc:
+        raise DatabaseError(
+            f"{doing} {mask_url(url)}: database driver {exc.name!r} is not installed"
+        ) from None
+
+
+def describe_error(exc: BaseException, url: str | None = None) -> str:
+    """One line about a database error: a known reason, else the driver's first line.
+
+    The URL's password is scrubbed in case a driver echoes it.
+    """
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip()
+    password = _password(url)
+    if password:
+        text = text.replace(password, "***")
+    first = _NOISE.sub("", text.splitlines()[0] if text else type(original).__name__).strip()
+    for pattern, reason in _REASONS:
+        if pattern.search(text):
+            return first if pattern.search(first) else f"{reason}: {first}"
+    return first
+
+
+def _password(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        password = _parse(url).password
+    except InputError:
+        return None
+    return str(password) if password else None

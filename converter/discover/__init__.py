@@ -1,0 +1,1 @@
+"""Find a project's legacy sources and their historical order."""

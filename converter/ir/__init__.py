@@ -1,0 +1,1 @@
+"""The data that passes between stages: statements, ops, revisions."""

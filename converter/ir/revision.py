@@ -1,0 +1,29 @@
+"""A planned revision: what `plan` produces and `render` writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from converter.ir.ops import Op
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    path: str  # relative to the project root, posix
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Revision:
+    id: str  # 12 hex digits, derived from the sources' content
+    down_revision: str | None
+    message: str
+    slug: str  # filename part after the id, e.g. "migrate_add_cache"
+    sources: tuple[SourceRef, ...]
+    upgrade: tuple[Op, ...]
+    downgrade: tuple[Op, ...]
+    create_date: str | None = None  # from git history when known; never the wall clock
+
+    @property
+    def filename(self) -> str:
+        return f"{self.id}_{self.slug}.py"

@@ -1,0 +1,1 @@
+"""Lower parsed statements to ops: one module per statement family."""

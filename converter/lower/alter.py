@@ -1,0 +1,201 @@
+"""ALTER TABLE: each action becomes one op (two for MySQL CHANGE with a new name), in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from sqlglot import exp
+
+from converter.core.diagnostics import Origin
+from converter.ir.ops import (
+    UNSET,
+    AddColumn,
+    AddConstraint,
+    AlterColumn,
+    CreateIndex,
+    DropColumn,
+    DropConstraint,
+    DropIndex,
+    Op,
+    RenameColumn,
+    RenameTable,
+    TypeSpec,
+)
+from converter.lower.common import Ctx, Unsupported
+from converter.lower.table import plain, read_column, table_constraint
+from converter.lower.types import type_from_sqlglot
+
+_DROP_KINDS = {"CONSTRAINT": None, "FOREIGN KEY": "foreignkey", "CHECK": "check"}
+
+
+@dataclass
+class Action:
+    """One ALTER TABLE action with its table and its span of source tokens."""
+
+    table: str
+    schema: str | None
+    first: int
+    last: int
+    ctx: Ctx
+
+    @property
+    def origin(self) -> Origin:
+        return self.ctx.stmt.origin
+
+
+def alter_table(expr: exp.Alter, ctx: Ctx) -> list[Op]:
+    """ALTER TABLE [IF EXISTS] [ONLY] t action, action... -> ops in source order."""
+    plain(expr, {"this", "kind", "actions", "exists", "only"}, "ALTER TABLE", ctx)
+    if expr.args.get("only"):
+        ctx.info("ALTER TABLE ONLY written without ONLY: it only differs for inherited tables")
+    table, schema = ctx.table(expr.this)
+    src = ctx.src
+    actions = expr.args.get("actions") or []
+    spans = src.split(src.index_of(expr.this.this) + 1, src.last)
+    if len(spans) != len(actions):
+        raise Unsupported("cannot match the ALTER TABLE actions with the source text")
+    ops: list[Op] = []
+    for node, (first, last) in zip(actions, spans):
+        handler = _ACTIONS.get(type(node))
+        if handler is None:
+            raise Unsupported(f"ALTER TABLE action {src.text(first, last)!r} has no op form")
+        made = handler(node, Action(table, schema, first, last, ctx))
+        if node.args.get("exists"):  # ADD COLUMN IF NOT EXISTS, DROP ... IF EXISTS
+            made = [replace(op, guard="sql", statement=op.statement or ctx.stmt.sql)
+                    for op in made]
+        ops += made
+    return ops
+
+
+def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
+    col = read_column(node, act.ctx, act.last)
+    if col.autoincrement or col.primary_key:
+        raise Unsupported(f"column {col.name}: a primary key or auto-increment in ADD COLUMN "
+                          "has no op form (add_column does not create them)")
+    # SQLite adds a column's constraints only within ADD COLUMN, and Alembic can express that
+    # neither directly nor in batch mode (an unnamed constraint). A default written as SQL text
+    # makes Alembic's batch mode rebuild the whole table instead of ALTER TABLE ADD COLUMN
+    # (losing AUTOINCREMENT and triggers). In both cases the statement runs as written.
+    exact = act.ctx.dialect == "sqlite" and (bool(col.constraints) or col.default is not None)
+    return [AddColumn(act.table, col.definition(), tuple(col.constraints), schema=act.schema,
+                      origin=act.origin, statement=act.ctx.stmt.sql if exact else None,
+                      exact=exact)]
+
+
+def _drop(node: exp.Drop, act: Action) -> list[Op]:
+    plain(node, {"kind", "tables", "exists"}, "ALTER TABLE DROP", act.ctx)
+    kind = str(node.args.get("kind") or "").upper()
+    names = [act.ctx.name(t.this if isinstance(t, exp.Table) else t) for t in node.args["tables"]]
+    if kind == "COLUMN":
+        return [DropColumn(act.table, n, schema=act.schema, origin=act.origin) for n in names]
+    if kind == "INDEX":
+        return [DropIndex(n, table=act.table, schema=act.schema, origin=act.origin)
+                for n in names]
+    if kind in _DROP_KINDS:
+        return [DropConstraint(act.table, n, kind=_DROP_KINDS[kind], schema=act.schema,
+                               origin=act.origin) for n in names]
+    raise Unsupported(f"ALTER TABLE DROP {kind} has no op form")
+
+
+def _drop_primary_key(node: exp.Expression, act: Action) -> list[Op]:
+    if act.ctx.dialect != "mysql":
+        raise Unsupported("DROP PRIMARY KEY outside MySQL")
+    return [DropConstraint(act.table, "PRIMARY", kind="primary", schema=act.schema,
+                           origin=act.origin)]
+
+
+def _rename_column(node: exp.RenameColumn, act: Action) -> list[Op]:
+    plain(node, {"this", "to"}, "RENAME COLUMN", act.ctx)
+    return [RenameColumn(act.table, act.ctx.name(node.this), act.ctx.name(node.args["to"]),
+                         schema=act.schema, origin=act.origin)]
+
+
+def _rename_table(node: exp.AlterRename, act: Action) -> list[Op]:
+    new, schema = act.ctx.table(node.this)
+    if schema not in (None, act.schema):
+        raise Unsupported("RENAME TO another schema has no op form")
+    return [RenameTable(act.table, new, schema=act.schema, origin=act.origin)]
+
+
+def _alter_column(node: exp.AlterColumn, act: Action) -> list[Op]:
+    plain(node, {"this", "dtype", "using", "default", "drop", "allow_null"}, "ALTER COLUMN",
+          act.ctx)
+    column = act.ctx.name(node.this)
+    changes: dict[str, object] = {}
+    if node.args.get("dtype"):
+        changes["type"], changes["using"] = _new_type(node, act)
+    elif node.args.get("allow_null") is not None:
+        changes["nullable"] = bool(node.args["allow_null"])
+    elif node.args.get("default") is not None:
+        changes["server_default"] = _after_keyword("DEFAULT", act)
+    elif node.args.get("drop"):
+        changes["server_default"] = None
+    else:
+        raise Unsupported(f"ALTER COLUMN {act.ctx.src.text(act.first, act.last)!r}")
+    return [AlterColumn(act.table, column, schema=act.schema, origin=act.origin,
+                        **changes)]  # type: ignore[arg-type]
+
+
+def _new_type(node: exp.AlterColumn, act: Action) -> tuple[TypeSpec, str | None]:
+    src = act.ctx.src
+    keyword = src.find({"TYPE"}, act.first, act.last)
+    if keyword is None:
+        raise Unsupported("cannot locate the new column type")
+    using = src.find({"USING"}, keyword + 1, act.last)
+    last = act.last if using is None else using - 1
+    spelled = src.text(keyword + 1, last)
+    spec = type_from_sqlglot(node.args["dtype"], act.ctx.dialect, spelled=spelled)
+    if spec is None or spelled.upper().strip() in ("SERIAL", "BIGSERIAL", "SMALLSERIAL"):
+        raise Unsupported(f"type {spelled} has no faithful SQLAlchemy type")
+    return spec, None if using is None else src.text(using + 1, act.last)
+
+
+def _after_keyword(word: str, act: Action) -> str:
+    src = act.ctx.src
+    keyword = src.find({word}, act.first, act.last)
+    if keyword is None:
+        raise Unsupported(f"cannot locate the {word} text")
+    return src.text(keyword + 1, act.last)
+
+
+def _modify_column(node: exp.ModifyColumn, act: Action) -> list[Op]:
+    """MySQL MODIFY / CHANGE restate the whole column: unstated NOT NULL means nullable, an
+    unstated DEFAULT means none."""
+    col = read_column(node.this, act.ctx, act.last)
+    if col.primary_key or col.autoincrement or col.constraints or col.comment is not None:
+        raise Unsupported(f"column {col.name}: MODIFY with keys, AUTO_INCREMENT or COMMENT "
+                          "has no op form")
+    ops: list[Op] = []
+    old = act.ctx.name(node.args["rename_from"]) if node.args.get("rename_from") else col.name
+    if old != col.name:
+        # MySQL renames by restating the column: where the schema model does not know it, the
+        # definition CHANGE gives is the one to restate (plan prefers the model's).
+        ops.append(RenameColumn(act.table, old, col.name, schema=act.schema, origin=act.origin,
+                                existing=col.definition()))
+    ops.append(AlterColumn(act.table, col.name, type=col.type or UNSET, nullable=col.nullable,
+                           server_default=col.default, schema=act.schema, origin=act.origin))
+    return ops
+
+
+def _add_constraint(node: exp.AddConstraint, act: Action) -> list[Op]:
+    ops: list[Op] = []
+    for item in node.expressions:
+        made = table_constraint(item, (act.first, act.last), act.ctx, act.table, act.schema)
+        if isinstance(made, CreateIndex):
+            ops.append(made)
+        else:
+            ops.append(AddConstraint(act.table, made, schema=act.schema, origin=act.origin))
+    return ops
+
+
+_ACTIONS: dict[type, Callable[..., list[Op]]] = {
+    exp.ColumnDef: _add_column,
+    exp.Drop: _drop,
+    exp.DropPrimaryKey: _drop_primary_key,
+    exp.RenameColumn: _rename_column,
+    exp.AlterRename: _rename_table,
+    exp.AlterColumn: _alter_column,
+    exp.ModifyColumn: _modify_column,
+    exp.AddConstraint: _add_constraint,
+}

@@ -1,0 +1,358 @@
+"""Statements kept as exact SQL, read lexically from their leading keywords.
+
+This covers what has no op form (views, functions, triggers, extensions, DO blocks, grants...),
+what sqlglot only knows as `exp.Command`, and every statement lowering gave up on. The text is
+never regenerated; a downgrade (`reverse_sql`) is derived where one exists, from the source's own
+name tokens so that quoting stays exactly as written.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlglot.errors import TokenError
+
+from converter.ir.ops import ExecuteSQL, RenameTable
+from converter.lower.common import Ctx, SourceText, Unsupported
+
+_OBJECT_KINDS = frozenset({
+    "TABLE", "INDEX", "VIEW", "FUNCTION", "PROCEDURE", "TRIGGER", "SEQUENCE", "EXTENSION",
+    "SCHEMA", "DATABASE", "TYPE", "DOMAIN", "ROLE", "USER", "EVENT", "AGGREGATE", "OPERATOR",
+    "POLICY", "RULE", "PUBLICATION", "SUBSCRIPTION", "COLLATION", "CAST", "LANGUAGE", "SERVER",
+    "TABLESPACE", "STATISTICS", "CONVERSION", "GROUP",
+})
+# Objects kept as exact SQL by design: no warning, a derived downgrade where possible.
+_EXPECTED = frozenset({"VIEW", "FUNCTION", "PROCEDURE", "TRIGGER", "SEQUENCE", "EXTENSION",
+                       "SCHEMA", "DOMAIN", "TYPE", "DATABASE"})
+_DATA_HEADS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "UPSERT", "COPY",
+                         "TRUNCATE"})
+_IGNORED_HEADS = {
+    **dict.fromkeys(("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE",
+                     "ABORT"), "transaction control"),
+    "RESET": "session setting",
+    **dict.fromkeys(("SHOW", "EXPLAIN", "DESCRIBE", "DESC"), "inspection only"),
+    "USE": "USE selects the database of the connection",
+    "ANALYZE": "ANALYZE only refreshes planner statistics",
+    "PRAGMA": "PRAGMA is a SQLite connection setting",
+}
+_FIRST_WORD = re.compile(r"\s*([A-Za-z_]+)")
+
+
+@dataclass
+class Exact:
+    """How one exact-SQL statement behaves: the ExecuteSQL fields, plus what to tell the user."""
+
+    kind: str = "schema"
+    reverse_sql: str | None = None
+    autocommit: bool = False
+    tables: tuple[str, ...] = ()
+    ignored: str | None = None
+    warning: str | None = None
+    info: str | None = None
+    renames: list[RenameTable] = field(default_factory=list)
+
+    def op(self, ctx: Ctx) -> ExecuteSQL:
+        return ctx.execute(self.kind, self.reverse_sql, self.autocommit, self.tables)
+
+
+def classify(ctx: Ctx) -> Exact:
+    """Read the statement's leading keywords; never raises."""
+    try:
+        src = ctx.src
+    except TokenError:
+        match = _FIRST_WORD.match(ctx.stmt.sql)
+        head = match.group(1).upper() if match else ""
+        return Exact(kind="data" if head in _DATA_HEADS else "schema",
+                     warning="the statement could not even be tokenized")
+    if src.last < 0:
+        return Exact(ignored="empty statement")
+    try:
+        return _HEADS.get(src.words[0], _other)(_Reader(ctx, src))
+    except Unsupported as why:
+        return Exact(warning=str(why))
+
+
+@dataclass
+class _Reader:
+    ctx: Ctx
+    src: SourceText
+
+    def word(self, i: int) -> str:
+        return self.src.words[i] if i <= self.src.last else ""
+
+    def skip(self, i: int, *words: str) -> int:
+        """Past an optional keyword sequence (IF NOT EXISTS) starting at `i`."""
+        if all(self.word(i + k) == w for k, w in enumerate(words)):
+            return i + len(words)
+        return i
+
+    def name_end(self, i: int) -> int | None:
+        """The last token of a (possibly qualified) name starting at `i`, or None."""
+        if i > self.src.last or not self._is_name(i):
+            return None
+        while self.word(i + 1) == "." and i + 2 <= self.src.last and self._is_name(i + 2):
+            i += 2
+        return i
+
+    def _is_name(self, i: int) -> bool:
+        token = self.src.tokens[i]
+        return token.token_type.name in ("VAR", "IDENTIFIER") or (
+            self.word(i).isidentifier() and self.word(i) not in ("ON", "AS", "IF", "USING"))
+
+    def name(self, i: int) -> tuple[str, int] | None:
+        end = self.name_end(i)
+        return None if end is None else (self.src.text(i, end), end)
+
+
+# ---- CREATE ... ----------------------------------------------------------------------------------
+
+def _create(r: _Reader) -> Exact:
+    kind_at = next((i for i in range(1, min(r.src.last, 16) + 1)
+                    if r.word(i) in _OBJECT_KINDS), None)
+    if kind_at is None:
+        return Exact(warning="kept as exact SQL: unrecognised CREATE statement")
+    modifiers = {r.word(i) for i in range(1, kind_at)}
+    kind = r.word(kind_at)
+    at = kind_at + 1
+    if kind == "INDEX":
+        at = r.skip(at, "CONCURRENTLY")
+    at = r.skip(at, "IF", "NOT", "EXISTS")
+    found = r.name(at)
+    temporary = bool(modifiers & {"TEMP", "TEMPORARY"})
+    exact = _CREATE_REVERSES.get(kind, _no_reverse)(r, kind, modifiers, found)
+    if temporary:
+        exact.reverse_sql = None
+        exact.warning = f"kept as exact SQL: a temporary {kind.lower()} lasts one session"
+    elif kind not in _EXPECTED and exact.warning is None:
+        exact.warning = f"kept as exact SQL: CREATE {kind} has no Alembic operation"
+    return exact
+
+
+_Reverse = Callable[[_Reader, str, set[str], "tuple[str, int] | None"], Exact]
+
+
+def _no_reverse(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None
+                ) -> Exact:
+    return Exact(autocommit=kind == "DATABASE")
+
+
+def _drop_named(template: str) -> _Reverse:
+    def build(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None
+              ) -> Exact:
+        return Exact(reverse_sql=template.format(name=found[0]) if found else None)
+    return build
+
+
+def _view(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None) -> Exact:
+    materialized = "MATERIALIZED " if "MATERIALIZED" in modifiers else ""
+    return Exact(reverse_sql=f"DROP {materialized}VIEW {found[0]}" if found else None)
+
+
+def _table(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None) -> Exact:
+    return Exact(reverse_sql=f"DROP TABLE {found[0]}" if found else None,
+                 warning="kept as exact SQL: sqlglot does not model this CREATE TABLE")
+
+
+def _index(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None) -> Exact:
+    concurrently = "CONCURRENTLY" in r.src.words[:found[1] if found else 8]
+    if found is None:
+        return Exact(autocommit=concurrently,
+                     warning="kept as exact SQL: an index without a name has no op form")
+    reverse = f"DROP INDEX {'CONCURRENTLY ' if concurrently else ''}{found[0]}"
+    if r.ctx.dialect == "mysql":
+        table = _after_on(r, found[1] + 1)
+        reverse = f"DROP INDEX {found[0]} ON {table}" if table else ""
+    return Exact(reverse_sql=reverse or None, autocommit=concurrently,
+                 warning="kept as exact SQL: sqlglot does not model this CREATE INDEX")
+
+
+def _trigger(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None
+             ) -> Exact:
+    if found is None:
+        return Exact()
+    if r.ctx.dialect != "postgres":
+        return Exact(reverse_sql=f"DROP TRIGGER {found[0]}")
+    table = _after_on(r, found[1] + 1)
+    return Exact(reverse_sql=f"DROP TRIGGER {found[0]} ON {table}" if table else None)
+
+
+def _after_on(r: _Reader, start: int) -> str | None:
+    on = r.src.find({"ON"}, start, r.src.last)
+    found = r.name(on + 1) if on is not None else None
+    return found[0] if found else None
+
+
+def _function(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None
+              ) -> Exact:
+    """DROP FUNCTION f(argtypes): the argument list minus defaults and OUT arguments."""
+    if found is None or r.ctx.dialect == "sqlite":
+        return Exact()
+    if r.ctx.dialect == "mysql":
+        return Exact(reverse_sql=f"DROP {kind} {found[0]}")
+    open_ = found[1] + 1
+    if not r.src.is_open(open_):
+        return Exact()
+    close = r.src.match(open_)
+    args = [_argument(r, first, last) for first, last in r.src.split(open_ + 1, close - 1)]
+    kept = ", ".join(a for a in args if a)
+    return Exact(reverse_sql=f"DROP {kind} {found[0]}({kept})")
+
+
+def _argument(r: _Reader, first: int, last: int) -> str:
+    if r.word(first) == "OUT":
+        return ""
+    default = r.src.find({"DEFAULT", "="}, first, last)
+    return r.src.text(first, last if default is None else default - 1)
+
+
+def _schema(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None
+            ) -> Exact:
+    """CREATE SCHEMA name, or CREATE SCHEMA AUTHORIZATION role (the schema is named after it)."""
+    if found and found[0].upper() == "AUTHORIZATION":
+        found = r.name(found[1] + 1)
+    return Exact(reverse_sql=f"DROP SCHEMA {found[0]}" if found else None)
+
+
+_CREATE_REVERSES: dict[str, _Reverse] = {
+    "VIEW": _view,
+    "TABLE": _table,
+    "INDEX": _index,
+    "TRIGGER": _trigger,
+    "FUNCTION": _function,
+    "PROCEDURE": _function,
+    "SEQUENCE": _drop_named("DROP SEQUENCE {name}"),
+    "EXTENSION": _drop_named("DROP EXTENSION IF EXISTS {name}"),
+    "SCHEMA": _schema,
+    "DOMAIN": _drop_named("DROP DOMAIN {name}"),
+    "TYPE": _drop_named("DROP TYPE {name}"),
+}
+
+
+# ---- other heads ---------------------------------------------------------------------------------
+
+def _alter(r: _Reader) -> Exact:
+    kind = r.word(1)
+    if kind == "TYPE" and r.src.find({"ADD"}, 2, r.src.last) is not None \
+            and r.src.find({"VALUE"}, 2, r.src.last) is not None:
+        return Exact(info="ALTER TYPE ... ADD VALUE runs in the revision's transaction: "
+                          "PostgreSQL 12+ allows that, but the new value cannot be used before "
+                          "the transaction commits")
+    if kind == "TABLE":  # sqlglot reads every ALTER TABLE it understands: this one it did not
+        return Exact(warning="kept as exact SQL: sqlglot could not read this ALTER TABLE (a "
+                             "syntax error in the legacy SQL, or a form sqlglot does not know); "
+                             "check that it runs on the target database")
+    return Exact(autocommit=kind == "SYSTEM",
+                 warning=f"kept as exact SQL: ALTER {kind} has no op form here")
+
+
+def _drop(r: _Reader) -> Exact:
+    kind = r.word(1)
+    if kind in ("MATERIALIZED", "TEMPORARY", "TEMP"):
+        kind = r.word(2)
+    concurrently = kind == "INDEX" and r.word(2) == "CONCURRENTLY"
+    return Exact(autocommit=concurrently or kind == "DATABASE",
+                 warning=f"kept as exact SQL: DROP {kind} has no Alembic operation; the "
+                         "downgrade cannot recreate what it drops")
+
+
+def _reindex(r: _Reader) -> Exact:
+    words = set(r.src.words[1:4])
+    return Exact(autocommit=bool(words & {"CONCURRENTLY", "DATABASE", "SYSTEM"}))
+
+
+def _data(r: _Reader) -> Exact:
+    target = r.src.find({"INTO", "UPDATE", "FROM", "COPY", "TRUNCATE"}, 0, r.src.last)
+    found = None
+    if target is not None:
+        found = r.name(r.skip(r.skip(target + 1, "TABLE"), "ONLY"))
+    tables = (_plain_name(found[0], r.ctx.dialect),) if found else ()
+    return Exact(kind="data", tables=tables)
+
+
+def _plain_name(text: str, dialect: str) -> str:
+    """A source name as stored: quotes removed, unquoted parts folded on PostgreSQL."""
+    parts = re.findall(r'"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|\[([^\]]*)\]|([^."`\[\s]+)', text)
+    names = []
+    for quoted, backtick, bracket, bare in parts:
+        if bare:
+            names.append(bare.lower() if dialect == "postgres" else bare)
+        else:
+            names.append((quoted or backtick or bracket).replace('""', '"').replace("``", "`"))
+    default = {"postgres": "public", "sqlite": "main"}.get(dialect)
+    if len(names) == 2 and names[0] == default:
+        names = names[1:]
+    return ".".join(names)
+
+
+def _rename(r: _Reader) -> Exact:
+    """MySQL RENAME TABLE a TO b, c TO d."""
+    if r.word(1) != "TABLE":
+        return Exact(warning="kept as exact SQL: unrecognised RENAME statement")
+    renames = []
+    for first, last in r.src.split(2, r.src.last):
+        to = r.src.find({"TO"}, first, last)
+        if to is None or r.name_end(first) != to - 1 or r.name_end(to + 1) != last:
+            return Exact(warning="kept as exact SQL: unrecognised RENAME TABLE")
+        old = _plain_name(r.src.text(first, to - 1), r.ctx.dialect)
+        new = _plain_name(r.src.text(to + 1, last), r.ctx.dialect)
+        if "." in old or "." in new:
+            return Exact(warning="kept as exact SQL: RENAME TABLE across databases")
+        renames.append(RenameTable(old, new, origin=r.ctx.stmt.origin))
+    return Exact(renames=renames)
+
+
+def _set(r: _Reader) -> Exact:
+    if "SEARCH_PATH" not in r.src.words[1:4]:
+        return Exact(ignored="session setting")
+    return Exact(ignored="session setting",
+                 warning="SET search_path is ignored: later unqualified names are read as the "
+                         "default schema")
+
+
+def _ignored(reason: str, r: _Reader) -> Exact:
+    return Exact(ignored=reason)
+
+
+def _other(r: _Reader) -> Exact:
+    head = r.src.tokens[0].text.upper()
+    second = r.word(1)
+    if second.isalpha() and r.src.kinds[1].name != "VAR":
+        head = f"{head} {second}"
+    return Exact(warning=f"kept as exact SQL: {head} has no op form")
+
+
+_BODY_DDL = re.compile(
+    r"\b(?:ALTER\s+TABLE|CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|TYPE|SEQUENCE|VIEW)|DROP\s+"
+    r"(?:TABLE|INDEX|COLUMN|CONSTRAINT|TYPE|SEQUENCE|VIEW)|ADD\s+(?:COLUMN|CONSTRAINT|VALUE)|"
+    r"RENAME\s+(?:COLUMN|TO))\b", re.IGNORECASE)
+
+
+def _do_block(r: _Reader) -> Exact:
+    """A DO block runs as written; schema changes inside it are invisible to the schema model."""
+    found = sorted({" ".join(m.group().upper().split())
+                    for m in _BODY_DDL.finditer(r.ctx.stmt.sql)})
+    if not found:
+        return Exact()
+    return Exact(warning=f"the DO block changes the schema ({', '.join(found)}): it runs as "
+                         "written, but the schema model does not follow it, so later downgrades "
+                         "and the baseline may miss what it changed; check them")
+
+
+_HEADS: dict[str, Callable[[_Reader], Exact]] = {
+    "CREATE": _create,
+    "ALTER": _alter,
+    "DROP": _drop,
+    "RENAME": _rename,
+    "SET": _set,
+    "REINDEX": _reindex,
+    "VACUUM": lambda r: Exact(autocommit=True),
+    "DO": lambda r: _do_block(r),
+    "COMMENT": lambda r: Exact(),
+    "GRANT": lambda r: Exact(),
+    "REVOKE": lambda r: Exact(),
+    **dict.fromkeys(_DATA_HEADS, _data),
+    **{head: functools.partial(_ignored, reason) for head, reason in _IGNORED_HEADS.items()},
+}

@@ -1,0 +1,276 @@
+"""Plan the revision chain: replay every op on the schema model, derive downgrades, assign ids.
+
+One revision for the baseline (when it has anything), then one per legacy source in order;
+or, with `squash`, a single revision holding all of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from converter.core.diagnostics import Diagnostics, Origin
+from converter.ir import ops as o
+from converter.ir.revision import Revision, SourceRef
+from converter.plan.schema import SchemaModel, TableModel
+
+
+@dataclass(frozen=True)
+class SourceOps:
+    """The ops lowered from one legacy source, in source order."""
+
+    path: str
+    sha256: str
+    ops: tuple[o.Op, ...]
+    added: str | None = None
+
+
+@dataclass
+class Plan:
+    revisions: list[Revision]
+    final: SchemaModel  # the schema the chain builds
+
+
+def plan(sources: Sequence[SourceOps], baseline: SchemaModel, dialect: str,
+         diags: Diagnostics, *, reference: SchemaModel | None = None,
+         squash: bool = False) -> Plan:
+    model = SchemaModel(dialect=dialect)
+    steps: list[tuple[str, str, tuple[SourceRef, ...], list[o.Op], list[o.Op], str | None]] = []
+    base_ops = baseline_ops(baseline, diags)
+    if base_ops:
+        up, down = _replay(base_ops, model, dialect, diags, later=[], reference=reference)
+        steps.append(("Baseline: the schema before the first legacy script", "baseline",
+                      (), up, down, None))
+    for index, source in enumerate(sources):
+        ops = source.ops
+        later = [op for rest in sources[index + 1:] for op in rest.ops]
+        up, down = _replay(ops, model, dialect, diags, later=later, reference=reference)
+        steps.append((f"Legacy {source.path}", _slug(source.path),
+                      (SourceRef(source.path, source.sha256),), up, down, source.added))
+    if squash and steps:
+        steps = [_squash(steps)]
+    return Plan(_chain(steps, dialect), model)
+
+
+def _squash(steps: list) -> tuple:
+    refs = tuple(r for s in steps for r in s[2])
+    up = [op for s in steps for op in s[3]]
+    down = [op for s in reversed(steps) for op in s[4]]
+    return ("Squashed legacy schema history", "legacy_squashed", refs, up, down, steps[-1][5])
+
+
+def _chain(steps: list, dialect: str) -> list[Revision]:
+    revisions: list[Revision] = []
+    previous: str | None = None
+    for message, slug, refs, up, down, added in steps:
+        rev_id = _revision_id(previous, dialect, slug, refs)
+        revisions.append(Revision(rev_id, previous, message, slug, refs, tuple(up), tuple(down),
+                                  create_date=added))
+        previous = rev_id
+    return revisions
+
+
+def _revision_id(previous: str | None, dialect: str, slug: str,
+                 refs: tuple[SourceRef, ...]) -> str:
+    """Derived from content, so the same input always gives the same chain."""
+    h = hashlib.sha256(f"{previous}|{dialect}|{slug}".encode())
+    for ref in refs:
+        h.update(f"|{ref.path}|{ref.sha256}".encode())
+    return h.hexdigest()[:12]
+
+
+def _slug(path: str) -> str:
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return re.sub(r"[^0-9a-zA-Z]+", "_", stem).strip("_").lower()[:60] or "legacy"
+
+
+# ---- replay ----------------------------------------------------------------------------------
+
+def _replay(ops: Sequence[o.Op], model: SchemaModel, dialect: str, diags: Diagnostics, *,
+            later: Sequence[o.Op], reference: SchemaModel | None) -> tuple[list[o.Op], list[o.Op]]:
+    """Apply ops to the model in order; return (upgrade ops, downgrade ops)."""
+    upgrade: list[o.Op] = []
+    downgrade: list[o.Op] = []
+    for raw in ops:
+        for op in _resolve(raw, model, diags, later=later, reference=reference):
+            undo = model.reverse(op)
+            model.apply(op)
+            upgrade.append(op)
+            downgrade[:0] = undo
+    return upgrade, downgrade
+
+
+def _resolve(op: o.Op, model: SchemaModel, diags: Diagnostics, *, later: Sequence[o.Op],
+             reference: SchemaModel | None) -> list[o.Op]:
+    """Fill in what the SQL left implicit, from the model; expand create_all calls."""
+    if isinstance(op, o.CreateTablesFromModels):
+        return _expand_create_all(op, model, diags, later=later, reference=reference)
+    if op.guard:
+        applies = guard_applies(op, model, complete=reference is not None)
+        if applies is False:
+            diags.info(op.origin, f"left out: {_guard_words(op)} (the legacy statement was "
+                                  "guarded, and the schema model shows it changes nothing here)")
+            return []
+        if applies is None and op.guard == "sql" and op.statement:
+            why = "" if reference is not None else " (no reference schema)"
+            diags.info(op.origin, "kept as exact SQL with its IF [NOT] EXISTS: the schema model "
+                                  f"cannot tell whether it applies here{why}")
+            return [replace(op, exact=True)]
+        elif applies is None:
+            diags.warning(op.origin, "the legacy script guarded this statement, and whether it "
+                                     "applies here is not known: it is converted as if it did")
+    if isinstance(op, (o.AlterColumn, o.RenameColumn)):
+        table = model.table(op.table)
+        name = op.column if isinstance(op, o.AlterColumn) else op.old
+        existing = table.columns.get(name) if table else None
+        if existing is not None and existing.type is not None:
+            op = replace(op, existing=existing)
+        if isinstance(op, o.AlterColumn) and op.nullable is True and table is not None \
+                and model.dialect == "mysql" and name in _primary_key(table):
+            # MySQL MODIFY restates the column; without NOT NULL a key column stays NOT NULL
+            # (an explicit NULL is refused), so nullability does not change.
+            op = replace(op, nullable=o.UNSET)
+        return [op]
+    if isinstance(op, o.DropIndex) and op.table is None:
+        ix = model.indexes.get(op.name)
+        if ix is not None and ix.table:
+            return [replace(op, table=ix.table)]
+        diags.warning(op.origin, f"index {op.name} is not known to the schema model; "
+                                 "its table could not be determined")
+    return [op]
+
+
+def _primary_key(table: TableModel) -> tuple[str, ...]:
+    key = table.primary_key()
+    return key.columns if key else ()
+
+
+def guard_applies(op: o.Op, model: SchemaModel, *, complete: bool) -> bool | None:
+    """Whether a guarded op changes the schema at this point: True, False, or None (unknown).
+    `complete`: the model holds everything the database has (a reference schema was given), so
+    an object it does not have is absent; one the replay removed is absent either way."""
+    table = model.table(getattr(op, "table", "") or "")
+    if isinstance(op, o.CreateTable):
+        return op.table not in model.tables
+    if isinstance(op, o.DropTable):
+        return True if table else (False if complete or op.table in model.removed else None)
+    if isinstance(op, o.CreateIndex):
+        return op.name not in model.indexes
+    if isinstance(op, o.DropIndex):
+        if op.name in model.indexes:
+            return True
+        return False if complete or op.name in model.removed else None
+    if isinstance(op, o.CreateEnum):
+        return op.name not in model.enums
+    if isinstance(op, o.DropEnum):
+        return True if op.name in model.enums else (False if complete else None)
+    if table is None or not table.known:
+        return True if isinstance(op, (o.AddColumn, o.AddConstraint)) and complete else None
+    if isinstance(op, o.AddColumn):
+        return op.column.name not in table.columns
+    if isinstance(op, o.DropColumn):
+        return op.column in table.columns
+    names = {c.name for c in table.constraints if c.name}
+    if isinstance(op, o.AddConstraint):
+        return op.constraint.name not in names if op.constraint.name else None
+    if isinstance(op, o.DropConstraint):
+        return True if op.name in names else None  # constraint names are not always known
+    return True
+
+
+_GUARD_VERBS = {o.CreateTable: "creates table", o.DropTable: "drops table",
+                o.CreateIndex: "creates index", o.DropIndex: "drops index",
+                o.CreateEnum: "creates type", o.DropEnum: "drops type",
+                o.AddConstraint: "adds constraint", o.DropConstraint: "drops constraint"}
+
+
+def _guard_words(op: o.Op) -> str:
+    """What a guarded op would have done, for the message saying it is left out."""
+    if isinstance(op, o.AddColumn):
+        return f"adds column {op.table}.{op.column.name}"
+    if isinstance(op, o.DropColumn):
+        return f"drops column {op.table}.{op.column}"
+    if isinstance(op, (o.CreateTable, o.DropTable)):
+        name = op.table
+    elif isinstance(op, o.AddConstraint):
+        name = op.constraint.name
+    else:
+        name = getattr(op, "name", "")
+    return f"{_GUARD_VERBS.get(type(op), type(op).__name__)} {name}"
+
+
+def _expand_create_all(op: o.CreateTablesFromModels, model: SchemaModel, diags: Diagnostics,
+                       *, later: Sequence[o.Op], reference: SchemaModel | None) -> list[o.Op]:
+    if reference is None:
+        diags.warning(op.origin, f"{op.call}: which tables it created cannot be known without "
+                                 "--models or --reference-url; left as a TODO")
+        return [o.ManualTodo(op.call, "create_all() could not be resolved", origin=op.origin)]
+    created_later = {x.table for x in later if isinstance(x, o.CreateTable)}
+    candidates = set(op.tables) if op.tables else set(reference.tables)
+    new = [t for t in reference.tables
+           if t in candidates and t not in model.tables and t not in created_later]
+    if not new:
+        diags.info(op.origin, f"{op.call}: creates no table that did not exist already")
+        return []
+    diags.info(op.origin, f"{op.call}: creates {', '.join(new)} (resolved against the reference)")
+    return creation_ops(reference, new, op.origin)
+
+
+def creation_ops(source: SchemaModel, tables: Sequence[str], origin: Origin) -> list[o.Op]:
+    """CreateEnum / CreateTable / CreateIndex ops that build `tables` as `source` has them."""
+    result: list[o.Op] = []
+    enums = _enums_used(source, tables)
+    result += [o.CreateEnum(n, v, origin=origin) for n, v in enums.items() if v is not None]
+    result += [source.tables[t].as_create(origin) for t in _fk_order(source, tables)]
+    result += [replace(ix, origin=origin) for ix in sorted(
+        (ix for ix in source.indexes.values() if ix.table in tables and ix.elements),
+        key=lambda ix: (tables.index(ix.table), ix.name))]
+    return result
+
+
+def _enums_used(source: SchemaModel, tables: Sequence[str]) -> dict[str, tuple[str, ...] | None]:
+    used = {dict(c.type.kwargs).get("name")
+            for t in tables for c in source.tables[t].columns.values()
+            if c.type is not None and c.type.name.upper() == "ENUM"}
+    return {n: v for n, v in source.enums.items() if n in used}
+
+
+def _fk_order(source: SchemaModel, tables: Sequence[str]) -> list[str]:
+    """Referenced tables first; cycles keep source order (their FKs are in the create)."""
+    wanted = list(tables)
+    done: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done or name in visiting or name not in wanted:
+            return
+        visiting.add(name)
+        for c in source.tables[name].constraints:
+            if isinstance(c, o.ForeignKey) and c.ref_table != name:
+                visit(c.ref_table)
+        visiting.discard(name)
+        done.append(name)
+
+    for name in wanted:
+        visit(name)
+    return done
+
+
+def baseline_ops(baseline: SchemaModel, diags: Diagnostics) -> list[o.Op]:
+    """Ops that build the baseline schema from nothing; unknown parts become TODOs."""
+    origin = Origin("")
+    complete = [name for name, t in baseline.tables.items()
+                if t.known and t.columns and all(c.type is not None for c in t.columns.values())]
+    ops = creation_ops(baseline, complete, origin)
+    for name in baseline.tables:
+        if name in complete:
+            continue
+        reason = (f"baseline table {name}: its definition before the first legacy script is "
+                  "unknown (pass --baseline-models, or run in the project's git work tree with "
+                  "--models, so it can be recovered)")
+        diags.warning(None, reason)
+        ops.append(o.ManualTodo(f"# create table {name} as it was before the legacy scripts",
+                                reason, origin=origin))
+    return ops

@@ -1,0 +1,590 @@
+"""The schema model: what the database looks like after each op.
+
+Ops apply to it (forward replay), un-apply from it (walking back from the reference to the
+baseline), and are reversed against it (a downgrade needs the state the op applied to).
+Attributes the sources never stated are `None` (unknown) rather than guessed.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, replace
+from functools import singledispatch
+
+from converter.ir import ops as o
+
+
+@dataclass
+class TableModel:
+    name: str
+    columns: dict[str, o.ColumnDef] = field(default_factory=dict)
+    constraints: list[o.Constraint] = field(default_factory=list)
+    schema: str | None = None
+    known: bool = True  # False: the table exists but its definition never appeared in a source
+    inferred_from: o.Origin | None = None  # set when the definition is inferred (see unapply)
+
+    def primary_key(self) -> o.PrimaryKey | None:
+        return next((c for c in self.constraints if isinstance(c, o.PrimaryKey)), None)
+
+    def as_create(self, origin: o.Origin) -> o.CreateTable:
+        return o.CreateTable(
+            self.name, tuple(self.columns.values()), tuple(self.constraints),
+            schema=self.schema, origin=origin)
+
+
+@dataclass
+class SchemaModel:
+    tables: dict[str, TableModel] = field(default_factory=dict)
+    indexes: dict[str, o.CreateIndex] = field(default_factory=dict)
+    enums: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
+    dialect: str = "sqlite"
+    # Table and index names the forward replay removed: known to be absent, reference or not.
+    removed: set[str] = field(default_factory=set)
+
+    def copy(self) -> SchemaModel:
+        return copy.deepcopy(self)
+
+    def table(self, name: str) -> TableModel | None:
+        return self.tables.get(name)
+
+    def ensure_table(self, name: str, schema: str | None = None) -> TableModel:
+        """The table, or a placeholder for one the sources never defined (created by create_all)."""
+        if name not in self.tables:
+            self.tables[name] = TableModel(name, schema=schema, known=False)
+        return self.tables[name]
+
+    def indexes_of(self, table: str) -> list[o.CreateIndex]:
+        return [ix for ix in self.indexes.values() if ix.table == table]
+
+    def unknowns(self) -> list[str]:
+        """Readable list of attributes the sources never stated."""
+        found: list[str] = []
+        for t in self.tables.values():
+            if not t.known and not t.columns:
+                found.append(f"table {t.name}: definition unknown")
+            found += [f"table {t.name}: type of column {c.name} unknown"
+                      for c in t.columns.values() if c.type is None]
+        found += [f"index {n}: definition unknown" for n, ix in self.indexes.items()
+                  if not ix.elements]
+        found += [f"enum {n}: values unknown" for n, v in self.enums.items() if v is None]
+        return found
+
+    def apply(self, op: o.Op) -> None:
+        apply(op, self)
+
+    def unapply(self, op: o.Op) -> None:
+        if op.guard and isinstance(op, _DROPS):
+            return  # DROP ... IF EXISTS says nothing of whether it existed: conjure nothing
+        unapply(op, self)
+
+    def reverse(self, op: o.Op) -> list[o.Op]:
+        return reverse(op, self)
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+_DROPS = (o.DropTable, o.DropColumn, o.DropIndex, o.DropConstraint, o.DropEnum)
+
+
+def quote_ident(name: str, dialect: str) -> str:
+    """Quote an identifier for exact SQL written by this tool (reverse rewrites)."""
+    if dialect == "mysql":
+        return "`" + name.replace("`", "``") + "`"
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _constraint_columns(c: o.Constraint) -> tuple[str, ...]:
+    return () if isinstance(c, o.Check) else c.columns
+
+
+def _uses_column(ix: o.CreateIndex, column: str) -> bool:
+    return any(not e.expression and e.text == column for e in ix.elements)
+
+
+def _rename_in(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    return tuple(new if n == old else n for n in names)
+
+
+def _rename_column_refs(schema: SchemaModel, table: str, old: str, new: str) -> None:
+    t = schema.tables[table]
+    t.columns = {(new if k == old else k): (replace(c, name=new) if k == old else c)
+                 for k, c in t.columns.items()}
+    t.constraints = [_rename_constraint_column(c, old, new) for c in t.constraints]
+    for name, ix in list(schema.indexes.items()):
+        if ix.table == table:
+            elements = tuple(replace(e, text=new) if not e.expression and e.text == old else e
+                             for e in ix.elements)
+            schema.indexes[name] = replace(ix, elements=elements)
+    for other in schema.tables.values():
+        other.constraints = [
+            replace(c, ref_columns=_rename_in(c.ref_columns, old, new))
+            if isinstance(c, o.ForeignKey) and c.ref_table == table else c
+            for c in other.constraints]
+
+
+def _rename_constraint_column(c: o.Constraint, old: str, new: str) -> o.Constraint:
+    if isinstance(c, o.Check):
+        return c
+    return replace(c, columns=_rename_in(c.columns, old, new))
+
+
+def _rename_table_refs(schema: SchemaModel, old: str, new: str) -> None:
+    t = schema.tables.pop(old)
+    t.name = new
+    schema.tables[new] = t
+    for name, ix in list(schema.indexes.items()):
+        if ix.table == old:
+            schema.indexes[name] = replace(ix, table=new)
+    for other in schema.tables.values():
+        other.constraints = [replace(c, ref_table=new)
+                             if isinstance(c, o.ForeignKey) and c.ref_table == old else c
+                             for c in other.constraints]
+
+
+def _drop_table(schema: SchemaModel, name: str) -> None:
+    schema.tables.pop(name, None)
+    for ix_name in [n for n, ix in schema.indexes.items() if ix.table == name]:
+        del schema.indexes[ix_name]
+
+
+def _add_table(schema: SchemaModel, op: o.CreateTable) -> None:
+    columns = {c.name: c for c in op.columns}
+    constraints = list(op.constraints)
+    pk_cols = tuple(c.name for c in op.columns if c.primary_key)
+    if pk_cols and not any(isinstance(c, o.PrimaryKey) for c in constraints):
+        constraints.insert(0, o.PrimaryKey(pk_cols))
+    schema.tables[op.table] = TableModel(op.table, columns, constraints, op.schema)
+
+
+def _drop_column(schema: SchemaModel, table: str, column: str) -> None:
+    t = schema.ensure_table(table)
+    t.columns.pop(column, None)
+    t.constraints = [c for c in t.constraints if column not in _constraint_columns(c)]
+    for name in [n for n, ix in schema.indexes.items()
+                 if ix.table == table and _uses_column(ix, column)]:
+        del schema.indexes[name]
+
+
+def _find_constraint(t: TableModel, name: str) -> o.Constraint | None:
+    return next((c for c in t.constraints if c.name == name), None)
+
+
+# ---- apply -----------------------------------------------------------------------------------
+
+@singledispatch
+def apply(op: o.Op, schema: SchemaModel) -> None:
+    """Ops with no schema effect the model tracks (data, exact SQL, TODOs)."""
+
+
+@apply.register
+def _(op: o.CreateTable, schema: SchemaModel) -> None:
+    _add_table(schema, op)
+    schema.removed.discard(op.table)
+
+
+@apply.register
+def _(op: o.DropTable, schema: SchemaModel) -> None:
+    schema.removed.update(n for n, ix in schema.indexes.items() if ix.table == op.table)
+    _drop_table(schema, op.table)
+    schema.removed.add(op.table)
+
+
+@apply.register
+def _(op: o.RenameTable, schema: SchemaModel) -> None:
+    if op.old in schema.tables:
+        _rename_table_refs(schema, op.old, op.new)
+        schema.removed.add(op.old)
+        schema.removed.discard(op.new)
+
+
+@apply.register
+def _(op: o.AddColumn, schema: SchemaModel) -> None:
+    t = schema.ensure_table(op.table, op.schema)
+    t.columns[op.column.name] = op.column
+    t.constraints.extend(op.constraints)
+    if op.column.primary_key:
+        t.constraints.append(o.PrimaryKey((op.column.name,)))
+
+
+@apply.register
+def _(op: o.DropColumn, schema: SchemaModel) -> None:
+    _drop_column(schema, op.table, op.column)
+
+
+@apply.register
+def _(op: o.RenameColumn, schema: SchemaModel) -> None:
+    t = schema.ensure_table(op.table, op.schema)
+    if op.old not in t.columns:
+        t.columns[op.old] = o.ColumnDef(op.old, None)
+    _rename_column_refs(schema, op.table, op.old, op.new)
+
+
+@apply.register
+def _(op: o.AlterColumn, schema: SchemaModel) -> None:
+    t = schema.ensure_table(op.table, op.schema)
+    t.columns[op.column] = schema_after_alter(
+        t.columns.get(op.column) or o.ColumnDef(op.column, None), op)
+
+
+@apply.register
+def _(op: o.CreateIndex, schema: SchemaModel) -> None:
+    schema.indexes[op.name] = op
+    schema.removed.discard(op.name)
+
+
+@apply.register
+def _(op: o.DropIndex, schema: SchemaModel) -> None:
+    if schema.indexes.pop(op.name, None) is not None:
+        schema.removed.add(op.name)
+
+
+@apply.register
+def _(op: o.AddConstraint, schema: SchemaModel) -> None:
+    schema.ensure_table(op.table, op.schema).constraints.append(op.constraint)
+
+
+@apply.register
+def _(op: o.DropConstraint, schema: SchemaModel) -> None:
+    t = schema.ensure_table(op.table, op.schema)
+    t.constraints = [c for c in t.constraints if c.name != op.name]
+
+
+@apply.register
+def _(op: o.CreateEnum, schema: SchemaModel) -> None:
+    schema.enums[op.name] = op.values
+
+
+@apply.register
+def _(op: o.DropEnum, schema: SchemaModel) -> None:
+    schema.enums.pop(op.name, None)
+
+
+@apply.register
+def _(op: o.RewriteTable, schema: SchemaModel) -> None:
+    for step in op.steps:
+        apply(step, schema)
+
+
+# ---- unapply (walk back from a later state) --------------------------------------------------
+
+@singledispatch
+def unapply(op: o.Op, schema: SchemaModel) -> None:
+    """Ops with no tracked schema effect leave the model as it is."""
+
+
+@unapply.register
+def _(op: o.CreateTable, schema: SchemaModel) -> None:
+    _drop_table(schema, op.table)
+
+
+@unapply.register
+def _(op: o.DropTable, schema: SchemaModel) -> None:
+    schema.ensure_table(op.table, op.schema)
+
+
+@unapply.register
+def _(op: o.RenameTable, schema: SchemaModel) -> None:
+    if op.new in schema.tables:
+        _rename_table_refs(schema, op.new, op.old)
+
+
+@unapply.register
+def _(op: o.AddColumn, schema: SchemaModel) -> None:
+    if op.table in schema.tables:
+        _drop_column(schema, op.table, op.column.name)
+
+
+@unapply.register
+def _(op: o.DropColumn, schema: SchemaModel) -> None:
+    t = schema.ensure_table(op.table, op.schema)
+    t.columns.setdefault(op.column, o.ColumnDef(op.column, None))
+
+
+@unapply.register
+def _(op: o.RenameColumn, schema: SchemaModel) -> None:
+    t = schema.ensure_table(op.table, op.schema)
+    if op.new not in t.columns:
+        t.columns[op.new] = o.ColumnDef(op.new, None)
+    _rename_column_refs(schema, op.table, op.new, op.old)
+
+
+@unapply.register
+def _(op: o.AlterColumn, schema: SchemaModel) -> None:
+    t = schema.ensure_table(op.table, op.schema)
+    col = t.columns.get(op.column) or o.ColumnDef(op.column, None)
+    if not isinstance(op.type, o._Unset):
+        col = replace(col, type=None)
+    if not isinstance(op.nullable, o._Unset):
+        col = replace(col, nullable=not op.nullable)
+    if not isinstance(op.server_default, o._Unset):
+        col = replace(col, server_default=None)
+    t.columns[op.column] = col
+
+
+@unapply.register
+def _(op: o.CreateIndex, schema: SchemaModel) -> None:
+    schema.indexes.pop(op.name, None)
+
+
+@unapply.register
+def _(op: o.DropIndex, schema: SchemaModel) -> None:
+    schema.indexes.setdefault(op.name, o.CreateIndex(op.name, op.table or "", ()))
+
+
+@unapply.register
+def _(op: o.AddConstraint, schema: SchemaModel) -> None:
+    t = schema.ensure_table(op.table, op.schema)
+    if op.constraint in t.constraints:
+        t.constraints.remove(op.constraint)
+    elif op.constraint.name:
+        t.constraints = [c for c in t.constraints if c.name != op.constraint.name]
+
+
+@unapply.register
+def _(op: o.CreateEnum, schema: SchemaModel) -> None:
+    schema.enums.pop(op.name, None)
+
+
+@unapply.register
+def _(op: o.DropEnum, schema: SchemaModel) -> None:
+    schema.enums.setdefault(op.name, None)
+
+
+@unapply.register
+def _(op: o.CreateTablesFromModels, schema: SchemaModel) -> None:
+    for table in op.tables:
+        _drop_table(schema, table)
+
+
+@unapply.register
+def _(op: o.RewriteTable, schema: SchemaModel) -> None:
+    for step in reversed(op.steps):
+        unapply(step, schema)
+    if op.copied and not schema.tables[op.table].columns:
+        schema.tables[op.table] = _inferred_before(op)
+
+
+def _inferred_before(op: o.RewriteTable) -> TableModel:
+    """The table before a rebuild, as its copy statement implies: each old column read has the
+    new column's definition; one read through an expression (COALESCE(title, '')) is taken as
+    nullable. A guess, reported as such; old models replace it when available."""
+    new_cols = {c.name: c for c in op.new_table.columns}
+    renamed = {new: old for new, old, _ in op.copied}
+    columns = {old: replace(new_cols[new], name=old,
+                            nullable=new_cols[new].nullable if plain else True)
+               for new, old, plain in op.copied if new in new_cols}
+    constraints = [_rename_all(c, renamed) for c in op.new_table.constraints
+                   if set(_constraint_columns(c)) <= set(renamed)]
+    return TableModel(op.table, columns, constraints, op.new_table.schema,
+                      inferred_from=op.origin)
+
+
+def _rename_all(c: o.Constraint, renamed: dict[str, str]) -> o.Constraint:
+    if isinstance(c, o.Check):
+        return c
+    return replace(c, columns=tuple(renamed.get(n, n) for n in c.columns))
+
+
+# ---- reverse (the downgrade of one op, against the state it applies to) ----------------------
+
+def _irreversible(op: o.Op, reason: str) -> list[o.Op]:
+    return [o.Irreversible(reason, origin=op.origin)]
+
+
+def _recreate_table(t: TableModel, schema: SchemaModel, origin: o.Origin) -> list[o.Op]:
+    unknown = [c.name for c in t.columns.values() if c.type is None]
+    if not t.known or not t.columns or unknown:
+        what = f"columns {', '.join(unknown)} of" if unknown else "the definition of"
+        return [o.Irreversible(f"cannot recreate table {t.name}: {what} it is unknown",
+                               origin=origin)]
+    indexes = [replace(ix, origin=origin) for ix in schema.indexes_of(t.name) if ix.elements]
+    return [t.as_create(origin), *indexes]
+
+
+@singledispatch
+def reverse(op: o.Op, schema: SchemaModel) -> list[o.Op]:
+    return _irreversible(op, f"no downgrade is known for {type(op).__name__}")
+
+
+@reverse.register
+def _(op: o.CreateTable, schema: SchemaModel) -> list[o.Op]:
+    return [o.DropTable(op.table, schema=op.schema, origin=op.origin)]
+
+
+@reverse.register
+def _(op: o.DropTable, schema: SchemaModel) -> list[o.Op]:
+    t = schema.table(op.table)
+    if t is None:
+        return _irreversible(op, f"table {op.table} was not known before it was dropped")
+    return _recreate_table(t, schema, op.origin)
+
+
+@reverse.register
+def _(op: o.RenameTable, schema: SchemaModel) -> list[o.Op]:
+    return [o.RenameTable(op.new, op.old, schema=op.schema, origin=op.origin)]
+
+
+@reverse.register
+def _(op: o.AddColumn, schema: SchemaModel) -> list[o.Op]:
+    drops: list[o.Op] = [o.DropConstraint(op.table, c.name, _kind(c), schema=op.schema,
+                                          origin=op.origin)
+                         for c in op.constraints if c.name and not isinstance(c, o.Check)]
+    return [*drops, o.DropColumn(op.table, op.column.name, schema=op.schema, origin=op.origin)]
+
+
+@reverse.register
+def _(op: o.DropColumn, schema: SchemaModel) -> list[o.Op]:
+    t = schema.table(op.table)
+    col = t.columns.get(op.column) if t else None
+    if col is None or col.type is None:
+        return _irreversible(op, f"type of dropped column {op.table}.{op.column} is unknown")
+    restored: list[o.Op] = [o.AddColumn(op.table, replace(col, primary_key=False),
+                                        schema=op.schema, origin=op.origin)]
+    restored += [replace(ix, origin=op.origin) for ix in schema.indexes_of(op.table)
+                 if _uses_column(ix, op.column)]
+    restored += [o.AddConstraint(op.table, c, schema=op.schema, origin=op.origin)
+                 for c in t.constraints if op.column in _constraint_columns(c) and c.name]
+    return restored
+
+
+@reverse.register
+def _(op: o.RenameColumn, schema: SchemaModel) -> list[o.Op]:
+    t = schema.table(op.table)
+    existing = t.columns.get(op.old) if t else None
+    if existing is None or existing.type is None:
+        existing = op.existing  # what the statement itself said (MySQL CHANGE)
+    renamed = replace(existing, name=op.new) if existing else None
+    return [o.RenameColumn(op.table, op.new, op.old, schema=op.schema, existing=renamed,
+                           origin=op.origin)]
+
+
+@reverse.register
+def _(op: o.AlterColumn, schema: SchemaModel) -> list[o.Op]:
+    t = schema.table(op.table)
+    before = t.columns.get(op.column) if t else None
+    if before is None:
+        return _irreversible(op, f"column {op.table}.{op.column} was not known before")
+    changes: dict[str, object] = {}
+    notes: list[o.Op] = []
+    if not isinstance(op.type, o._Unset):
+        if before.type is None:
+            notes += _irreversible(op, f"previous type of {op.table}.{op.column} is unknown")
+        else:
+            changes["type"] = before.type
+    if not isinstance(op.nullable, o._Unset):
+        changes["nullable"] = before.nullable
+    if not isinstance(op.server_default, o._Unset):
+        changes["server_default"] = before.server_default
+    after = schema_after_alter(before, op)
+    if not changes:
+        return notes
+    return [*notes, o.AlterColumn(op.table, op.column, schema=op.schema, existing=after,
+                                  origin=op.origin, **changes)]  # type: ignore[arg-type]
+
+
+def schema_after_alter(before: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
+    """The column as an AlterColumn leaves it."""
+    col = before
+    if not isinstance(op.type, o._Unset):
+        col = replace(col, type=op.type)
+    if not isinstance(op.nullable, o._Unset):
+        col = replace(col, nullable=op.nullable)
+    if not isinstance(op.server_default, o._Unset):
+        col = replace(col, server_default=op.server_default)
+    return col
+
+
+@reverse.register
+def _(op: o.CreateIndex, schema: SchemaModel) -> list[o.Op]:
+    return [o.DropIndex(op.name, op.table, concurrently=op.concurrently, schema=op.schema,
+                        origin=op.origin)]
+
+
+@reverse.register
+def _(op: o.DropIndex, schema: SchemaModel) -> list[o.Op]:
+    ix = schema.indexes.get(op.name)
+    if ix is None or not ix.elements:
+        return _irreversible(op, f"definition of dropped index {op.name} is unknown")
+    return [replace(ix, concurrently=op.concurrently, origin=op.origin)]
+
+
+def _kind(c: o.Constraint) -> str:
+    return {o.PrimaryKey: "primary", o.ForeignKey: "foreignkey", o.Unique: "unique",
+            o.Check: "check"}[type(c)]
+
+
+@reverse.register
+def _(op: o.AddConstraint, schema: SchemaModel) -> list[o.Op]:
+    if not op.constraint.name:
+        return _irreversible(op, f"unnamed {_kind(op.constraint)} constraint on {op.table} "
+                                 "cannot be dropped by name")
+    return [o.DropConstraint(op.table, op.constraint.name, _kind(op.constraint),
+                             schema=op.schema, origin=op.origin)]
+
+
+@reverse.register
+def _(op: o.DropConstraint, schema: SchemaModel) -> list[o.Op]:
+    t = schema.table(op.table)
+    found = _find_constraint(t, op.name) if t else None
+    if found is None:
+        return _irreversible(op, f"definition of dropped constraint {op.name} is unknown")
+    return [o.AddConstraint(op.table, found, schema=op.schema, origin=op.origin)]
+
+
+@reverse.register
+def _(op: o.CreateEnum, schema: SchemaModel) -> list[o.Op]:
+    return [o.DropEnum(op.name, schema=op.schema, origin=op.origin)]
+
+
+@reverse.register
+def _(op: o.DropEnum, schema: SchemaModel) -> list[o.Op]:
+    values = schema.enums.get(op.name)
+    if values is None:
+        return _irreversible(op, f"values of dropped enum {op.name} are unknown")
+    return [o.CreateEnum(op.name, values, schema=op.schema, origin=op.origin)]
+
+
+@reverse.register
+def _(op: o.ExecuteSQL, schema: SchemaModel) -> list[o.Op]:
+    if op.reverse_sql:
+        return [o.ExecuteSQL(op.reverse_sql, kind=op.kind, autocommit=op.autocommit,
+                             tables=op.tables, origin=op.origin)]
+    if op.kind == "data":
+        return _irreversible(op, "data change; the previous values are not kept")
+    return _irreversible(op, "exact SQL with no derivable inverse")
+
+
+@reverse.register
+def _(op: o.ManualTodo, schema: SchemaModel) -> list[o.Op]:
+    return _irreversible(op, "manual code: port its downgrade by hand with its upgrade")
+
+
+@reverse.register
+def _(op: o.Irreversible, schema: SchemaModel) -> list[o.Op]:
+    return []
+
+
+@reverse.register
+def _(op: o.RewriteTable, schema: SchemaModel) -> list[o.Op]:
+    """Rebuild the table as it was, copying back the columns both versions share."""
+    old = schema.table(op.table)
+    if old is None:
+        return _irreversible(op, f"table {op.table} was not known before its rebuild")
+    recreated = _recreate_table(old, schema, op.origin)
+    if isinstance(recreated[0], o.Irreversible):
+        return recreated
+    temp = f"_l2a_{op.table}_old"
+    shared = [c.name for c in op.new_table.columns if c.name in old.columns]
+    cols = ", ".join(quote_ident(c, schema.dialect) for c in shared)
+    copy_sql = (f"INSERT INTO {quote_ident(temp, schema.dialect)} ({cols}) "
+                f"SELECT {cols} FROM {quote_ident(op.table, schema.dialect)}")
+    create = replace(old.as_create(op.origin), table=temp)
+    steps: tuple[o.Op, ...] = (
+        create,
+        o.ExecuteSQL(copy_sql, kind="data", tables=(temp, op.table), origin=op.origin),
+        o.DropTable(op.table, schema=old.schema, origin=op.origin),
+        o.RenameTable(temp, op.table, schema=old.schema, origin=op.origin),
+    )
+    rewrite = o.RewriteTable(op.table, temp, replace(create, table=op.table), steps,
+                             origin=op.origin)
+    return [rewrite, *recreated[1:]]

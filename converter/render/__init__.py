@@ -1,0 +1,1 @@
+"""Render planned revisions as files: revision text, the scaffold, atomic writes."""

@@ -1,0 +1,212 @@
+"""Find the `create_all()` and `X.__table__.create()` calls of a project.
+
+Once Alembic owns the schema these calls must go (or move to tests): a `create_all()` that runs at
+import or at start-up silently creates tables the revision chain then fails to create. The files
+are read with `ast`, never imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from converter.core.config import Config
+from converter.core.diagnostics import Diagnostics, Origin
+from converter.discover.sources import compile_globs, join, matches, walk_tree
+
+MARKERS = (b"create_all", b"__table__.create")
+TEST_FOLDERS = frozenset({"tests", "test"})
+STARTUP_NAME = re.compile(
+    r"(create|make|build)_app|app_factory|init_?(db|database|app|tables?)|create_(db|tables?)"
+    r"|.*setup.*|.*startup.*|bootstrap.*",
+    re.IGNORECASE,
+)
+STARTUP_HOOKS = frozenset({"before_first_request", "before_app_first_request", "before_serving"})
+MAX_CALL_TEXT = 120
+
+
+@dataclass(frozen=True)
+class CreateAllSite:
+    """One call. `scope`: "module" (runs at import), "startup" (app factory, `__main__` block,
+    module-level `with app.app_context()`, init/setup function) or "function" (runs when called)."""
+
+    origin: Origin
+    call: str
+    in_tests: bool
+    in_legacy: bool
+    scope: str
+
+
+def find_create_all_calls(root: Path, config: Config, diags: Diagnostics) -> list[CreateAllSite]:
+    """Every call in the project's .py files, tests included, sorted by path and line."""
+    legacy = compile_globs(config.py_globs)
+    exclude = [p for p in config.exclude if p.strip("/") not in TEST_FOLDERS]
+    sites: list[CreateAllSite] = []
+    for folder, names in walk_tree(root, exclude):
+        for name in names:
+            if name.endswith(".py"):
+                sites.extend(_sites_in(root, join(folder, name), legacy, diags))
+    return sorted(sites, key=lambda s: (s.origin.path, s.origin.line, s.call))
+
+
+def _sites_in(
+    root: Path, path: str, legacy: re.Pattern[str] | None, diags: Diagnostics
+) -> list[CreateAllSite]:
+    parsed = _parse(root / path, path, diags)
+    if parsed is None:
+        return []
+    tree, text = parsed
+    finder = _CallFinder()
+    finder.visit(tree)
+    in_tests, in_legacy = is_test_file(path), matches(legacy, path)
+    return [
+        CreateAllSite(Origin(path, node.lineno), _call_text(text, node), in_tests, in_legacy, scope)
+        for node, scope in finder.found
+    ]
+
+
+def _parse(file: Path, path: str, diags: Diagnostics) -> tuple[ast.Module, str] | None:
+    """The module's AST and text; None (with a warning when it is broken) when there is no call."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        diags.warning(Origin(path), f"cannot read ({exc.strerror}): create_all calls not checked")
+        return None
+    if not any(marker in data for marker in MARKERS):
+        return None
+    try:
+        text = importlib.util.decode_source(data)
+    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+        origin = Origin(path, _decode_error_line(data, exc))
+        diags.warning(origin, f"cannot decode ({exc}): create_all calls not checked")
+        return None
+    try:
+        return ast.parse(text, filename=path), text
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None) or 0
+        message = getattr(exc, "msg", None) or str(exc)
+        diags.warning(Origin(path, line), f"cannot parse ({message}): create_all calls not checked")
+        return None
+
+
+def _decode_error_line(data: bytes, exc: Exception) -> int:
+    start = getattr(exc, "start", None)
+    return data.count(b"\n", 0, start) + 1 if isinstance(start, int) else 0
+
+
+def is_test_file(path: str) -> bool:
+    """Under a tests/ or test/ folder, or named like a pytest module or conftest."""
+    *folders, name = path.split("/")
+    return (
+        any(f in TEST_FOLDERS for f in folders)
+        or name.startswith("test_")
+        or name.endswith("_test.py")
+        or name == "conftest.py"
+    )
+
+
+def _call_text(text: str, node: ast.Call) -> str:
+    segment = " ".join((ast.get_source_segment(text, node) or ast.unparse(node)).split())
+    return segment if len(segment) <= MAX_CALL_TEXT else segment[: MAX_CALL_TEXT - 3] + "..."
+
+
+def is_create_call(node: ast.Call) -> bool:
+    """`<anything>.create_all(...)` or `X.__table__.create(...)`."""
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr == "create_all":
+        return True
+    return (
+        func.attr == "create"
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr == "__table__"
+    )
+
+
+class _CallFinder(ast.NodeVisitor):
+    """Collects create calls with the scope they run in."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[ast.Call, str]] = []
+        self._scope = "module"
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if is_create_call(node):
+            self.found.append((node, self._scope))
+        self.generic_visit(node)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for outer in (*node.decorator_list, node.args, node.returns):
+            if outer is not None:
+                self.visit(outer)
+        self._within("startup" if _is_startup_function(node) else "function", node.body)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self.visit(node.args)
+        self._within("function", [node.body])
+
+    def visit_If(self, node: ast.If) -> None:
+        if self._scope == "module" and _is_main_guard(node.test):
+            self.visit(node.test)
+            self._within("startup", node.body)
+            self._within(self._scope, node.orelse)
+        else:
+            self.generic_visit(node)
+
+    def visit_With(self, node: ast.With) -> None:
+        if self._scope == "module" and any(_is_app_context(i.context_expr) for i in node.items):
+            for item in node.items:
+                self.visit(item)
+            self._within("startup", node.body)
+        else:
+            self.generic_visit(node)
+
+    def _within(self, scope: str, body: list[ast.stmt] | list[ast.expr]) -> None:
+        outer, self._scope = self._scope, scope
+        for child in body:
+            self.visit(child)
+        self._scope = outer
+
+
+def _is_startup_function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    if STARTUP_NAME.fullmatch(node.name):
+        return True
+    return any(_decorator_name(d) in STARTUP_HOOKS for d in node.decorator_list)
+
+
+def _decorator_name(node: ast.expr) -> str | None:
+    target = node.func if isinstance(node, ast.Call) else node
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    return target.id if isinstance(target, ast.Name) else None
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = {_name_or_text(test.left), _name_or_text(test.comparators[0])}
+    return sides == {"name:__name__", "text:__main__"}
+
+
+def _name_or_text(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return f"name:{node.id}"
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return f"text:{node.value}"
+    return None
+
+
+def _is_app_context(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "app_context"
+    )

@@ -1,0 +1,120 @@
+"""`check`: keep a converted project converted (for CI and pre-commit hooks).
+
+Three things bring back a second source of truth next to the revision chain: a new legacy script
+(`migrate_*.py`, a manual .sql file) outside the archive, an archived script edited after the fact,
+and a `db.create_all()` that runs outside tests. Each is reported at its `file:line`; any of them
+fails the check (exit 1). A project that was never archived is checked all the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from converter.core.config import Config
+from converter.core.diagnostics import Diagnostics, Origin
+from converter.discover.sources import Discovery
+from converter.retire.archive import (
+    converted_sources,
+    discover_all,
+    read_manifest,
+    sha256_of,
+)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    origin: Origin
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.message}"
+
+
+def find_problems(root: Path, config: Config, dest: str) -> list[Problem]:
+    """Every violation in the project at `root`, sorted by file and line."""
+    manifest = read_manifest(root / dest)
+    found = discover_all(root, config, dest)
+    problems = [
+        *_changed_archive(root, manifest),
+        *_stray_sources(root, found, manifest, dest),
+        *_create_all_outside_tests(root, config, dest),
+    ]
+    return sorted(problems)
+
+
+def _changed_archive(root: Path, manifest: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for entry in manifest["files"]:
+        file = root / entry["archived_as"]
+        origin = Origin(entry["archived_as"], 1)
+        if not file.is_file():
+            problems.append(
+                Problem(
+                    origin,
+                    "archived file is missing (MANIFEST.json lists it); "
+                    "restore it from version control",
+                )
+            )
+        elif sha256_of(file) != entry["sha256"]:
+            problems.append(
+                Problem(
+                    origin,
+                    "archived file changed since it was archived "
+                    "(sha256 differs from MANIFEST.json); archived "
+                    "scripts are history: restore it",
+                )
+            )
+    return problems
+
+
+def _stray_sources(
+    root: Path, found: Discovery, manifest: dict[str, Any], dest: str
+) -> list[Problem]:
+    """Legacy-looking files outside the archive, except those archive left in place unchanged."""
+    left = {entry["path"]: entry["sha256"] for entry in manifest["left_in_place"]}
+    converted = {
+        c.path: c for folder in found.migrations_dirs for c in converted_sources(root / folder)
+    }
+    return [
+        Problem(
+            Origin(source.path, 1),
+            _stray_message(source.path, source.sha256, converted.get(source.path), dest),
+        )
+        for source in found.sources
+        if left.get(source.path) != source.sha256
+    ]
+
+
+def _stray_message(path: str, sha256: str, converted: Any, dest: str) -> str:
+    if converted is None:
+        return (
+            f"legacy schema script outside {dest}/: schema changes go into Alembic revisions "
+            "now (flask db migrate); convert it, or archive it if it is history"
+        )
+    if converted.sha256 != sha256:
+        return (
+            f"changed since it was converted into revision {converted.revision}: restore "
+            "it, or convert again"
+        )
+    return (
+        f"converted into revision {converted.revision} but not archived: "
+        f"run legacy2alembic archive (--dest {dest})"
+    )
+
+
+def _create_all_outside_tests(root: Path, config: Config, dest: str) -> list[Problem]:
+    from converter.retire.callsites import find_create_all_calls
+
+    settings = config.merged(exclude=(*config.exclude, dest))
+    return [
+        Problem(
+            site.origin,
+            f"{site.call} runs outside tests ({site.scope} code): the "
+            "Alembic revisions own the schema now; see legacy2alembic "
+            "fix-create-all",
+        )
+        for site in find_create_all_calls(root, settings, Diagnostics())
+        if not site.in_tests and not site.in_legacy
+    ]

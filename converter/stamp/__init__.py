@@ -1,0 +1,1 @@
+"""Stamp existing databases at the revision their schema really matches."""

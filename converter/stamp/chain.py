@@ -1,0 +1,299 @@
+"""The revision chain as `stamp` sees it: its revisions in order, the dialect it was converted
+for, and the schema expected before the first and after every revision.
+
+The expected schemas come from replaying the chain one revision at a time on a scratch database
+of the chain's dialect (never on a target), reading the schema after each step. The replay is
+paid once per run and shared by every database of a fleet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from converter.core.dialects import find_dialect
+from converter.core.errors import DatabaseError, InputError
+from converter.database.scratch import scratch_database
+from converter.database.snapshot import Difference, Snapshot, Table, diff_snapshots, read_snapshot
+from converter.database.urls import (
+    connect,
+    database_errors,
+    describe_error,
+    dialect_of,
+    mask_url,
+    with_driver,
+)
+from converter.database.verify import alembic_config
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import Script, ScriptDirectory
+    from sqlalchemy.engine import Connection, Engine
+
+# The scaffolded README records the dialect the chain was converted for.
+_RECORDED = re.compile(r"by legacy2alembic for (\w+)\.")
+
+
+@dataclass(frozen=True)
+class ChainRevision:
+    """One revision: its id, the first line of its message, the legacy sources it stands for."""
+
+    id: str
+    message: str
+    sources: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return ", ".join(self.sources) if self.sources else self.message
+
+
+def load_chain(migrations: Path) -> list[ChainRevision]:
+    """The folder's revisions from base to head; a branched chain is an input error."""
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        script = ScriptDirectory.from_config(alembic_config(migrations))
+        heads = script.get_heads()
+        revisions = list(reversed(list(script.walk_revisions())))
+    except CommandError as exc:
+        raise InputError(f"{migrations}: cannot read the revision chain: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - importing a revision file may raise anything
+        raise InputError(f"{migrations}: cannot read the revision chain: "
+                         f"{type(exc).__name__}: {exc}") from None
+    if len(heads) > 1 or any(isinstance(r.down_revision, (tuple, list)) for r in revisions):
+        raise InputError(f"{migrations}: the chain has branches ({', '.join(sorted(heads))}); "
+                         "merge them before stamping")
+    if not revisions:
+        raise InputError(f"{migrations}: no revisions to stamp")
+    return [_chain_revision(r) for r in revisions]
+
+
+def _chain_revision(script: Script) -> ChainRevision:
+    sources = tuple(path for path, *_ in getattr(script.module, "legacy_sources", ()) or ())
+    doc = (script.doc or "").strip().splitlines()
+    return ChainRevision(script.revision, doc[0] if doc else "", sources)
+
+
+def chain_dialect(migrations: Path, configured: str | None, urls: Sequence[str]) -> str:
+    """The chain's dialect: recorded in the folder, else the project's setting, else the URLs'.
+
+    Every URL must share it: the revisions are written for one dialect.
+    """
+    chosen = recorded_dialect(migrations) or find_dialect(configured or "")
+    dialects = {url: dialect_of(url) for url in urls}
+    chosen = chosen or next(iter(dialects.values()))
+    wrong = [f"{mask_url(url)} is a {d} database but the chain in {migrations} is for {chosen}"
+             for url, d in dialects.items() if d != chosen]
+    if wrong:
+        raise DatabaseError("\n".join(wrong))
+    return chosen
+
+
+def recorded_dialect(migrations: Path) -> str | None:
+    try:
+        match = _RECORDED.search((migrations / "README").read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return find_dialect(match.group(1)) if match else None
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What is compared: the snapshot, plus views (name -> normalized definition), which the
+    snapshot does not read but which legacy scripts create (a view-only revision would
+    otherwise look like it changes nothing)."""
+
+    snapshot: Snapshot
+    views: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def view_map(self) -> dict[str, str]:
+        return dict(self.views)
+
+
+_PG_VIEWS = (
+    "SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm')"
+)
+_VIEW_NAMES = {
+    "sqlite": "SELECT name, '' FROM sqlite_master WHERE type = 'view'",
+    "mysql": "SELECT table_name, '' FROM information_schema.views "
+             "WHERE table_schema = DATABASE()",
+    "mariadb": "SELECT table_name, '' FROM information_schema.views "
+               "WHERE table_schema = DATABASE()",
+}
+
+
+def read_schema(conn: Connection) -> Schema:
+    """The snapshot and the views of the connection's default schema; changes nothing.
+
+    PostgreSQL views are compared by their definition as the server prints it; other
+    dialects keep the text as written, so only their names are compared.
+    """
+    sql = _PG_VIEWS if conn.dialect.name == "postgresql" else _VIEW_NAMES.get(conn.dialect.name)
+    views = conn.exec_driver_sql(sql).fetchall() if sql else []
+    squashed = tuple(sorted((name, " ".join((text or "").split())) for name, text in views))
+    return Schema(read_snapshot(conn), squashed)
+
+
+def diff_schemas(expected: Schema, actual: Schema) -> list[Difference]:
+    """diff_snapshots, then the views."""
+    diffs = diff_snapshots(expected.snapshot, actual.snapshot)
+    want, got = expected.view_map, actual.view_map
+    for name in sorted(set(want) | set(got)):
+        a, b = want.get(name), got.get(name)
+        if a is None or b is None:
+            diffs.append(Difference("view", None, name, None if a is None else "present",
+                                    None if b is None else "present"))
+        elif a != b:
+            diffs.append(Difference("view", None, name, f"definition {_short(a)}",
+                                    f"definition {_short(b)}"))
+    return diffs
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- expected schemas -----------------------------------------------------------------------
+
+
+class Expected:
+    """The expected schema before the first revision (index 0) and after each one (index i is
+    after chain[i - 1]), with a fingerprint per state so that matching a live schema costs
+    one dictionary lookup per live table, not a full comparison per revision."""
+
+    def __init__(self, chain: Sequence[ChainRevision], states: Sequence[Schema]) -> None:
+        self.chain = list(chain)
+        self.states = list(states)
+        self._table_ids: dict[Table, int] = {}
+        self._prints = [self._fingerprint(s, learn=True) for s in self.states]
+
+    def revision(self, index: int) -> ChainRevision | None:
+        """The revision whose expected schema is state `index` (None: before the first)."""
+        return self.chain[index - 1] if index > 0 else None
+
+    def matches(self, live: Schema) -> list[int]:
+        """Indexes of every state equal to `live`, oldest first."""
+        found = self._fingerprint(live, learn=False)
+        return [i for i, fp in enumerate(self._prints) if fp == found]
+
+    def _fingerprint(self, schema: Schema, *, learn: bool) -> tuple[object, ...]:
+        ids = []
+        for table in schema.snapshot.tables:
+            table_id = self._table_ids.get(table)
+            if table_id is None:
+                table_id = len(self._table_ids) if learn else -1 - len(ids)
+                if learn:
+                    self._table_ids[table] = table_id
+            ids.append(table_id)
+        return tuple(ids), schema.snapshot.enums, schema.views
+
+
+def replay(migrations: Path, chain: Sequence[ChainRevision], dialect: str, *,
+           scratch_url: str | None, servers: Sequence[str]) -> Expected:
+    """Upgrade a scratch database one revision at a time, reading the schema after each."""
+    with _scratch(dialect, scratch_url, servers) as url:
+        engine = connect(url)
+        try:
+            with database_errors(url, "lost the scratch database"):
+                states = list(_replay_states(engine, migrations, chain))
+        finally:
+            engine.dispose()
+    return Expected(chain, states)
+
+
+def _replay_states(engine: Engine, migrations: Path,
+                   chain: Sequence[ChainRevision]) -> Iterator[Schema]:
+    """The schema before the first revision, then after each, on one connection.
+
+    One ScriptDirectory serves every step, so the revision files are loaded once, not once
+    per step (`alembic.command.upgrade` builds a new one each time).
+    """
+    from alembic.script import ScriptDirectory
+
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            _throwaway_sqlite(conn)
+        config = alembic_config(migrations, conn)
+        script = ScriptDirectory.from_config(config)
+        yield read_schema(conn)
+        conn.rollback()
+        for revision in chain:
+            _upgrade(config, script, revision.id)
+            conn.commit()
+            yield read_schema(conn)
+            conn.rollback()
+
+
+def _throwaway_sqlite(conn: Connection) -> None:
+    """The scratch file is deleted afterwards: no need to survive a crash. Without a sync per
+    statement, the DDL of a large chain runs about twice as fast."""
+    conn.exec_driver_sql("PRAGMA synchronous = OFF")
+    conn.exec_driver_sql("PRAGMA journal_mode = MEMORY")
+    conn.commit()
+
+
+def _upgrade(config: Config, script: ScriptDirectory, revision: str) -> None:
+    """`alembic upgrade <revision>` (as alembic.command.upgrade does it) with a shared
+    ScriptDirectory; a failing revision is an input error: the chain itself is broken."""
+    from alembic.runtime.environment import EnvironmentContext
+    from sqlalchemy.exc import DBAPIError
+
+    def steps(current: Any, _context: Any) -> Any:
+        return script._upgrade_revs(revision, current)
+
+    try:
+        with EnvironmentContext(config, script, fn=steps, destination_rev=revision):
+            script.run_env()
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise
+        raise _replay_failed(revision, describe_error(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - a revision may raise anything
+        raise _replay_failed(revision, f"{type(exc).__name__}: {exc}") from None
+
+
+def _replay_failed(revision: str, error: str) -> InputError:
+    first = error.strip().splitlines()[0] if error.strip() else error
+    return InputError(f"cannot replay the chain on a scratch database: revision {revision} "
+                      f"failed: {first} (run legacy2alembic verify for details)")
+
+
+@contextmanager
+def _scratch(dialect: str, scratch_url: str | None, servers: Sequence[str]) -> Iterator[str]:
+    """A scratch database: --scratch-url, a temporary SQLite file, or a temporary database on
+    the first of the targets' servers that lets us create one."""
+    if scratch_url or dialect == "sqlite":
+        with scratch_database(dialect, scratch_url=scratch_url) as url:
+            yield url
+        return
+    first_error: DatabaseError | None = None
+    with ExitStack() as stack:
+        for server in _distinct_servers(servers):
+            try:
+                url = stack.enter_context(scratch_database(dialect, server_url=server))
+            except DatabaseError as exc:
+                first_error = first_error or exc
+                continue
+            yield url
+            return
+    assert first_error is not None
+    raise first_error
+
+
+def _distinct_servers(urls: Sequence[str]) -> list[str]:
+    seen: dict[tuple[object, ...], str] = {}
+    for url in urls:
+        parsed = with_driver(url)
+        seen.setdefault((parsed.host, parsed.port, parsed.username), url)
+    return list(seen.values())

@@ -1,0 +1,151 @@
+"""Reading a target database (read-only) and writing its version row (one locked transaction).
+
+Reading: one transaction, rolled back; on PostgreSQL a REPEATABLE READ, READ ONLY one, so the
+schema and the version table are read from one consistent state and nothing can be written.
+
+Writing: one transaction that first takes a lock against a concurrent stamp, re-reads the
+version table, refuses if it changed since it was read, and only then writes with Alembic's
+own `MigrationContext.stamp`. PostgreSQL: a transaction-scoped advisory lock on a constant key.
+SQLite: the transaction starts with BEGIN IMMEDIATE (SQLAlchemy's documented pysqlite recipe:
+the driver's own implicit BEGIN is switched off), which takes the database's write lock before
+anything is read, so the version table cannot change under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from converter.database.urls import connect, database_errors
+from converter.database.verify import alembic_config
+from converter.stamp.chain import Schema, read_schema
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+# pg_advisory_xact_lock takes a bigint: the first 8 bytes of sha256("legacy2alembic").
+ADVISORY_LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"legacy2alembic").digest()[:8], "big", signed=True)
+# How long a stamp waits for another one writing the same database.
+LOCK_TIMEOUT_SECONDS = 60
+# Tests set it to a number of seconds to sleep inside the write transaction before COMMIT.
+PAUSE_BEFORE_COMMIT = "L2A_TEST_PAUSE_BEFORE_COMMIT"
+
+
+@dataclass(frozen=True)
+class Live:
+    """A target as read: its schema and the revisions in its version table."""
+
+    schema: Schema
+    heads: tuple[str, ...]
+
+
+def read_live(url: str) -> Live:
+    """Read the schema and version table of `url` without changing anything."""
+    engine = connect(url)
+    try:
+        with database_errors(url, "cannot read"), engine.connect() as conn:
+            _read_only(conn)
+            live = Live(read_schema(conn), _heads(conn))
+            conn.rollback()
+        return live
+    finally:
+        engine.dispose()
+
+
+def _read_only(conn: Connection) -> None:
+    name = conn.dialect.name
+    if name == "postgresql":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    elif name == "sqlite":
+        conn.exec_driver_sql("PRAGMA query_only = ON")
+    elif name in ("mysql", "mariadb"):
+        conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+
+def _heads(conn: Connection) -> tuple[str, ...]:
+    from alembic.runtime.migration import MigrationContext
+
+    return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """`written`, or the version table found changed (`heads`) since it was read."""
+
+    written: bool
+    heads: tuple[str, ...]
+
+
+def write_stamp(url: str, migrations: Path, revision: str, *, read_heads: tuple[str, ...],
+                replace: bool) -> WriteResult:
+    """Stamp `url` at `revision` unless its version table no longer holds `read_heads`.
+
+    `replace`: the rows found are deleted first (re-stamping with --force, also from a
+    revision this chain does not know).
+    """
+    engine = _writer(url)
+    try:
+        with (database_errors(url, "cannot stamp"), engine.connect() as conn,
+              conn.begin() as transaction):
+            _lock(conn)
+            heads = _heads(conn)
+            if heads != read_heads:
+                transaction.rollback()
+                return WriteResult(False, heads)
+            _stamp(conn, migrations, revision, replace and bool(heads))
+            _pause_for_tests()
+        return WriteResult(True, (revision,))
+    finally:
+        engine.dispose()
+
+
+def _writer(url: str) -> Engine:
+    engine = connect(url)
+    if engine.dialect.name == "sqlite":
+        _begin_immediate(engine)
+    return engine
+
+
+def _begin_immediate(engine: Engine) -> None:
+    from sqlalchemy import event
+
+    def no_driver_begin(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {LOCK_TIMEOUT_SECONDS * 1000}")
+
+    def begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(engine, "connect", no_driver_begin)
+    event.listen(engine, "begin", begin)
+
+
+def _lock(conn: Connection) -> None:
+    """Wait at most LOCK_TIMEOUT_SECONDS for a concurrent stamp (a lock timeout is an error)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
+
+
+def _stamp(conn: Connection, migrations: Path, revision: str, replace: bool) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import table
+
+    context = MigrationContext.configure(conn)
+    if replace:
+        conn.execute(table(context.version_table, schema=context.version_table_schema).delete())
+    context.stamp(ScriptDirectory.from_config(alembic_config(migrations)), revision)
+
+
+def _pause_for_tests() -> None:
+    seconds = os.environ.get(PAUSE_BEFORE_COMMIT)
+    if seconds:
+        print("L2A_TEST: paused before commit", file=sys.stderr, flush=True)
+        time.sleep(float(seconds))

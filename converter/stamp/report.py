@@ -1,0 +1,124 @@
+"""What `stamp` prints: a readable report (one block per database, a summary table for a
+fleet, the next step) or one JSON document. URLs arrive masked."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from converter.database.snapshot import format_diff
+from converter.stamp.check import Outcome
+
+DATA_NOTE = ("Data statements (INSERT/UPDATE/DELETE) leave no trace in the schema and cannot be "
+             "checked.")
+
+
+def format_text(outcomes: Sequence[Outcome], migrations: Path, *, dry_run: bool) -> str:
+    fleet = len(outcomes) > 1
+    blocks = [_block(o, dry_run) for o in outcomes if fleet or o.status != "error"]
+    if any(o.presence for o in outcomes):
+        blocks.append(DATA_NOTE)
+    if fleet:
+        blocks.append(_summary(outcomes))
+    if any(o.status in ("stamped", "would-stamp", "already-stamped") and o.pending
+           for o in outcomes):
+        blocks.append(_next_step(migrations, dry_run))
+    return "\n\n".join(b for b in blocks if b)
+
+
+def _block(o: Outcome, dry_run: bool) -> str:
+    lines = [f"{o.url}: {_headline(o, dry_run)}"]
+    if o.message and o.status != "error":
+        lines.append(f"  {o.message}")
+    if o.closest is not None:
+        lines += _drift_lines(o)
+    lines += [f"  note: {note}" for note in o.notes]
+    return "\n".join(lines)
+
+
+def _headline(o: Outcome, dry_run: bool) -> str:
+    rev = o.revision
+    target = f"{rev.id} ({rev.label})" if rev else ""
+    pending = f"; {o.pending} revision(s) to apply" if o.pending else "; up to date"
+    if o.status == "stamped":
+        return f"stamped at {target}{pending}"
+    if o.status == "already-stamped":
+        return f"already stamped at {target}; nothing written{pending}"
+    if o.status == "would-stamp":
+        tail = " (dry run: nothing written)" if dry_run else ", not stamped"
+        return f"matches {target}: would stamp it{tail}{pending}"
+    if o.status == "error":
+        return f"error: {o.message}"
+    return "refused; nothing written"
+
+
+def _drift_lines(o: Outcome) -> list[str]:
+    assert o.closest is not None
+    count = len(o.differences)
+    heading = (f"  closest revision: {o.closest.id} ({o.closest.label}), {count} "
+               "difference(s) (expected != actual):")
+    lines = [heading]
+    lines += [f"    {line}" for line in format_diff(o.differences).splitlines()]
+    if o.presence:
+        lines.append("  changes of each revision present in this database:")
+        width = max(len(p.revision.label) for p in o.presence)
+        lines += [f"    {p.revision.id}  {p.revision.label:<{width}}  {p.state}"
+                  for p in o.presence]
+    return lines
+
+
+def _summary(outcomes: Sequence[Outcome]) -> str:
+    rows = [("DATABASE", "STATUS", "REVISION")]
+    rows += [(o.url, o.status, _revision_cell(o)) for o in outcomes]
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    table = [f"  {a:<{widths[0]}}  {b:<{widths[1]}}  {c}".rstrip() for a, b, c in rows]
+    return f"Summary ({len(outcomes)} databases):\n" + "\n".join(table)
+
+
+def _revision_cell(o: Outcome) -> str:
+    if o.revision is not None:
+        return o.revision.id
+    if o.closest is not None:
+        return f"(closest {o.closest.id})"
+    return "-"
+
+
+def _next_step(migrations: Path, dry_run: bool) -> str:
+    when = "After stamping, " if dry_run else "Next: "
+    return (f"{when}`flask db upgrade` (or `alembic -c {migrations / 'alembic.ini'} upgrade "
+            "head` with DATABASE_URL set) applies the revisions after the stamped one: the "
+            "legacy scripts that database never ran.")
+
+
+def format_json(outcomes: Sequence[Outcome], migrations: Path, dialect: str, *,
+                dry_run: bool) -> str:
+    document = {
+        "migrations": str(migrations),
+        "dialect": dialect,
+        "dry_run": dry_run,
+        "data_statements_checked": False,
+        "databases": [_json_outcome(o) for o in outcomes],
+    }
+    return json.dumps(document, indent=2)
+
+
+def _json_outcome(o: Outcome) -> dict[str, Any]:
+    return {
+        "url": o.url,
+        "status": o.status,
+        "revision": o.revision.id if o.revision else None,
+        "sources": list(o.revision.sources) if o.revision else [],
+        "version_table": list(o.heads),
+        "pending_revisions": o.pending,
+        "closest_revision": o.closest.id if o.closest else None,
+        "differences": [str(d) for d in o.differences],
+        "presence": [
+            {"revision": p.revision.id, "sources": list(p.revision.sources), "state": p.state,
+             "present": p.present, "total": p.total}
+            for p in o.presence
+        ],
+        "message": o.message,
+        "notes": list(o.notes),
+    }
