@@ -22,6 +22,7 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/ruff check converter tests bench
+	$(VENV)/bin/ruff format --check converter tests bench
 	L2A_PG_URL="$$(bash .ci/start-postgres)" $(PY) -m pytest -q -ra
 
 bench: setup

@@ -49,7 +49,7 @@ def generate(root: Path, tables: int, files: int) -> list[str]:
     sql_dir = root / "migrations_manual_sql"
     sql_dir.mkdir(parents=True)
     for k in range(files):
-        chunk = statements[k * per_file:(k + 1) * per_file]
+        chunk = statements[k * per_file : (k + 1) * per_file]
         if k % 2 == 0:
             (sql_dir / f"{k:04d}_part.sql").write_text(";\n".join(chunk) + ";\n")
         else:
@@ -57,7 +57,8 @@ def generate(root: Path, tables: int, files: int) -> list[str]:
             (root / f"migrate_{k:04d}_part.py").write_text(
                 "import sqlite3\n\nSTATEMENTS = [\n" + body + ",\n]\n\n"
                 "conn = sqlite3.connect('app.db')\nfor sql in STATEMENTS:\n"
-                "    conn.execute(sql)\nconn.commit()\n")
+                "    conn.execute(sql)\nconn.commit()\n"
+            )
     return statements
 
 
@@ -72,8 +73,11 @@ def child_floor(root: Path) -> dict[str, float]:
     start = time.perf_counter()
     for sql in statements:
         sqlglot.parse_one(sql, read=DIALECT)
-    return {"seconds": time.perf_counter() - start, "statements": len(statements),
-            "peak_mb": peak_mb()}
+    return {
+        "seconds": time.perf_counter() - start,
+        "statements": len(statements),
+        "peak_mb": peak_mb(),
+    }
 
 
 def child_convert(root: Path, jobs: int | None) -> dict[str, float]:
@@ -100,14 +104,24 @@ def child_convert(root: Path, jobs: int | None) -> dict[str, float]:
     statements = sum(len(s.records) for s in result.analysis.sources)
     # Children are the workers (and git, whose figure is the forked parent's): report the largest.
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"seconds": seconds, "statements": statements, "peak_mb": peak_mb(),
-            "worker_peak_mb": workers, "revisions": len(result.revisions), "imports": imports,
-            "jobs": jobs or auto_jobs(size)}
+    return {
+        "seconds": seconds,
+        "statements": statements,
+        "peak_mb": peak_mb(),
+        "worker_peak_mb": workers,
+        "revisions": len(result.revisions),
+        "imports": imports,
+        "jobs": jobs or auto_jobs(size),
+    }
 
 
 def measure(kind: str, root: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--child", kind, str(root)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -120,20 +134,29 @@ def run_size(tables: int, files: int) -> None:
         serial = measure("convert-1", root)
         auto = measure("convert-auto", root)
     n = floor["statements"]
-    print(f"{tables:>6} tables {n:>7} statements {files:>4} files | "
-          f"sqlglot parse {floor['seconds']:7.2f} s ({n / floor['seconds']:8.0f} stmt/s, "
-          f"{floor['peak_mb']:6.0f} MB)", flush=True)
+    print(
+        f"{tables:>6} tables {n:>7} statements {files:>4} files | "
+        f"sqlglot parse {floor['seconds']:7.2f} s ({n / floor['seconds']:8.0f} stmt/s, "
+        f"{floor['peak_mb']:6.0f} MB)",
+        flush=True,
+    )
     for label, conv in (("--jobs 1", serial), ("default", auto)):
         parallel = label == "default" and conv["jobs"] > 1
-        workers = (f", {conv['jobs']} workers, largest {conv['worker_peak_mb']:4.0f} MB"
-                   if parallel else "")
+        workers = (
+            f", {conv['jobs']} workers, largest {conv['worker_peak_mb']:4.0f} MB"
+            if parallel
+            else ""
+        )
         memory = max(conv["peak_mb"], conv["worker_peak_mb"] if parallel else 0)
         ratio = conv["seconds"] / floor["seconds"]
-        print(f"    convert {label:8} {conv['seconds']:7.2f} s "
-              f"({conv['statements'] / conv['seconds']:8.0f} stmt/s, main process "
-              f"{conv['peak_mb']:4.0f} MB{workers}) | time x{ratio:.2f}"
-              f" (target <= 1.5), memory x{memory / floor['peak_mb']:.2f} (target <= 2); "
-              f"start-up imports {conv['imports']:.2f} s not counted", flush=True)
+        print(
+            f"    convert {label:8} {conv['seconds']:7.2f} s "
+            f"({conv['statements'] / conv['seconds']:8.0f} stmt/s, main process "
+            f"{conv['peak_mb']:4.0f} MB{workers}) | time x{ratio:.2f}"
+            f" (target <= 1.5), memory x{memory / floor['peak_mb']:.2f} (target <= 2); "
+            f"start-up imports {conv['imports']:.2f} s not counted",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -152,8 +175,10 @@ def main() -> None:
         return
     import sqlglot.tokens
 
-    print(f"sqlglot {sqlglot.__version__}, compiled extension: "
-          f"{getattr(sqlglot.tokens, 'SQLGLOTC_INSTALLED', False)}")
+    print(
+        f"sqlglot {sqlglot.__version__}, compiled extension: "
+        f"{getattr(sqlglot.tokens, 'SQLGLOTC_INSTALLED', False)}"
+    )
     for tables in args.tables:
         run_size(tables, args.files)
 

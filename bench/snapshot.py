@@ -25,8 +25,13 @@ from converter.database.scratch import scratch_database
 from converter.database.snapshot import diff_snapshots, read_snapshot
 from converter.database.urls import connect
 
-_MULTI = ("get_multi_columns", "get_multi_pk_constraint", "get_multi_indexes",
-          "get_multi_unique_constraints", "get_multi_foreign_keys")
+_MULTI = (
+    "get_multi_columns",
+    "get_multi_pk_constraint",
+    "get_multi_indexes",
+    "get_multi_unique_constraints",
+    "get_multi_foreign_keys",
+)
 
 
 def schema_sql(tables: int, dialect: str) -> str:
@@ -36,9 +41,11 @@ def schema_sql(tables: int, dialect: str) -> str:
     for i in range(tables):
         parent = f"t{max(i - 1, 0)}"
         statements += [
-            (f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, "
-             f"code VARCHAR(20) UNIQUE, parent_id INTEGER REFERENCES {parent}(id) "
-             f"ON DELETE CASCADE, created {stamp}, amount NUMERIC(10, 2))"),
+            (
+                f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, "
+                f"code VARCHAR(20) UNIQUE, parent_id INTEGER REFERENCES {parent}(id) "
+                f"ON DELETE CASCADE, created {stamp}, amount NUMERIC(10, 2))"
+            ),
             f"CREATE INDEX ix_t{i}_name ON t{i} (name)",
             f"CREATE UNIQUE INDEX ux_t{i}_name_created ON t{i} (name, created)",
         ]
@@ -49,11 +56,14 @@ def measure(url: str, repeat: int) -> dict[str, float]:
     """Median seconds of read_snapshot, bulk reflection and a diff, on one connection."""
     with connect(url).connect() as conn:
         snapshot, other = read_snapshot(conn), read_snapshot(conn)
-        figures = medians({
-            "bulk": lambda: [getattr(inspect(conn), m)() for m in _MULTI],
-            "snapshot": lambda: read_snapshot(conn),
-            "diff": lambda: diff_snapshots(snapshot, other),
-        }, repeat)
+        figures = medians(
+            {
+                "bulk": lambda: [getattr(inspect(conn), m)() for m in _MULTI],
+                "snapshot": lambda: read_snapshot(conn),
+                "diff": lambda: diff_snapshots(snapshot, other),
+            },
+            repeat,
+        )
     return {"tables": len(snapshot.tables), **figures}
 
 
@@ -70,7 +80,7 @@ def build_postgres(url: str, tables: int, batch: int = 200) -> None:
     per_table = 3
     for start in range(0, len(statements), batch * per_table):
         with engine.begin() as conn:
-            conn.exec_driver_sql(";\n".join(statements[start:start + batch * per_table]))
+            conn.exec_driver_sql(";\n".join(statements[start : start + batch * per_table]))
 
 
 def report(name: str, figures: dict[str, float]) -> None:

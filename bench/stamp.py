@@ -43,8 +43,13 @@ from converter.stamp.check import decide
 from converter.stamp.database import read_live
 
 CLI = str(Path(sys.executable).parent / "legacy2alembic")
-_MULTI = ("get_multi_columns", "get_multi_pk_constraint", "get_multi_indexes",
-          "get_multi_unique_constraints", "get_multi_foreign_keys")
+_MULTI = (
+    "get_multi_columns",
+    "get_multi_pk_constraint",
+    "get_multi_indexes",
+    "get_multi_unique_constraints",
+    "get_multi_foreign_keys",
+)
 NEW_TABLES_PER_REVISION = 10
 COLUMNS_PER_REVISION = 20
 
@@ -56,9 +61,11 @@ def create_table(i: int, dialect: str) -> list[str]:
     stamp = "TIMESTAMP" if dialect == "postgres" else "DATETIME"
     parent = f"t{max(i - 1, 0):04d}"
     return [
-        (f"CREATE TABLE t{i:04d} (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, "
-         f"code VARCHAR(20) UNIQUE, parent_id INTEGER REFERENCES {parent}(id), "
-         f"created {stamp}, amount NUMERIC(10, 2))"),
+        (
+            f"CREATE TABLE t{i:04d} (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL, "
+            f"code VARCHAR(20) UNIQUE, parent_id INTEGER REFERENCES {parent}(id), "
+            f"created {stamp}, amount NUMERIC(10, 2))"
+        ),
         f"CREATE INDEX ix_t{i:04d}_name ON t{i:04d} (name)",
     ]
 
@@ -69,8 +76,11 @@ def legacy_files(tables: int, revisions: int, dialect: str) -> list[list[str]]:
     files = [[s for i in range(first) for s in create_table(i, dialect)]]
     for r in range(1, revisions):
         start = first + (r - 1) * NEW_TABLES_PER_REVISION
-        statements = [s for i in range(start, start + NEW_TABLES_PER_REVISION)
-                      for s in create_table(i, dialect)]
+        statements = [
+            s
+            for i in range(start, start + NEW_TABLES_PER_REVISION)
+            for s in create_table(i, dialect)
+        ]
         for j in range(COLUMNS_PER_REVISION):
             table = f"t{(r * 37 + j * 41) % first:04d}"
             statements.append(f"ALTER TABLE {table} ADD COLUMN extra_{r} VARCHAR(30)")
@@ -86,8 +96,12 @@ def write_project(root: Path, files: list[list[str]], dialect: str) -> Path:
     for number, statements in enumerate(files, start=1):
         (folder / f"{number:03d}_step.sql").write_text(";\n".join(statements) + ";\n")
     cli_dialect = "postgresql" if dialect == "postgres" else dialect
-    subprocess.run([CLI, "convert", str(root), "--dialect", cli_dialect], check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [CLI, "convert", str(root), "--dialect", cli_dialect],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return root / "migrations"
 
 
@@ -97,7 +111,7 @@ def build_database(url: str, files: list[list[str]], batch: int = 400) -> None:
     for statements in files:
         for start in range(0, len(statements), batch):
             with engine.begin() as conn:
-                for sql in statements[start:start + batch]:
+                for sql in statements[start : start + batch]:
                     conn.exec_driver_sql(sql)
     engine.dispose()
 
@@ -126,8 +140,9 @@ def copies(url: str, count: int, tmp: Path) -> Iterator[list[str]]:
             shutil.copyfile(parsed.database or "", path)
         yield [f"sqlite:///{p}" for p in paths]
         return
-    admin = connect(parsed.set(database="postgres").render_as_string(hide_password=False),
-                    autocommit=True)
+    admin = connect(
+        parsed.set(database="postgres").render_as_string(hide_password=False), autocommit=True
+    )
     names = [f"l2a_bench_{uuid.uuid4().hex[:10]}" for _ in range(count)]
     try:
         with admin.connect() as conn:
@@ -145,8 +160,12 @@ def copies(url: str, count: int, tmp: Path) -> Iterator[list[str]]:
 
 
 def cli_stamp(project: Path, *args: str) -> None:
-    result = subprocess.run([CLI, "stamp", str(project), "--dry-run", *args],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [CLI, "stamp", str(project), "--dry-run", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise SystemExit(f"stamp failed:\n{result.stdout}\n{result.stderr}")
 
@@ -165,31 +184,48 @@ def bench(dialect: str, args: argparse.Namespace) -> None:
             outcome = decide(url, read_live(url), expected, force=False)
             assert outcome.status == "would-stamp", outcome
             with connect(url).connect() as conn:
-                figures = medians({
-                    "bulk": lambda: [getattr(inspect(conn), m)() for m in _MULTI],
-                    "check": lambda: decide(url, read_live(url), expected, force=False),
-                }, args.repeat)
+                figures = medians(
+                    {
+                        "bulk": lambda: [getattr(inspect(conn), m)() for m in _MULTI],
+                        "check": lambda: decide(url, read_live(url), expected, force=False),
+                    },
+                    args.repeat,
+                )
             with copies(url, args.fleet, tmp) as fleet:
                 url_file = tmp / "urls.txt"
                 url_file.write_text("\n".join(fleet) + "\n")
-                figures |= medians({
-                    "one": lambda: cli_stamp(tmp / "project", "--url", url),
-                    "fleet": lambda: cli_stamp(tmp / "project", "--url-file", str(url_file)),
-                }, max(1, args.repeat - 1))
-        report(dialect, len(chain), len(expected.states[-1].snapshot.tables), replayed,
-               figures, args.fleet)
+                figures |= medians(
+                    {
+                        "one": lambda: cli_stamp(tmp / "project", "--url", url),
+                        "fleet": lambda: cli_stamp(tmp / "project", "--url-file", str(url_file)),
+                    },
+                    max(1, args.repeat - 1),
+                )
+        report(
+            dialect,
+            len(chain),
+            len(expected.states[-1].snapshot.tables),
+            replayed,
+            figures,
+            args.fleet,
+        )
 
 
-def report(dialect: str, revisions: int, tables: int, replayed: float,
-           f: dict[str, float], fleet: int) -> None:
+def report(
+    dialect: str, revisions: int, tables: int, replayed: float, f: dict[str, float], fleet: int
+) -> None:
     print(f"{dialect}: {tables} tables, {revisions} revisions")
     print(f"  replay of the chain (once per run)   {replayed:7.2f} s")
     print(f"  read + compare one database           {f['check']:7.3f} s")
-    print(f"  SQLAlchemy bulk reflection (get_multi) {f['bulk']:6.3f} s   "
-          f"ratio {f['check'] / f['bulk']:.2f} (target <= 2)")
+    print(
+        f"  SQLAlchemy bulk reflection (get_multi) {f['bulk']:6.3f} s   "
+        f"ratio {f['check'] / f['bulk']:.2f} (target <= 2)"
+    )
     print(f"  stamp --dry-run, 1 database           {f['one']:7.2f} s")
-    print(f"  stamp --dry-run, fleet of {fleet:<3d}         {f['fleet']:7.2f} s   "
-          f"ratio {f['fleet'] / f['one']:.2f} (well under {fleet})")
+    print(
+        f"  stamp --dry-run, fleet of {fleet:<3d}         {f['fleet']:7.2f} s   "
+        f"ratio {f['fleet'] / f['one']:.2f} (well under {fleet})"
+    )
 
 
 def main() -> None:

@@ -32,8 +32,11 @@ class _Boundary(click.Group):
         except Exception as exc:  # a bug: say so plainly, full trace only on request
             if ctx.params.get("debug"):
                 traceback.print_exc()
-            click.echo(f"internal error: {type(exc).__name__}: {exc} "
-                       "(re-run with --debug for the traceback and please report it)", err=True)
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(re-run with --debug for the traceback and please report it)",
+                err=True,
+            )
             sys.exit(3)
 
 
@@ -47,17 +50,29 @@ def _dialect(value: str | None) -> Dialect | None:
 
 
 project_arg = click.argument("project", type=click.Path(file_okay=False, path_type=Path))
-dialect_opt = click.option("--dialect", help="sqlite, postgresql or mysql (default: the "
-                           "project's [tool.legacy2alembic] dialect).")
-order_opt = click.option("--order", "order_file", type=click.Path(dir_okay=False, path_type=Path),
-                         help="A file listing the legacy sources in order, one path a line.")
-models_opt = click.option("--models", help="Reference models as MODULE:ATTR (imported with the "
-                          "project on sys.path).")
-jobs_opt = click.option("--jobs", type=click.IntRange(1, 64), default=None,
-                        help="Processes that extract, parse and lower the sources (default: one "
-                        "per CPU for projects over 256 KiB of sources, else 1).")
-ref_url_opt = click.option("--reference-url", help="A live database to use as the reference "
-                           "(read only).")
+dialect_opt = click.option(
+    "--dialect",
+    help="sqlite, postgresql or mysql (default: the project's [tool.legacy2alembic] dialect).",
+)
+order_opt = click.option(
+    "--order",
+    "order_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file listing the legacy sources in order, one path a line.",
+)
+models_opt = click.option(
+    "--models", help="Reference models as MODULE:ATTR (imported with the project on sys.path)."
+)
+jobs_opt = click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes that extract, parse and lower the sources (default: one "
+    "per CPU for projects over 256 KiB of sources, else 1).",
+)
+ref_url_opt = click.option(
+    "--reference-url", help="A live database to use as the reference (read only)."
+)
 
 
 @click.group(cls=_Boundary, context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,8 +88,9 @@ def cli(debug: bool) -> None:
 @order_opt
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @jobs_opt
-def scan(project: Path, dialect: str | None, order_file: Path | None, as_json: bool,
-         jobs: int | None) -> None:
+def scan(
+    project: Path, dialect: str | None, order_file: Path | None, as_json: bool, jobs: int | None
+) -> None:
     """List legacy sources in historical order, their statements and create_all() calls."""
     from converter.commands.scan import run_scan
 
@@ -86,78 +102,167 @@ def scan(project: Path, dialect: str | None, order_file: Path | None, as_json: b
 @dialect_opt
 @models_opt
 @ref_url_opt
-@click.option("--baseline-models", help="The models as they were before the first legacy "
-              "script, MODULE:ATTR or path/to/file.py:ATTR (default: recovered from git).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Migrations folder to write (default: PROJECT/migrations).")
+@click.option(
+    "--baseline-models",
+    help="The models as they were before the first legacy "
+    "script, MODULE:ATTR or path/to/file.py:ATTR (default: recovered from git).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Migrations folder to write (default: PROJECT/migrations).",
+)
 @click.option("--squash", is_flag=True, help="One revision for the whole legacy history.")
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @order_opt
 @jobs_opt
-def convert(project: Path, dialect: str | None, models: str | None, reference_url: str | None,
-            baseline_models: str | None, out: Path | None, squash: bool, dry_run: bool,
-            order_file: Path | None, jobs: int | None) -> None:
+def convert(
+    project: Path,
+    dialect: str | None,
+    models: str | None,
+    reference_url: str | None,
+    baseline_models: str | None,
+    out: Path | None,
+    squash: bool,
+    dry_run: bool,
+    order_file: Path | None,
+    jobs: int | None,
+) -> None:
     """Write an Alembic revision chain from the legacy sources."""
     from converter.commands.convert import run_convert
 
-    run_convert(project, _dialect(dialect), models=models, reference_url=reference_url,
-                baseline_models=baseline_models, out=out, squash=squash, dry_run=dry_run,
-                order_file=order_file, jobs=jobs)
+    run_convert(
+        project,
+        _dialect(dialect),
+        models=models,
+        reference_url=reference_url,
+        baseline_models=baseline_models,
+        out=out,
+        squash=squash,
+        dry_run=dry_run,
+        order_file=order_file,
+        jobs=jobs,
+    )
 
 
 @cli.command()
 @project_arg
-@click.option("--migrations", type=click.Path(file_okay=False, path_type=Path),
-              help="The migrations folder (default: PROJECT/migrations).")
+@click.option(
+    "--migrations",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The migrations folder (default: PROJECT/migrations).",
+)
 @dialect_opt
 @models_opt
 @ref_url_opt
-@click.option("--scratch-url", help="An empty database to use as scratch (PostgreSQL, when you "
-              "may not create databases).")
-@click.option("--server-url", help="A PostgreSQL server on which a temporary scratch database "
-              "is created and dropped (default: --reference-url, then DATABASE_URL).")
-def verify(project: Path, migrations: Path | None, dialect: str | None, models: str | None,
-           reference_url: str | None, scratch_url: str | None, server_url: str | None) -> None:
+@click.option(
+    "--scratch-url",
+    help="An empty database to use as scratch (PostgreSQL, when you may not create databases).",
+)
+@click.option(
+    "--server-url",
+    help="A PostgreSQL server on which a temporary scratch database "
+    "is created and dropped (default: --reference-url, then DATABASE_URL).",
+)
+def verify(
+    project: Path,
+    migrations: Path | None,
+    dialect: str | None,
+    models: str | None,
+    reference_url: str | None,
+    scratch_url: str | None,
+    server_url: str | None,
+) -> None:
     """Upgrade, downgrade and upgrade the chain on a scratch database; compare with the
     reference."""
     from converter.commands.verify import run_verify
 
-    run_verify(project, migrations, _dialect(dialect), models=models,
-               reference_url=reference_url, scratch_url=scratch_url, server_url=server_url)
+    run_verify(
+        project,
+        migrations,
+        _dialect(dialect),
+        models=models,
+        reference_url=reference_url,
+        scratch_url=scratch_url,
+        server_url=server_url,
+    )
 
 
 @cli.command()
 @project_arg
 @click.option("--url", "urls", multiple=True, help="A database to stamp (repeatable).")
-@click.option("--url-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="A file of database URLs, one a line (a fleet).")
-@click.option("--migrations", type=click.Path(file_okay=False, path_type=Path),
-              help="The migrations folder (default: PROJECT/migrations).")
+@click.option(
+    "--url-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A file of database URLs, one a line (a fleet).",
+)
+@click.option(
+    "--migrations",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The migrations folder (default: PROJECT/migrations).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be stamped; write nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask before stamping.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
-@click.option("--force", is_flag=True, help="Re-stamp a database already stamped at another "
-              "revision (after the schema check).")
-@click.option("--scratch-url", help="An empty database to replay the chain on (PostgreSQL, "
-              "when you may not create databases).")
-@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Databases checked at once with --url-file.")
-def stamp(project: Path, urls: tuple[str, ...], url_file: Path | None, migrations: Path | None,
-          dry_run: bool, yes: bool, as_json: bool, force: bool, scratch_url: str | None,
-          workers: int) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Re-stamp a database already stamped at another revision (after the schema check).",
+)
+@click.option(
+    "--scratch-url",
+    help="An empty database to replay the chain on (PostgreSQL, "
+    "when you may not create databases).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Databases checked at once with --url-file.",
+)
+def stamp(
+    project: Path,
+    urls: tuple[str, ...],
+    url_file: Path | None,
+    migrations: Path | None,
+    dry_run: bool,
+    yes: bool,
+    as_json: bool,
+    force: bool,
+    scratch_url: str | None,
+    workers: int,
+) -> None:
     """Stamp each database at the revision its schema really matches; refuse on drift."""
     from converter.commands.stamp import run_stamp
 
-    run_stamp(project, urls=urls, url_file=url_file, migrations=migrations, dry_run=dry_run,
-              yes=yes, as_json=as_json, force=force, scratch_url=scratch_url, workers=workers)
+    run_stamp(
+        project,
+        urls=urls,
+        url_file=url_file,
+        migrations=migrations,
+        dry_run=dry_run,
+        yes=yes,
+        as_json=as_json,
+        force=force,
+        scratch_url=scratch_url,
+        workers=workers,
+    )
 
 
 @cli.command()
 @project_arg
-@click.option("--dest", default="legacy_migrations", show_default=True,
-              help="Archive folder, relative to PROJECT.")
-@click.option("--migrations", type=click.Path(file_okay=False, path_type=Path),
-              help="The migrations folder (default: PROJECT/migrations).")
+@click.option(
+    "--dest",
+    default="legacy_migrations",
+    show_default=True,
+    help="Archive folder, relative to PROJECT.",
+)
+@click.option(
+    "--migrations",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The migrations folder (default: PROJECT/migrations).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the moves; move nothing.")
 def archive(project: Path, dest: str, migrations: Path | None, dry_run: bool) -> None:
     """Move the converted legacy scripts into an archive with a checksummed manifest."""
@@ -168,8 +273,12 @@ def archive(project: Path, dest: str, migrations: Path | None, dry_run: bool) ->
 
 @cli.command()
 @project_arg
-@click.option("--dest", default="legacy_migrations", show_default=True,
-              help="Archive folder, relative to PROJECT.")
+@click.option(
+    "--dest",
+    default="legacy_migrations",
+    show_default=True,
+    help="Archive folder, relative to PROJECT.",
+)
 def check(project: Path, dest: str) -> None:
     """Fail on new legacy scripts, changed archived files, or db.create_all() outside tests."""
     from converter.commands.check import run_check
@@ -192,19 +301,37 @@ def fix_create_all(project: Path, write: bool) -> None:
 @dialect_opt
 @models_opt
 @ref_url_opt
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Migrations folder to write (default: PROJECT/migrations).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Migrations folder to write (default: PROJECT/migrations).",
+)
 @click.option("--server-url", help="PostgreSQL server for temporary scratch databases.")
 @click.option("--scratch-url", help="An empty scratch database (PostgreSQL).")
 @order_opt
-def onboard(project: Path, dialect: str | None, models: str | None, reference_url: str | None,
-            out: Path | None, server_url: str | None, scratch_url: str | None,
-            order_file: Path | None) -> None:
+def onboard(
+    project: Path,
+    dialect: str | None,
+    models: str | None,
+    reference_url: str | None,
+    out: Path | None,
+    server_url: str | None,
+    scratch_url: str | None,
+    order_file: Path | None,
+) -> None:
     """scan + convert + verify, then the steps left: stamp, fix-create-all, archive."""
     from converter.commands.onboard import run_onboard
 
-    run_onboard(project, _dialect(dialect), models=models, reference_url=reference_url, out=out,
-                server_url=server_url, scratch_url=scratch_url, order_file=order_file)
+    run_onboard(
+        project,
+        _dialect(dialect),
+        models=models,
+        reference_url=reference_url,
+        out=out,
+        server_url=server_url,
+        scratch_url=scratch_url,
+        order_file=order_file,
+    )
 
 
 def main() -> None:

@@ -27,10 +27,14 @@ def pg_server_url() -> str:
     url = _server_url()
     if not url:
         if os.environ.get("CI"):
-            pytest.fail("L2A_PG_URL is not set but CI is: PostgreSQL tests must run in CI "
-                        "(start a server with .ci/start-postgres)", pytrace=False)
-        pytest.skip("PostgreSQL tests need L2A_PG_URL "
-                    "(e.g. postgresql://l2a@127.0.0.1:54329/postgres)")
+            pytest.fail(
+                "L2A_PG_URL is not set but CI is: PostgreSQL tests must run in CI "
+                "(start a server with .ci/start-postgres)",
+                pytrace=False,
+            )
+        pytest.skip(
+            "PostgreSQL tests need L2A_PG_URL (e.g. postgresql://l2a@127.0.0.1:54329/postgres)"
+        )
     import psycopg2
 
     try:

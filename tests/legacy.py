@@ -140,8 +140,16 @@ def load_fixture(name: str) -> Fixture:
 # --------------------------------------------------------------------------------------------
 # project copies and git history
 
-_GIT_ID = ["-c", "user.name=Legacy Dev", "-c", "user.email=dev@example.invalid",
-           "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+_GIT_ID = [
+    "-c",
+    "user.name=Legacy Dev",
+    "-c",
+    "user.email=dev@example.invalid",
+    "-c",
+    "commit.gpgsign=false",
+    "-c",
+    "init.defaultBranch=main",
+]
 
 
 def _git(dest: Path, *args: str, date: str | None = None) -> None:
@@ -217,6 +225,7 @@ def copy_project(fixture: Fixture, dest: Path, *, git: bool = False) -> Path:
 # --------------------------------------------------------------------------------------------
 # models files
 
+
 def load_models_file(path: Path, attr: str | None = None) -> sa.MetaData:
     """Import a models file under a unique module name and return its MetaData.
 
@@ -248,7 +257,7 @@ def load_models_file(path: Path, attr: str | None = None) -> sa.MetaData:
             if k == modname or (f and Path(f).resolve().is_relative_to(here)):
                 del sys.modules[k]
         sys.modules.update(saved_modules)
-    for name in ([attr] if attr else ["db", "metadata", "Base"]):
+    for name in [attr] if attr else ["db", "metadata", "Base"]:
         obj = getattr(module, name, None)
         if obj is None:
             continue
@@ -262,6 +271,7 @@ def load_models_file(path: Path, attr: str | None = None) -> sa.MetaData:
 
 # --------------------------------------------------------------------------------------------
 # URLs and engines
+
 
 def libpq_url(url: str) -> str:
     """The URL as legacy scripts / psql / sqlite3 see it: no ``+driver`` suffix."""
@@ -301,9 +311,11 @@ def _engine(url: str) -> sa.Engine:
 # --------------------------------------------------------------------------------------------
 # running legacy sources
 
+
 def _script_env(url: str, project: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("FLASK_", "SQLALCHEMY_", "PYTHON"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "SQLALCHEMY_", "PYTHON"))
+    }
     env.update(
         DATABASE_URL=libpq_url(url),
         PYTHONPATH=str(project),
@@ -314,10 +326,12 @@ def _script_env(url: str, project: Path) -> dict[str, str]:
     return env
 
 
-def _run(cmd: list[str], *, cwd: Path, env: dict[str, str], what: str,
-         stdin: str | None = None) -> subprocess.CompletedProcess:
-    r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, input=stdin,
-                       timeout=300)
+def _run(
+    cmd: list[str], *, cwd: Path, env: dict[str, str], what: str, stdin: str | None = None
+) -> subprocess.CompletedProcess:
+    r = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, input=stdin, timeout=300
+    )
     # the sqlite3 shell reports some errors on stderr but still exits 0 without -bail
     if r.returncode != 0:
         raise LegacyScriptError(
@@ -330,8 +344,12 @@ def _run(cmd: list[str], *, cwd: Path, env: dict[str, str], what: str,
 def _run_sql_file(path: Path, url: str, *, cwd: Path, env: dict[str, str], what: str) -> None:
     dialect = _dialect(url)
     if dialect == "postgresql":
-        _run(["psql", "-v", "ON_ERROR_STOP=1", "-X", "-q", "-f", str(path), libpq_url(url)],
-             cwd=cwd, env=env, what=what)
+        _run(
+            ["psql", "-v", "ON_ERROR_STOP=1", "-X", "-q", "-f", str(path), libpq_url(url)],
+            cwd=cwd,
+            env=env,
+            what=what,
+        )
     elif dialect == "sqlite":
         db = _sqlite_path(url)
         if shutil.which("sqlite3"):
@@ -361,8 +379,9 @@ def run_legacy_source(rel: str, url: str, project: Path) -> None:
         raise ValueError(f"unknown legacy source kind: {rel}")
 
 
-def build_legacy_database(fixture: Fixture | str, url: str, k: int | None = None,
-                          project: Path | None = None) -> None:
+def build_legacy_database(
+    fixture: Fixture | str, url: str, k: int | None = None, project: Path | None = None
+) -> None:
     """Build the database on ``url`` as the legacy project did.
 
     ``create_all`` of ``initial_models.py``, the seed, then the first ``k`` history entries
@@ -391,8 +410,13 @@ def build_legacy_database(fixture: Fixture | str, url: str, k: int | None = None
         finally:
             engine.dispose()
         if fixture.seed is not None:
-            _run_sql_file(fixture.seed, url, cwd=project, env=_script_env(url, project),
-                          what=f"seed {fixture.seed.name}")
+            _run_sql_file(
+                fixture.seed,
+                url,
+                cwd=project,
+                env=_script_env(url, project),
+                what=f"seed {fixture.seed.name}",
+            )
         entries = fixture.history if k is None else fixture.history[:k]
         for rel in entries:
             if rel in fixture.skip:
@@ -416,6 +440,7 @@ def build_models_database(models_file: Path, url: str) -> sa.MetaData:
 
 # --------------------------------------------------------------------------------------------
 # comparing databases
+
 
 def _norm(v: Any) -> Any:
     if isinstance(v, memoryview):
@@ -469,8 +494,14 @@ def dump_data(url: str) -> dict[str, list[tuple]]:
     return out
 
 
-def schema_summary(url: str, *, names: bool = False, defaults: bool = False,
-                   column_order: bool = False, checks: bool = True) -> dict:
+def schema_summary(
+    url: str,
+    *,
+    names: bool = False,
+    defaults: bool = False,
+    column_order: bool = False,
+    checks: bool = True,
+) -> dict:
     """A plain, comparable description of the live schema (SQLAlchemy inspector only).
 
     ``{"tables": {name: {"columns": [(name, type, nullable[, default])], "pk": [...],
@@ -516,17 +547,27 @@ def schema_summary(url: str, *, names: bool = False, defaults: bool = False,
                         continue
                     where = (ix.get("dialect_options") or {}).get(f"{dialect.name}_where")
                     ix_cols = tuple(c if c is not None else "<expr>" for c in ix["column_names"])
-                    indexes.append((ix["name"], ix_cols, bool(ix.get("unique")),
-                                    str(where) if where is not None else None))
+                    indexes.append(
+                        (
+                            ix["name"],
+                            ix_cols,
+                            bool(ix.get("unique")),
+                            str(where) if where is not None else None,
+                        )
+                    )
                 fks = []
                 for fk in insp.get_foreign_keys(t):
                     opts = fk.get("options") or {}
-                    fks.append(((fk.get("name"),) if names else ()) + (
-                        tuple(fk["constrained_columns"]), fk["referred_table"],
-                        tuple(fk["referred_columns"]),
-                        (opts.get("ondelete") or "").upper() or None,
-                        (opts.get("onupdate") or "").upper() or None,
-                    ))
+                    fks.append(
+                        ((fk.get("name"),) if names else ())
+                        + (
+                            tuple(fk["constrained_columns"]),
+                            fk["referred_table"],
+                            tuple(fk["referred_columns"]),
+                            (opts.get("ondelete") or "").upper() or None,
+                            (opts.get("onupdate") or "").upper() or None,
+                        )
+                    )
                 entry: dict[str, Any] = {
                     "columns": cols,
                     "pk": list(pk),

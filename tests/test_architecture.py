@@ -65,19 +65,27 @@ def _modules() -> list[Path]:
 
 
 def test_every_module_belongs_to_a_layer() -> None:
-    strays = [str(p.relative_to(PACKAGE)) for p in _modules()
-              if p.parent == PACKAGE and p.stem not in ALLOWED_TOP_LEVEL]
-    strays += [str(p.relative_to(PACKAGE)) for p in _modules()
-               if p.parent != PACKAGE and p.relative_to(PACKAGE).parts[0] not in LAYERS]
+    strays = [
+        str(p.relative_to(PACKAGE))
+        for p in _modules()
+        if p.parent == PACKAGE and p.stem not in ALLOWED_TOP_LEVEL
+    ]
+    strays += [
+        str(p.relative_to(PACKAGE))
+        for p in _modules()
+        if p.parent != PACKAGE and p.relative_to(PACKAGE).parts[0] not in LAYERS
+    ]
     assert strays == [], "modules outside the layers; put each in its stage's package"
 
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_run_against_no_layer(path: Path) -> None:
     own = _layer(_module_name(path)) if path.parent != PACKAGE or path.stem != "__init__" else 0
-    wrong = [f"{path.relative_to(PACKAGE.parent)}:{line} imports {module}"
-             for line, module in _imports(path)
-             if (layer := _layer(module)) is not None and own is not None and layer > own]
+    wrong = [
+        f"{path.relative_to(PACKAGE.parent)}:{line} imports {module}"
+        for line, module in _imports(path)
+        if (layer := _layer(module)) is not None and own is not None and layer > own
+    ]
     assert wrong == []
 
 
@@ -104,7 +112,7 @@ def test_no_import_cycles() -> None:
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycles.append(trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt])
+                cycles.append(trail[trail.index(nxt) :] + [nxt] if nxt in trail else [node, nxt])
             elif nxt not in state:
                 visit(nxt, trail + [nxt])
         state[node] = 2
@@ -118,6 +126,9 @@ def test_no_import_cycles() -> None:
 def test_the_checker_sees_lazy_and_relative_imports() -> None:
     source = "def f():\n    from converter.commands.scan import run_scan\nfrom ..ir import ops\n"
     assert sorted(_imports_in(source, "converter.core")) == [
-        (2, "converter.commands.scan"), (2, "converter.commands.scan.run_scan"),
-        (3, "converter.ir"), (3, "converter.ir.ops")]
+        (2, "converter.commands.scan"),
+        (2, "converter.commands.scan.run_scan"),
+        (3, "converter.ir"),
+        (3, "converter.ir.ops"),
+    ]
     assert _layer("converter.commands.scan") > _layer("converter.core.config")

@@ -24,8 +24,9 @@ EPOCH = "1700000000"  # 2023-11-14 (UTC)
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
-    return subprocess.run([CLI, *args], capture_output=True, text=True, check=False, cwd=cwd,
-                          env=env)
+    return subprocess.run(
+        [CLI, *args], capture_output=True, text=True, check=False, cwd=cwd, env=env
+    )
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -34,13 +35,17 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".git" not in p.relative_to(root).parts}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    ).stdout
 
 
 _CONVERTED: dict[tuple[str, bool], Path] = {}
@@ -66,9 +71,13 @@ def recorded(project: Path) -> dict[str, tuple[str, str]]:
     """path -> (sha256, revision) as the revision files record them (read with ast)."""
     found = {}
     for file in (project / "migrations" / "versions").glob("*.py"):
-        values = {t.id: ast.literal_eval(s.value) for s in ast.parse(file.read_text()).body
-                  if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)
-                  and t.id in ("revision", "legacy_sources")}
+        values = {
+            t.id: ast.literal_eval(s.value)
+            for s in ast.parse(file.read_text()).body
+            if isinstance(s, ast.Assign)
+            for t in s.targets
+            if isinstance(t, ast.Name) and t.id in ("revision", "legacy_sources")
+        }
         for path, sha in values.get("legacy_sources", ()):
             found[path] = (sha, values["revision"])
     return found
@@ -82,6 +91,7 @@ def make(root: Path, files: dict[str, str]) -> Path:
 
 
 # ---- in a git repository -----------------------------------------------------------------------
+
 
 def test_archive_in_git_repository_renames_and_records(tmp_path: Path) -> None:
     project = converted("sqlite_taskboard", tmp_path / "p")
@@ -103,11 +113,15 @@ def test_archive_in_git_repository_renames_and_records(tmp_path: Path) -> None:
         assert (entry["sha256"], entry["revision"]) == sources[entry["path"]]
         assert entry["date"] == "2023-11-14" and entry["tool_version"]
         assert not (project / entry["path"]).exists()
-    assert manifest["left_in_place"] == [{
-        "path": "scripts/sql/003_due_dates.sql",
-        "sha256": hashlib.sha256((project / "scripts/sql/003_due_dates.sql").read_bytes())
-        .hexdigest(),
-        "reason": "read by scripts/migrate_003_add_due_dates.py, converted with it"}]
+    assert manifest["left_in_place"] == [
+        {
+            "path": "scripts/sql/003_due_dates.sql",
+            "sha256": hashlib.sha256(
+                (project / "scripts/sql/003_due_dates.sql").read_bytes()
+            ).hexdigest(),
+            "reason": "read by scripts/migrate_003_add_due_dates.py, converted with it",
+        }
+    ]
     assert "Left in place: scripts/sql/003_due_dates.sql" in out
     readme = (project / "legacy_migrations/README.md").read_text()
     assert "`migrate_001_add_task_priority.py`" in readme and "flask db upgrade" in readme
@@ -126,8 +140,10 @@ def test_dry_run_moves_nothing(tmp_path: Path) -> None:
     project = converted("sqlite_taskboard", tmp_path / "p")
     before = tree(project)
     out = ok(cli("archive", str(project), "--dry-run"))
-    assert "git mv migrate_001_add_task_priority.py -> " \
-           "legacy_migrations/migrate_001_add_task_priority.py" in out
+    assert (
+        "git mv migrate_001_add_task_priority.py -> "
+        "legacy_migrations/migrate_001_add_task_priority.py" in out
+    )
     assert "Would write legacy_migrations/MANIFEST.json" in out
     assert tree(project) == before
     assert git(project, "status", "--porcelain", "--untracked-files=no") == ""
@@ -141,7 +157,8 @@ SMALL = {
         "SQL = os.path.join(os.path.dirname(__file__), 'migrations_manual_sql', '002_email.sql')\n"
         "conn = sqlite3.connect('app.db')\n"
         "conn.execute('CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)')\n"
-        "with open(SQL) as f:\n    conn.executescript(f.read())\nconn.commit()\n"),
+        "with open(SQL) as f:\n    conn.executescript(f.read())\nconn.commit()\n"
+    ),
     "migrations_manual_sql/002_email.sql": "ALTER TABLE users ADD COLUMN email TEXT;\n",
     "migrations_manual_sql/003_notes_sqlite.sql": "CREATE TABLE notes (id INTEGER PRIMARY KEY);\n",
     "migrations_manual_sql/003_notes_mysql.sql": "CREATE TABLE notes (id INT PRIMARY KEY);\n",
@@ -158,16 +175,21 @@ def test_archive_outside_git_moves_twins_and_keeps_files_read_by_scripts(tmp_pat
     project = small_project(tmp_path / "p")
     out = ok(cli("archive", str(project), "--dest", "archive/legacy"))
     assert "  move migrate_001_users.py -> archive/legacy/migrate_001_users.py" in out
-    moved = ["migrate_001_users.py", "migrations_manual_sql/003_notes_sqlite.sql",
-             "migrations_manual_sql/003_notes_mysql.sql"]
+    moved = [
+        "migrate_001_users.py",
+        "migrations_manual_sql/003_notes_sqlite.sql",
+        "migrations_manual_sql/003_notes_mysql.sql",
+    ]
     manifest = json.loads((project / "archive/legacy/MANIFEST.json").read_text())
     assert [e["path"] for e in manifest["files"]] == moved
     for entry in manifest["files"]:
         assert (project / entry["archived_as"]).read_text() == SMALL[entry["path"]]
         assert not (project / entry["path"]).exists()
     twin = manifest["files"][2]
-    assert twin["revision"] is None and "twin of migrations_manual_sql/003_notes_sqlite" in \
-        twin["note"]
+    assert (
+        twin["revision"] is None
+        and "twin of migrations_manual_sql/003_notes_sqlite" in twin["note"]
+    )
     assert [e["path"] for e in manifest["left_in_place"]] == ["migrations_manual_sql/002_email.sql"]
     assert (project / "migrations_manual_sql/002_email.sql").is_file()
 
@@ -190,14 +212,16 @@ def test_refuses_to_overwrite_a_file_in_the_archive(tmp_path: Path) -> None:
     before = tree(project)
     result = cli("archive", str(project))
     assert result.returncode == 2
-    assert result.stderr.startswith("error: refusing to overwrite "
-                                    "legacy_migrations/migrate_001_users.py")
+    assert result.stderr.startswith(
+        "error: refusing to overwrite legacy_migrations/migrate_001_users.py"
+    )
     assert tree(project) == before
 
 
 @pytest.mark.parametrize("dest", ["../outside", "/tmp/abs", "migrations/old"])
-def test_refuses_an_archive_outside_the_project_or_in_the_migrations(tmp_path: Path,
-                                                                     dest: str) -> None:
+def test_refuses_an_archive_outside_the_project_or_in_the_migrations(
+    tmp_path: Path, dest: str
+) -> None:
     project = small_project(tmp_path / "p")
     result = cli("archive", str(project), "--dest", dest)
     assert result.returncode == 2 and "--dest" in result.stderr

@@ -31,11 +31,18 @@ def test_passes_on_a_clean_archived_project(clean: Path) -> None:
 
 
 def test_a_new_legacy_script_or_manual_sql_file(clean: Path) -> None:
-    make(clean, {"migrate_009_more.py": "print('x')\n",
-                 "migrations_manual_sql/010_more.sql": "ALTER TABLE t ADD COLUMN c INT;\n"})
+    make(
+        clean,
+        {
+            "migrate_009_more.py": "print('x')\n",
+            "migrations_manual_sql/010_more.sql": "ALTER TABLE t ADD COLUMN c INT;\n",
+        },
+    )
     lines = failures(clean)
     assert [line.split(": ")[0] for line in lines] == [
-        "migrate_009_more.py:1", "migrations_manual_sql/010_more.sql:1"]
+        "migrate_009_more.py:1",
+        "migrations_manual_sql/010_more.sql:1",
+    ]
     assert "legacy schema script outside legacy_migrations/" in lines[0]
 
 
@@ -44,23 +51,30 @@ def test_an_archived_file_changed_or_missing(clean: Path) -> None:
         f.write("# tweak\n")
     (clean / "legacy_migrations/scripts/migrate_008_rename_done_column.py").unlink()
     lines = failures(clean)
-    assert lines[0].startswith("legacy_migrations/migrate_002_user_profile_fields.py:1: "
-                               "archived file changed since it was archived")
-    assert lines[1].startswith("legacy_migrations/scripts/migrate_008_rename_done_column.py:1: "
-                               "archived file is missing")
+    assert lines[0].startswith(
+        "legacy_migrations/migrate_002_user_profile_fields.py:1: "
+        "archived file changed since it was archived"
+    )
+    assert lines[1].startswith(
+        "legacy_migrations/scripts/migrate_008_rename_done_column.py:1: archived file is missing"
+    )
     assert len(lines) == 2
 
 
 def test_create_all_outside_tests_but_not_in_tests(clean: Path) -> None:
-    make(clean, {
-        "tests/conftest.py": "from models import db\n\n\ndef setup(app):\n"
-                             "    with app.app_context():\n        db.create_all()\n",
-        "manage.py": "from app import app\nfrom models import db\n\n"
-                     "with app.app_context():\n    db.create_all()\n",
-    })
+    make(
+        clean,
+        {
+            "tests/conftest.py": "from models import db\n\n\ndef setup(app):\n"
+            "    with app.app_context():\n        db.create_all()\n",
+            "manage.py": "from app import app\nfrom models import db\n\n"
+            "with app.app_context():\n    db.create_all()\n",
+        },
+    )
     assert failures(clean) == [
         "manage.py:5: db.create_all() runs outside tests (startup code): the Alembic revisions "
-        "own the schema now; see legacy2alembic fix-create-all"]
+        "own the schema now; see legacy2alembic fix-create-all"
+    ]
 
 
 def test_a_project_never_archived_is_checked_too(tmp_path: Path) -> None:

@@ -41,8 +41,13 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 
 def alembic(migrations: Path, url: str, *args: str) -> None:
     env = {**os.environ, "DATABASE_URL": url}
-    r = subprocess.run([ALEMBIC, "-c", str(migrations / "alembic.ini"), *args], env=env,
-                       capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [ALEMBIC, "-c", str(migrations / "alembic.ini"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert r.returncode == 0, f"alembic {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}"
 
 
@@ -121,16 +126,20 @@ def test_postgres_invoicing_chain(tmp_path: Path, pg_url_factory) -> None:
 
 def test_convert_is_deterministic_and_never_overwrites(tmp_path: Path) -> None:
     project, migrations = converted("sqlite_taskboard", tmp_path, git=False)
-    first = {p.relative_to(migrations): p.read_bytes() for p in migrations.rglob("*")
-             if p.is_file()}
+    first = {
+        p.relative_to(migrations): p.read_bytes() for p in migrations.rglob("*") if p.is_file()
+    }
     again = run_cli("convert", str(project), "--dialect", "sqlite", "--models", "models:db")
     assert again.returncode == 0, again.stderr
     assert "already up to date" in again.stdout
     other = tmp_path / "other"
     shutil.copytree(project, other, ignore=shutil.ignore_patterns("migrations"))
     run_cli("convert", str(other), "--dialect", "sqlite", "--models", "models:db")
-    second = {p.relative_to(other / "migrations"): p.read_bytes()
-              for p in (other / "migrations").rglob("*") if p.is_file()}
+    second = {
+        p.relative_to(other / "migrations"): p.read_bytes()
+        for p in (other / "migrations").rglob("*")
+        if p.is_file()
+    }
     assert first == second
     victim = next(migrations.glob("versions/*.py"))
     victim.write_text(victim.read_text() + "\n# edited by hand\n")
@@ -149,9 +158,11 @@ def test_verify_passes_on_converted_project(tmp_path: Path) -> None:
 def test_verify_fails_with_diff_when_models_drift(tmp_path: Path) -> None:
     project, migrations = converted("sqlite_taskboard", tmp_path, git=False)
     models = project / "models.py"
-    models.write_text(models.read_text() + "\n\nclass Drift(db.Model):\n"
-                      "    __tablename__ = 'drift_table'\n"
-                      "    id = db.Column(db.Integer, primary_key=True)\n")
+    models.write_text(
+        models.read_text() + "\n\nclass Drift(db.Model):\n"
+        "    __tablename__ = 'drift_table'\n"
+        "    id = db.Column(db.Integer, primary_key=True)\n"
+    )
     result = run_cli("verify", str(project), "--dialect", "sqlite", "--models", "models:db")
     assert result.returncode == 1
     assert "drift_table" in result.stdout + result.stderr
@@ -160,8 +171,9 @@ def test_verify_fails_with_diff_when_models_drift(tmp_path: Path) -> None:
 def test_squash_writes_one_revision_that_verifies(tmp_path: Path) -> None:
     fixture = load_fixture("sqlite_taskboard")
     project = copy_project(fixture, tmp_path / "project", git=True)
-    result = run_cli("convert", str(project), "--dialect", "sqlite", "--models", fixture.models,
-                     "--squash")
+    result = run_cli(
+        "convert", str(project), "--dialect", "sqlite", "--models", fixture.models, "--squash"
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     [only] = list((project / "migrations" / "versions").glob("*.py"))
     assert "legacy_squashed" in only.name

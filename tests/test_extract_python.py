@@ -1000,13 +1000,17 @@ def test_uncalled_function_without_sql_is_not_reported() -> None:
     assert [(d.level, d.origin.line) for d in diags.items] == [(Level.INFO, 4)]
 
 
-@pytest.mark.parametrize("dialect, kept_sql", [
-    ("sqlite", ["ALTER TABLE d ADD COLUMN c INTEGER"]),
-    ("postgres", ["ALTER TABLE s.d ADD COLUMN c INTEGER"]),
-    ("mysql", []),
-])
-def test_uncalled_functions_named_for_another_dialect_are_left_out(dialect: str,
-                                                                   kept_sql: list[str]) -> None:
+@pytest.mark.parametrize(
+    "dialect, kept_sql",
+    [
+        ("sqlite", ["ALTER TABLE d ADD COLUMN c INTEGER"]),
+        ("postgres", ["ALTER TABLE s.d ADD COLUMN c INTEGER"]),
+        ("mysql", []),
+    ],
+)
+def test_uncalled_functions_named_for_another_dialect_are_left_out(
+    dialect: str, kept_sql: list[str]
+) -> None:
     items, diags = run(
         """
         class Migration:
@@ -1014,7 +1018,9 @@ def test_uncalled_functions_named_for_another_dialect_are_left_out(dialect: str,
                 connection.execute("ALTER TABLE d ADD COLUMN c INTEGER")
             def _migrate_postgresql(self, connection):
                 connection.execute("ALTER TABLE s.d ADD COLUMN c INTEGER")
-        """, dialect)
+        """,
+        dialect,
+    )
     assert [i.sql for i in items] == kept_sql
     assert sum("left out" in d.message for d in diags.items) == 2 - len(kept_sql)
 
@@ -1027,7 +1033,9 @@ def test_rows_read_before_a_schema_change_and_written_after_are_pointed_out() ->
         conn.execute(text("ALTER TABLE groups ADD COLUMN name JSON"))
         for id, name in rows:
             conn.execute(text("UPDATE groups SET name = :n WHERE id = :id"), {"n": name, "id": id})
-        """, "postgres")
+        """,
+        "postgres",
+    )
     todo = only([i for i in items if isinstance(i, ManualCode)])
     assert "read at line 2" in todo.reason and todo.origin.line == 5
     [warning] = diags.of_level(Level.WARNING)
@@ -1045,9 +1053,11 @@ def test_early_return_branch_is_kept_when_the_rest_runs_no_sql() -> None:
                 return
             print("already there")
         main()
-        """)
-    assert [i.sql for i in items if isinstance(i, Statement) and not i.ignored] \
-        == ["ALTER TABLE t ADD COLUMN a INT"]
+        """
+    )
+    assert [i.sql for i in items if isinstance(i, Statement) and not i.ignored] == [
+        "ALTER TABLE t ADD COLUMN a INT"
+    ]
     assert diags.of_level(Level.WARNING) == []
 
 
@@ -1058,6 +1068,8 @@ def test_rows_read_through_a_comprehension_are_followed() -> None:
         conn.execute(text("ALTER TABLE groups DROP COLUMN name"))
         for id, name in names.items():
             conn.execute(text("UPDATE groups SET title = :n WHERE id = :id"), {"n": name, "id": id})
-        """, "postgres")
+        """,
+        "postgres",
+    )
     [warning] = diags.of_level(Level.WARNING)
     assert "read at line 2, before the schema changes at line(s) 3" in warning.message

@@ -463,18 +463,21 @@ def test_psql_variables_set_in_the_file_are_substituted_as_psql_does() -> None:
     from converter.extract.sql import psql_variables
     from converter.ir.statements import ManualCode
 
-    text = ("\\set schema app\n\\set owner 'the owner'\n"
-            "CREATE TABLE :schema.t (id int, note text DEFAULT :'owner');\n"
-            "SELECT a::text, ':schema', $$ :schema $$ FROM x; -- :schema\n"
-            "UPDATE :\"schema\".t SET note = 'x';\n"
-            "\\unset schema\n"
-            "DROP TABLE IF EXISTS :schema.t;\n")
+    text = (
+        "\\set schema app\n\\set owner 'the owner'\n"
+        "CREATE TABLE :schema.t (id int, note text DEFAULT :'owner');\n"
+        "SELECT a::text, ':schema', $$ :schema $$ FROM x; -- :schema\n"
+        "UPDATE :\"schema\".t SET note = 'x';\n"
+        "\\unset schema\n"
+        "DROP TABLE IF EXISTS :schema.t;\n"
+    )
     items = psql_variables(split_sql(text, "a.sql", "postgres"))
     kept = [i for i in items if isinstance(i, ManualCode) or not i.sql.startswith("\\")]
     assert [getattr(i, "sql", None) for i in kept[:3]] == [
         "CREATE TABLE app.t (id int, note text DEFAULT 'the owner')",
         "SELECT a::text, ':schema', $$ :schema $$ FROM x",
-        'UPDATE "app".t SET note = \'x\'']
+        "UPDATE \"app\".t SET note = 'x'",
+    ]
     assert kept[0].warning and "psql variables :owner, :schema" in kept[0].warning
     assert kept[1].warning is None
     todo = kept[3]
@@ -491,12 +494,30 @@ def _corpus() -> list[str]:
         if path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
             texts += [text, *text.split(";"), *text.splitlines()]
-    return texts + ["  CREATE TABLE a (id int)\n", "\n\nUPDATE t SET a = 'x'  ", "", " \t\n",
-                    "SELECT 'it''s'", "SELECT \"a\"\"b\"", "SELECT `a`", "SELECT [a]",
-                    "SELECT 'open", ".tables", "  .read x.sql", "DELIMITER //", "delimiter ;",
-                    "SELECT 1 -- c", "SELECT /* c */ 1", "SELECT E'\\n'", "SELECT $$x$$",
-                    "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET b = 1 END",
-                    "COPY t FROM stdin", "BEGIN", "PRAGMA foreign_keys=ON", "\u2028SELECT 1"]
+    return texts + [
+        "  CREATE TABLE a (id int)\n",
+        "\n\nUPDATE t SET a = 'x'  ",
+        "",
+        " \t\n",
+        "SELECT 'it''s'",
+        'SELECT "a""b"',
+        "SELECT `a`",
+        "SELECT [a]",
+        "SELECT 'open",
+        ".tables",
+        "  .read x.sql",
+        "DELIMITER //",
+        "delimiter ;",
+        "SELECT 1 -- c",
+        "SELECT /* c */ 1",
+        "SELECT E'\\n'",
+        "SELECT $$x$$",
+        "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET b = 1 END",
+        "COPY t FROM stdin",
+        "BEGIN",
+        "PRAGMA foreign_keys=ON",
+        "\u2028SELECT 1",
+    ]
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres", "mysql"])

@@ -17,16 +17,16 @@ from tests.legacy import all_fixtures, copy_project, load_fixture
 def _convert(project: Path, dialect: str, jobs: int) -> tuple[dict[str, str], list[str]]:
     out = project.parent / f"out-{jobs}"
     diags = Diagnostics()
-    result = convert(project, load_config(project),
-                     ConvertOptions(dialect=dialect, out=out, jobs=jobs), diags)
+    result = convert(
+        project, load_config(project), ConvertOptions(dialect=dialect, out=out, jobs=jobs), diags
+    )
     files = {p.relative_to(out).as_posix(): p.read_text() for p in sorted(out.rglob("*.py"))}
     assert files and result.revisions
     return files, [str(d) for d in diags.items]
 
 
 @pytest.mark.parametrize("name", all_fixtures())
-def test_two_workers_write_the_same_files_and_diagnostics_as_one(tmp_path: Path,
-                                                                 name: str) -> None:
+def test_two_workers_write_the_same_files_and_diagnostics_as_one(tmp_path: Path, name: str) -> None:
     fixture = load_fixture(name)
     project = copy_project(fixture, tmp_path / "project")
     dialect = {"postgresql": "postgres"}.get(fixture.dialect, fixture.dialect)
@@ -45,9 +45,12 @@ def test_an_error_in_a_worker_is_the_one_a_single_process_reports(tmp_path: Path
     messages = []
     for jobs in (1, 2):
         with pytest.raises(InputError) as caught:
-            convert(project, load_config(project),
-                    ConvertOptions(dialect="sqlite", out=tmp_path / f"out{jobs}", jobs=jobs),
-                    Diagnostics())
+            convert(
+                project,
+                load_config(project),
+                ConvertOptions(dialect="sqlite", out=tmp_path / f"out{jobs}", jobs=jobs),
+                Diagnostics(),
+            )
         messages.append(str(caught.value))
         assert not (tmp_path / f"out{jobs}").exists()
     assert messages[0] == messages[1]

@@ -19,14 +19,22 @@ from converter.core.errors import InputError
 from converter.retire.fix_create_all import FIX_COMMENT, plan_fix, write_fixes
 
 FIXTURES = ["sqlite_taskboard", "sqlite_messy", "postgres_invoicing"]
-CONFTEST = ("from models import db\n\n\ndef make_db(app):\n    with app.app_context():\n"
-            "        db.create_all()\n")
+CONFTEST = (
+    "from models import db\n\n\ndef make_db(app):\n    with app.app_context():\n"
+    "        db.create_all()\n"
+)
 
 
 def python(project: Path, code: str, database: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "FLASK_APP": "app"}
-    return subprocess.run([sys.executable, "-c", code], cwd=project, env=env, text=True,
-                          capture_output=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project,
+        env=env,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
 
 
 def tables(database: Path) -> set[str]:
@@ -60,29 +68,38 @@ def test_the_fixed_app_builds_its_schema_with_flask_migrate(tmp_path: Path, fixt
     ok(cli("fix-create-all", str(project), "--write"))
     models = set(load_fixture(fixture).config.get("tables", ())) or _model_tables(project)
 
-    upgraded = subprocess.run([str(Path(sys.executable).parent / "flask"), "db", "upgrade"],
-                              cwd=project, capture_output=True, text=True, check=False,
-                              env={**os.environ, "FLASK_APP": "app",
-                                   "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"})
+    upgraded = subprocess.run(
+        [str(Path(sys.executable).parent / "flask"), "db", "upgrade"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "FLASK_APP": "app", "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"},
+    )
     assert upgraded.returncode == 0, upgraded.stderr
     assert tables(tmp_path / "cli.db") == models | {"alembic_version"}
 
-    started = python(project, "import flask, runpy\n"
-                              "flask.Flask.run = lambda self, **kw: print('started')\n"
-                              "runpy.run_path('app.py', run_name='__main__')\n",
-                     tmp_path / "start.db")
+    started = python(
+        project,
+        "import flask, runpy\n"
+        "flask.Flask.run = lambda self, **kw: print('started')\n"
+        "runpy.run_path('app.py', run_name='__main__')\n",
+        tmp_path / "start.db",
+    )
     assert started.stdout.endswith("started\n"), started.stderr
     assert tables(tmp_path / "start.db") == models | {"alembic_version"}
 
 
 def _model_tables(project: Path) -> set[str]:
     code = "import models; print(' '.join(sorted(models.db.metadata.tables)))"
-    result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True
+    )
     return set(result.stdout.split())
 
 
 # ---- the shapes a start-up call takes ----------------------------------------------------------
+
 
 def fixed(tmp_path: Path, files: dict[str, str]) -> dict[str, str]:
     """path -> new text of every file the plan changes; each must still compile."""
@@ -130,7 +147,8 @@ def test_app_factory(tmp_path: Path) -> None:
             with app.app_context():
                 upgrade()  # first run
             return app
-        """)}
+        """)
+    }
 
 
 def test_module_level_after_app_creation_is_wrapped_in_an_app_context(tmp_path: Path) -> None:
@@ -222,15 +240,17 @@ def test_calls_it_cannot_edit_safely_are_listed(tmp_path: Path) -> None:
             db.create_all()
         """
     assert fixed(tmp_path, {"models.py": MODELS, "app.py": app}) == {
-        "app.py": textwrap.dedent(app).replace(
+        "app.py": textwrap.dedent(app)
+        .replace(
             "from flask import Flask\n",
-            "from flask import Flask\nfrom flask_migrate import Migrate\n").replace(
-            "db.init_app(app)\n", "db.init_app(app)\nmigrate = Migrate(app, db)\n")}
+            "from flask import Flask\nfrom flask_migrate import Migrate\n",
+        )
+        .replace("db.init_app(app)\n", "db.init_app(app)\nmigrate = Migrate(app, db)\n")
+    }
     listed = summary(tmp_path)
     assert "app.py:8: db.create_all(): left alone (shares its line with other code" in listed
     assert "app.py:9: created = db.create_all(): left alone (not a statement of its own" in listed
-    assert "app.py:14: db.create_all(): left alone (runs only when its function is called" \
-        in listed
+    assert "app.py:14: db.create_all(): left alone (runs only when its function is called" in listed
 
 
 def test_existing_migrate_and_a_local_upgrade_name(tmp_path: Path) -> None:
@@ -256,22 +276,25 @@ def test_existing_migrate_and_a_local_upgrade_name(tmp_path: Path) -> None:
     new = fixed(tmp_path, {"models.py": MODELS, "app.py": app})["app.py"]
     assert new == textwrap.dedent(app).replace(
         "from flask_migrate import Migrate\n",
-        "from flask_migrate import Migrate\nimport flask_migrate\n").replace(
-        "        db.create_all()", "        flask_migrate.upgrade()")
+        "from flask_migrate import Migrate\nimport flask_migrate\n",
+    ).replace("        db.create_all()", "        flask_migrate.upgrade()")
     assert "Flask-Migrate is set up: Migrate(...) at app.py:8" in summary(tmp_path)
 
 
 def test_crlf_and_non_ascii_text_are_kept(tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
-    text = ("# café\r\nfrom flask import Flask\r\nfrom models import db\r\n\r\n"
-            "app = Flask('é')\r\nwith app.app_context():\r\n    x = 'ü'; y = 1\r\n"
-            "    db.create_all()  # ü\r\n")
+    text = (
+        "# café\r\nfrom flask import Flask\r\nfrom models import db\r\n\r\n"
+        "app = Flask('é')\r\nwith app.app_context():\r\n    x = 'ü'; y = 1\r\n"
+        "    db.create_all()  # ü\r\n"
+    )
     (project / "app.py").write_bytes(text.encode())
     new = plan_fix(project, Config()).files[0].new
-    assert new == text.replace("from flask import Flask\r\n",
-                               "from flask import Flask\r\nfrom flask_migrate import upgrade\r\n"
-                               ).replace("db.create_all()  # ü", "upgrade()  # ü")
+    assert new == text.replace(
+        "from flask import Flask\r\n",
+        "from flask import Flask\r\nfrom flask_migrate import upgrade\r\n",
+    ).replace("db.create_all()  # ü", "upgrade()  # ü")
 
 
 # ---- writing -----------------------------------------------------------------------------------
@@ -303,8 +326,7 @@ def test_refuses_when_a_bak_file_is_in_the_way(tmp_path: Path) -> None:
     project = make(tmp_path / "p", {"models.py": MODELS, "app.py": APP, "app.py.bak": "old\n"})
     before = tree(project)
     result = cli("fix-create-all", str(project), "--write")
-    assert result.returncode == 2 and "app.py.bak exists; refusing to overwrite it" in \
-        result.stderr
+    assert result.returncode == 2 and "app.py.bak exists; refusing to overwrite it" in result.stderr
     assert tree(project) == before
 
 
@@ -320,8 +342,14 @@ def test_refuses_when_the_file_changed_after_planning(tmp_path: Path) -> None:
 def test_a_failed_write_puts_every_file_back(tmp_path: Path, monkeypatch) -> None:
     from converter.retire import fix_create_all
 
-    project = make(tmp_path / "p", {"models.py": MODELS, "app.py": APP,
-                                    "manage.py": APP.replace("app = Flask", "web = Flask")})
+    project = make(
+        tmp_path / "p",
+        {
+            "models.py": MODELS,
+            "app.py": APP,
+            "manage.py": APP.replace("app = Flask", "web = Flask"),
+        },
+    )
     before = tree(project)
     plan = plan_fix(project, Config())
     assert [fix.source.path for fix in plan.files] == ["app.py", "manage.py"]

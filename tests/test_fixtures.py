@@ -47,8 +47,10 @@ def _steps(names: list[str]) -> list[tuple[str, int]]:
 
 def _all() -> list:
     """Every fixture; the PostgreSQL ones marked `postgres`."""
-    return [pytest.param(n, marks=pytest.mark.postgres) if n in PG_FIXTURES else n
-            for n in FIXTURE_NAMES]
+    return [
+        pytest.param(n, marks=pytest.mark.postgres) if n in PG_FIXTURES else n
+        for n in FIXTURE_NAMES
+    ]
 
 
 def _url_for(fx, sqlite_url, request) -> str:
@@ -279,9 +281,15 @@ def test_taskboard_data(sqlite_url):
     assert tasks[1][5] == "2023-01-10 08:00:00.000000"
     # users: ..., display_name, timezone, last_login
     assert [(r[1], r[4], r[5]) for r in d["users"]] == [
-        ("alice", "alice", "UTC"), ("bob", "bob", "UTC"), ("carol", "carol", "UTC")]
+        ("alice", "alice", "UTC"),
+        ("bob", "bob", "UTC"),
+        ("carol", "carol", "UTC"),
+    ]
     assert [(r[1], r[3]) for r in d["projects"]] == [
-        ("Website relaunch", 0), ("Mobile app", 0), ("Quarterly report", 1)]
+        ("Website relaunch", 0),
+        ("Mobile app", 0),
+        ("Quarterly report", 1),
+    ]
     assert [r[1] for r in d["tags"]] == ["bug", "feature", "chore"]
     assert d["task_tags"] == [(2, 2), (4, 1)]
     assert d["notifications"] == []
@@ -294,11 +302,17 @@ def test_invoicing_data(pg_url):
     d = dump_data(pg_url)
     # customers: id, name, email, created_at, tier, settings
     cust = {r[0]: r for r in d["customers"]}
-    assert {i: r[4] for i, r in cust.items()} == {1: "standard", 2: "gold", 3: "standard",
-                                                  4: "standard"}
-    assert cust[1][5] == ('{"invoice_email":"ap@acme.test",'
-                          '"portal_url":"https://portal.acme.test/billing",'
-                          '"reminder_time":"09:30"}')
+    assert {i: r[4] for i, r in cust.items()} == {
+        1: "standard",
+        2: "gold",
+        3: "standard",
+        4: "standard",
+    }
+    assert cust[1][5] == (
+        '{"invoice_email":"ap@acme.test",'
+        '"portal_url":"https://portal.acme.test/billing",'
+        '"reminder_time":"09:30"}'
+    )
     assert cust[3][5] == '{"send_reminders":false}' and cust[2][5] == "{}"
     # invoices: id, customer_id, number, amount, status, issued_on, internal_notes
     inv = {r[0]: r for r in d["invoices"]}
@@ -308,8 +322,13 @@ def test_invoicing_data(pg_url):
     assert len(inv[1]) == 7  # legacy_ref dropped
     # order: one per issued invoice, the void one cancelled
     orders = d["order"]
-    assert [r[3] for r in orders] == ["ORD-2022-0001", "ORD-2022-0002", "ORD-2022-0003",
-                                      "ORD-2022-0005", "ORD-2022-0006"]
+    assert [r[3] for r in orders] == [
+        "ORD-2022-0001",
+        "ORD-2022-0002",
+        "ORD-2022-0003",
+        "ORD-2022-0005",
+        "ORD-2022-0006",
+    ]
     assert orders[-1][6] == "2022-04-22 00:00:00" and orders[0][6] is None
     engine = sa.create_engine(sa_url(pg_url), poolclass=sa.pool.NullPool)
     try:
@@ -318,9 +337,12 @@ def test_invoicing_data(pg_url):
             assert n == 4
             # ON DELETE CASCADE really is there
             conn.execute(sa.text("INSERT INTO customers (id, name) VALUES (99, 'Temp')"))
-            conn.execute(sa.text(
-                'INSERT INTO "order" (customer_id, reference, placed_at) '
-                "VALUES (99, 'ORD-TMP', '2024-01-01')"))
+            conn.execute(
+                sa.text(
+                    'INSERT INTO "order" (customer_id, reference, placed_at) '
+                    "VALUES (99, 'ORD-TMP', '2024-01-01')"
+                )
+            )
             conn.execute(sa.text("DELETE FROM customers WHERE id = 99"))
             left = conn.execute(sa.text('SELECT count(*) FROM "order" WHERE customer_id = 99'))
             assert left.scalar() == 0
@@ -333,8 +355,12 @@ def test_messy_data(sqlite_url):
     fx = load_fixture("sqlite_messy")
     build_legacy_database(fx, sqlite_url)
     d = dump_data(sqlite_url)
-    assert [r[2] for r in d["users"]] == ["ann@example.com", "ben@example.com", None,
-                                          "dev@example.org"]  # row-by-row fix
+    assert [r[2] for r in d["users"]] == [
+        "ann@example.com",
+        "ben@example.com",
+        None,
+        "dev@example.org",
+    ]  # row-by-row fix
     assert {r[3] for r in d["users"]} == {None}  # nickname added by the dynamic script
     assert d["tags"] == [(1, "todo; later"), (2, "it's done")]
     assert {r[4] for r in d["notes"]} == {0}
@@ -385,8 +411,9 @@ def test_copy_project_git_history(name, tmp_path):
     dest = copy_project(fx, tmp_path / "repo", git=True)
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=dest, capture_output=True, text=True,
-                              check=True).stdout
+        return subprocess.run(
+            ["git", *args], cwd=dest, capture_output=True, text=True, check=True
+        ).stdout
 
     assert git("status", "--porcelain") == ""
     # the final tree is the project, byte for byte
@@ -394,8 +421,14 @@ def test_copy_project_git_history(name, tmp_path):
         if f.is_file() and "__pycache__" not in f.parts:
             assert (dest / f.relative_to(fx.project)).read_bytes() == f.read_bytes()
     # one commit per history entry, in order, after the initial commit
-    added = git("log", "--reverse", "--diff-filter=A", "--name-only", "--format=%x00%ad",
-                "--date=iso-strict").split("\x00")[1:]
+    added = git(
+        "log",
+        "--reverse",
+        "--diff-filter=A",
+        "--name-only",
+        "--format=%x00%ad",
+        "--date=iso-strict",
+    ).split("\x00")[1:]
     commits = [[ln for ln in c.splitlines() if ln.strip()] for c in added]
     assert len(commits) == len(fx.history) + 1
     initial_files = set(commits[0][1:])
@@ -418,8 +451,9 @@ def test_copy_project_git_history(name, tmp_path):
             assert git("show", f"{sha}:{models_rel}") == snap.read_text(), i
     # deterministic: same commits again
     dest2 = copy_project(fx, tmp_path / "repo2", git=True)
-    head2 = subprocess.run(["git", "rev-parse", "HEAD"], cwd=dest2, capture_output=True,
-                           text=True, check=True).stdout
+    head2 = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=dest2, capture_output=True, text=True, check=True
+    ).stdout
     assert head2 == git("rev-parse", "HEAD")
 
 

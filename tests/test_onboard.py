@@ -49,7 +49,7 @@ def test_onboard_every_fixture(tmp_path: Path, fixture: str, server: list[str]) 
     out = finished(onboard(project, fixture, *server), fixture)
 
     for env in ("development", "staging", "production"):
-        block = out[out.index(f"# {env}: DATABASE_URL"):]
+        block = out[out.index(f"# {env}: DATABASE_URL") :]
         dry = block.index('legacy2alembic stamp . --url "$DATABASE_URL" --dry-run')
         assert dry < block.index('legacy2alembic stamp . --url "$DATABASE_URL"\n')
     assert "# back up first:" in out
@@ -60,8 +60,15 @@ def test_onboard_every_fixture(tmp_path: Path, fixture: str, server: list[str]) 
     assert out.rstrip().endswith(f"Wrote the onboarding report {project}/migrations/ONBOARDING.md")
     for source in fx.applied:
         assert f"| `{source}` |" in report
-    for section in ("## Outcome", "## Legacy sources -> revisions", "## Statements per kind",
-                    "## Warnings and TODOs", "## Verify", "## What is left", "## Checklist"):
+    for section in (
+        "## Outcome",
+        "## Legacy sources -> revisions",
+        "## Statements per kind",
+        "## Warnings and TODOs",
+        "## Verify",
+        "## What is left",
+        "## Checklist",
+    ):
         assert section in report
     assert ("**Verify passed**" in report) == (fixture not in VERIFY_FAILS)
     assert "- [ ] Back up every database before stamping it" in report
@@ -74,14 +81,16 @@ def test_messy_project_lists_every_todo_with_file_and_line(tmp_path: Path) -> No
     report = (project / "migrations" / "ONBOARDING.md").read_text()
     assert "- migrate_add_user_column.py:21: todo: port by hand" in report
     assert "- migrate_normalize_emails.py:14: todo: port by hand" in report
-    assert re.search(r"- migrations/versions/\w+_migrate_add_user_column\.py:\d+: "
-                     r"TODO\(legacy2alembic\)", report)
+    assert re.search(
+        r"- migrations/versions/\w+_migrate_add_user_column\.py:\d+: "
+        r"TODO\(legacy2alembic\)",
+        report,
+    )
     assert "2 TODO(s) need a manual port first" in report
     assert "- `migrations_manual_sql/002_add_archived_mysql.sql`: twin for mysql" in report
 
 
-def test_a_second_run_is_a_no_op_and_an_edited_report_is_never_overwritten(
-        tmp_path: Path) -> None:
+def test_a_second_run_is_a_no_op_and_an_edited_report_is_never_overwritten(tmp_path: Path) -> None:
     project = copy_project(load_fixture("sqlite_taskboard"), tmp_path / "p", git=True)
     ok(onboard(project, "sqlite_taskboard"))
     report = project / "migrations" / "ONBOARDING.md"
@@ -94,13 +103,16 @@ def test_a_second_run_is_a_no_op_and_an_edited_report_is_never_overwritten(
 
 
 def test_verify_failure_exits_1_and_still_writes_the_report(tmp_path: Path) -> None:
-    project = make(tmp_path / "p", {
-        "models.py": "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\n"
-                     "sa.Table('items', metadata, sa.Column('id', sa.Integer, primary_key=True),"
-                     " sa.Column('extra', sa.Text))\n",
-        "migrate_001_items.py": "import sqlite3\n\nconn = sqlite3.connect('app.db')\n"
-                                "conn.execute('CREATE TABLE items (id INTEGER PRIMARY KEY)')\n",
-    })
+    project = make(
+        tmp_path / "p",
+        {
+            "models.py": "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\n"
+            "sa.Table('items', metadata, sa.Column('id', sa.Integer, primary_key=True),"
+            " sa.Column('extra', sa.Text))\n",
+            "migrate_001_items.py": "import sqlite3\n\nconn = sqlite3.connect('app.db')\n"
+            "conn.execute('CREATE TABLE items (id INTEGER PRIMARY KEY)')\n",
+        },
+    )
     result = cli("onboard", str(project), "--dialect", "sqlite", "--models", "models:metadata")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "verify: FAILED" in result.stdout
@@ -118,7 +130,8 @@ def test_another_migrations_folder_is_named_in_every_command(tmp_path: Path) -> 
 
 
 def test_the_readme_walkthrough_from_legacy_scripts_to_an_archived_stamped_project(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """onboard, fix-create-all --write, archive, check; an existing database built by the legacy
     scripts is stamped (dry run first); `flask db upgrade` builds a new database."""
     project = copy_project(load_fixture("sqlite_taskboard"), tmp_path / "p", git=True)
@@ -137,8 +150,9 @@ def test_the_readme_walkthrough_from_legacy_scripts_to_an_archived_stamped_proje
     new = tmp_path / "new.db"
     env = {**os.environ, "FLASK_APP": "app", "DATABASE_URL": f"sqlite:///{new}"}
     flask = str(Path(sys.executable).parent / "flask")
-    result = subprocess.run([flask, "db", "upgrade"], cwd=project, env=env, capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [flask, "db", "upgrade"], cwd=project, env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     tables = query(new, "SELECT name FROM sqlite_master WHERE type='table'")
     assert {"users", "projects", "tasks", "tags", "task_tags", "notifications"} <= tables

@@ -23,19 +23,23 @@ from legacy import dump_data, run_legacy_source, schema_summary
 CLI = str(Path(sys.executable).parent / "legacy2alembic")
 ALEMBIC = str(Path(sys.executable).parent / "alembic")
 
-SQLITE_CONNECT = ("import os, sqlite3\n"
-                  "conn = sqlite3.connect(os.environ['DATABASE_URL'].replace('sqlite:///', ''))\n")
+SQLITE_CONNECT = (
+    "import os, sqlite3\n"
+    "conn = sqlite3.connect(os.environ['DATABASE_URL'].replace('sqlite:///', ''))\n"
+)
 PG_CONNECT = "import os, psycopg2\nconn = psycopg2.connect(os.environ['DATABASE_URL'])\n"
 
 GUARDS = {
-    "migrate_001_tables.py": SQLITE_CONNECT + """
+    "migrate_001_tables.py": SQLITE_CONNECT
+    + """
 conn.execute("CREATE TABLE IF NOT EXISTS company (id INTEGER PRIMARY KEY, name TEXT)")
 conn.execute("CREATE TABLE IF NOT EXISTS task (id INTEGER PRIMARY KEY, title TEXT)")
 conn.execute("INSERT INTO company (name) VALUES ('acme')")
 conn.execute("INSERT INTO task (title) VALUES ('first')")
 conn.commit()
 """,
-    "migrate_002_columns.py": SQLITE_CONNECT + """
+    "migrate_002_columns.py": SQLITE_CONNECT
+    + """
 conn.execute("CREATE TABLE IF NOT EXISTS task (id INTEGER PRIMARY KEY, title TEXT)")
 for column in ("title", "note"):
     try:
@@ -67,11 +71,13 @@ DROP TABLE llm_usage_old;
 }
 
 DIALECT_METHODS = {
-    "migrate_001_datasets.py": SQLITE_CONNECT + """
+    "migrate_001_datasets.py": SQLITE_CONNECT
+    + """
 conn.execute("CREATE TABLE datasets (id INTEGER PRIMARY KEY)")
 conn.commit()
 """,
-    "migrate_002_column.py": SQLITE_CONNECT + """
+    "migrate_002_column.py": SQLITE_CONNECT
+    + """
 
 class Migration:
     def _migrate_sqlite(self, connection):
@@ -90,12 +96,14 @@ conn.commit()
 }
 
 EARLY_RETURN = {
-    "migrate_001_requests.py": SQLITE_CONNECT + """
+    "migrate_001_requests.py": SQLITE_CONNECT
+    + """
 conn.execute("CREATE TABLE old_req (id INTEGER PRIMARY KEY, v TEXT)")
 conn.execute("INSERT INTO old_req (v) VALUES ('a'), ('b')")
 conn.commit()
 """,
-    "migrate_002_rename.py": SQLITE_CONNECT + """
+    "migrate_002_rename.py": SQLITE_CONNECT
+    + """
 
 def main():
     rows = conn.execute("SELECT id, v FROM old_req").fetchall()
@@ -124,7 +132,8 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 sa.Table("users", metadata, sa.Column("id", sa.Integer, primary_key=True))
 """,
-    "migrate_001_ensure.py": SQLITE_CONNECT + """
+    "migrate_001_ensure.py": SQLITE_CONNECT
+    + """
 conn.execute("CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT)")
 columns = [row[1] for row in conn.execute("PRAGMA table_info(users)")]
 if "email" not in columns:
@@ -143,7 +152,8 @@ ALTER TABLE :tbl ADD COLUMN note text;
 }
 
 PG_GUARDS = {
-    "migrate_001_measurements.py": PG_CONNECT + """
+    "migrate_001_measurements.py": PG_CONNECT
+    + """
 cur = conn.cursor()
 cur.execute(\"\"\"CREATE TABLE IF NOT EXISTS measurements (
     id SERIAL PRIMARY KEY, broker TEXT, legacy_col TEXT)\"\"\")
@@ -172,8 +182,13 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def alembic(migrations: Path, url: str, *args: str) -> None:
     env = {**os.environ, "DATABASE_URL": url}
-    r = subprocess.run([ALEMBIC, "-c", str(migrations / "alembic.ini"), *args], env=env,
-                       capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [ALEMBIC, "-c", str(migrations / "alembic.ini"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert r.returncode == 0, f"alembic {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}"
 
 
@@ -194,7 +209,7 @@ def revisions(migrations: Path) -> list[str]:
     for path in (migrations / "versions").glob("*.py"):
         namespace: dict[str, object] = {}
         code = path.read_text()
-        head = code[:code.index("def upgrade")]
+        head = code[: code.index("def upgrade")]
         exec(compile(head, str(path), "exec"), namespace)  # the revision header only
         by_parent[namespace["down_revision"]] = namespace["revision"]  # type: ignore[index]
     chain, parent = [], None
@@ -205,8 +220,7 @@ def revisions(migrations: Path) -> list[str]:
 
 
 def assert_same(legacy_url: str, converted_url: str) -> None:
-    assert schema_summary(converted_url, defaults=True) == schema_summary(legacy_url,
-                                                                          defaults=True)
+    assert schema_summary(converted_url, defaults=True) == schema_summary(legacy_url, defaults=True)
     assert dump_data(converted_url) == dump_data(legacy_url)
 
 
@@ -239,10 +253,14 @@ def test_guards_the_model_decides_and_references_in_add_column(tmp_path, sqlite_
     assert "migrate_002_columns.py:7: info: left out: adds column task.title" in report
     assert "migrate_002_columns.py:15: info: left out: creates index ix_task_title" in report
     revision = next((project / "migrations" / "versions").glob("*002_columns.py")).read_text()
-    assert "op.execute(\n        sa.text('ALTER TABLE task ADD COLUMN company_id INTEGER " \
-           "REFERENCES company(id)')" in revision \
-        or "op.execute(sa.text('ALTER TABLE task ADD COLUMN company_id INTEGER REFERENCES " \
-           "company(id)'))" in revision
+    assert (
+        "op.execute(\n        sa.text('ALTER TABLE task ADD COLUMN company_id INTEGER "
+        "REFERENCES company(id)')"
+        in revision
+        or "op.execute(sa.text('ALTER TABLE task ADD COLUMN company_id INTEGER REFERENCES "
+        "company(id)'))"
+        in revision
+    )
     assert "create_foreign_key" not in revision
 
 
@@ -265,10 +283,13 @@ def test_rename_first_rebuild_keeps_rows_on_downgrade(tmp_path, sqlite_url_facto
 def test_per_dialect_methods_contribute_only_the_target_dialect(tmp_path, sqlite_url_factory):
     project = write_project(tmp_path / "project", DIALECT_METHODS)
     report = check_every_k(project, DIALECT_METHODS, "sqlite", sqlite_url_factory)
-    assert "_migrate_postgresql() is never called by the script, and its name says it is for " \
-           "postgres: left out" in report
-    assert "ambrylib" not in "".join(p.read_text() for p in
-                                     (project / "migrations" / "versions").glob("*.py"))
+    assert (
+        "_migrate_postgresql() is never called by the script, and its name says it is for "
+        "postgres: left out" in report
+    )
+    assert "ambrylib" not in "".join(
+        p.read_text() for p in (project / "migrations" / "versions").glob("*.py")
+    )
 
 
 @pytest.mark.postgres
@@ -289,20 +310,28 @@ def test_postgres_if_exists_guards(tmp_path, pg_url_factory):
 def test_early_return_branch_with_sql_of_its_own_is_an_alternative(tmp_path, sqlite_url_factory):
     project = write_project(tmp_path / "project", EARLY_RETURN)
     report = check_every_k(project, EARLY_RETURN, "sqlite", sqlite_url_factory)
-    assert "migrate_002_rename.py:8: warning: the branch at lines 8-9 runs SQL of its own" \
-        in report
+    assert "migrate_002_rename.py:8: warning: the branch at lines 8-9 runs SQL of its own" in report
 
 
-def test_ensure_schema_script_upgrades_a_database_the_old_models_built(tmp_path,
-                                                                        sqlite_url_factory):
+def test_ensure_schema_script_upgrades_a_database_the_old_models_built(
+    tmp_path, sqlite_url_factory
+):
     """`CREATE TABLE IF NOT EXISTS` of a table the old models had, then a guarded ADD COLUMN: a
     database create_all() built from the old models is stamped at the baseline and upgraded."""
     import sqlalchemy as sa
     from legacy import load_models_file, sa_url
 
     project = write_project(tmp_path / "project", ENSURE_SCHEMA)
-    result = cli("convert", str(project), "--dialect", "sqlite", "--models",
-                 "models.py:metadata", "--baseline-models", "old_models.py:metadata")
+    result = cli(
+        "convert",
+        str(project),
+        "--dialect",
+        "sqlite",
+        "--models",
+        "models.py:metadata",
+        "--baseline-models",
+        "old_models.py:metadata",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     migrations = project / "migrations"
     chain = revisions(migrations)
@@ -331,17 +360,20 @@ def test_psql_variables_set_in_the_file(tmp_path, pg_url_factory):
     fresh = pg_url_factory()
     alembic(migrations, fresh, "upgrade", "head")
     assert schema_summary(fresh, defaults=True) == schema_summary(full, defaults=True)
-    assert [row[1:3] for row in dump_data(fresh)["reports"]] \
-        == [row[1:3] for row in dump_data(full)["reports"]]
+    assert [row[1:3] for row in dump_data(fresh)["reports"]] == [
+        row[1:3] for row in dump_data(full)["reports"]
+    ]
 
 
 ADD_COLUMN_DEFAULT = {
-    "migrate_001_clients.py": SQLITE_CONNECT + """
+    "migrate_001_clients.py": SQLITE_CONNECT
+    + """
 conn.execute("CREATE TABLE clients (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT)")
 conn.execute("INSERT INTO clients (name) VALUES ('ann')")
 conn.commit()
 """,
-    "migrate_002_kind.py": SQLITE_CONNECT + """
+    "migrate_002_kind.py": SQLITE_CONNECT
+    + """
 conn.execute("ALTER TABLE clients ADD COLUMN kind TEXT DEFAULT 'customer'")
 conn.execute("ALTER TABLE clients ADD COLUMN score INTEGER NOT NULL DEFAULT 0")
 conn.commit()
@@ -349,8 +381,7 @@ conn.commit()
 }
 
 
-def test_sqlite_add_column_with_default_keeps_the_table_as_it_was(tmp_path,
-                                                                  sqlite_url_factory):
+def test_sqlite_add_column_with_default_keeps_the_table_as_it_was(tmp_path, sqlite_url_factory):
     """Alembic's batch mode would rebuild the table for a default written as SQL, losing
     AUTOINCREMENT (and triggers): the statement runs as written, so sqlite_master is the same."""
     import sqlite3
@@ -367,8 +398,10 @@ def test_sqlite_add_column_with_default_keeps_the_table_as_it_was(tmp_path,
 
     def master(url: str) -> list[tuple[str, str]]:
         with sqlite3.connect(url.replace("sqlite:///", "")) as conn:
-            return conn.execute("SELECT name, sql FROM sqlite_master WHERE name NOT LIKE "
-                                "'alembic%' AND name NOT LIKE 'sqlite%' ORDER BY name").fetchall()
+            return conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE "
+                "'alembic%' AND name NOT LIKE 'sqlite%' ORDER BY name"
+            ).fetchall()
 
     assert master(fresh) == master(full)
     assert "AUTOINCREMENT" in dict(master(fresh))["clients"]

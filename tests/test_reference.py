@@ -82,15 +82,18 @@ def test_flask_sqlalchemy_models(tmp_path: Path) -> None:
 
 
 def test_declarative_base_and_plain_metadata(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "app/__init__.py": "",
-        "app/models.py": DECLARATIVE_MODELS,
-        "schema.py": """
+    write(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/models.py": DECLARATIVE_MODELS,
+            "schema.py": """
             import sqlalchemy as sa
             metadata = sa.MetaData()
             sa.Table("things", metadata, sa.Column("id", sa.Integer, primary_key=True))
         """,
-    })
+        },
+    )
     assert list(load_metadata(tmp_path, "app.models:Base").tables) == ["person"]
     assert list(load_metadata(tmp_path, "app/models.py").tables) == ["person"]  # tries `Base`
     assert list(load_metadata(tmp_path, "schema:metadata").tables) == ["things"]
@@ -98,9 +101,13 @@ def test_declarative_base_and_plain_metadata(tmp_path: Path) -> None:
 
 def test_two_versions_of_one_module_in_one_process(tmp_path: Path) -> None:
     old = write(tmp_path / "old", {"models.py": FLASK_MODELS})
-    new = write(tmp_path / "new", {
-        "models.py": FLASK_MODELS + "\n    class Tag(db.Model):\n        id = db.Column("
-                                    "db.Integer, primary_key=True)\n"})
+    new = write(
+        tmp_path / "new",
+        {
+            "models.py": FLASK_MODELS + "\n    class Tag(db.Model):\n        id = db.Column("
+            "db.Integer, primary_key=True)\n"
+        },
+    )
     path_before = list(sys.path)
     assert sorted(load_metadata(old, "models:db").tables) == ["post", "users"]
     assert sorted(load_metadata(new, "models:db").tables) == ["post", "tag", "users"]
@@ -132,7 +139,8 @@ def test_missing_module(tmp_path: Path) -> None:
 def test_missing_attribute(tmp_path: Path) -> None:
     write(tmp_path, {"models.py": FLASK_MODELS})
     assert str(load_error(tmp_path, "models:database")) == (
-        "--models models:database: models (models.py) has no attribute 'database'")
+        "--models models:database: models (models.py) has no attribute 'database'"
+    )
 
 
 def test_no_default_attribute(tmp_path: Path) -> None:
@@ -144,28 +152,36 @@ def test_wrong_kind_of_object(tmp_path: Path) -> None:
     write(tmp_path, {"models.py": FLASK_MODELS + "\n    app_name = 'x'\n    def write(): pass\n"})
     assert str(load_error(tmp_path, "models:app_name")) == (
         "--models models:app_name: is a str, not a MetaData, a declarative base or a "
-        "Flask-SQLAlchemy object")
+        "Flask-SQLAlchemy object"
+    )
     assert "is a function, not a MetaData" in str(load_error(tmp_path, "models:write"))
 
 
 def test_exception_while_importing_names_the_file_and_line(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "app/__init__.py": "",
-        "app/models.py": "from app.helpers import setup\n\nsetup()\n",
-        "app/helpers.py": "def setup():\n    config = {}\n    return config['DATABASE_URL']\n",
-    })
+    write(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/models.py": "from app.helpers import setup\n\nsetup()\n",
+            "app/helpers.py": "def setup():\n    config = {}\n    return config['DATABASE_URL']\n",
+        },
+    )
     error = load_error(tmp_path, "app.models:db")
     assert str(error) == (
-        "app/helpers.py:3: error while importing app.models: KeyError: 'DATABASE_URL'")
+        "app/helpers.py:3: error while importing app.models: KeyError: 'DATABASE_URL'"
+    )
     assert "app.models" not in sys.modules and "app" not in sys.modules
 
 
 def test_missing_dependency_and_syntax_error(tmp_path: Path) -> None:
-    write(tmp_path, {"models.py": "import os\nimport flask_nonexistent_ext\n",
-                     "broken.py": "db = (\n"})
+    write(
+        tmp_path,
+        {"models.py": "import os\nimport flask_nonexistent_ext\n", "broken.py": "db = (\n"},
+    )
     assert str(load_error(tmp_path, "models")) == (
         "models.py:2: error while importing models: "
-        "ModuleNotFoundError: No module named 'flask_nonexistent_ext'")
+        "ModuleNotFoundError: No module named 'flask_nonexistent_ext'"
+    )
     error = load_error(tmp_path, "broken:db")
     assert error.origin is not None and error.origin.path == "broken.py"
     assert "SyntaxError" in error.message
@@ -197,21 +213,27 @@ def test_metadata_snapshot_on_sqlite_equals_the_legacy_database(tmp_path: Path) 
 @pytest.mark.postgres
 def test_metadata_snapshot_on_postgres_has_the_enum(tmp_path: Path, pg_server_url: str) -> None:
     write(tmp_path, {"models.py": DECLARATIVE_MODELS})
-    snapshot = metadata_snapshot(load_metadata(tmp_path, "models:Base"), "postgres",
-                                 server_url=pg_server_url)
+    snapshot = metadata_snapshot(
+        load_metadata(tmp_path, "models:Base"), "postgres", server_url=pg_server_url
+    )
     assert [(e.name, e.values) for e in snapshot.enums] == [("mood", ("sad", "happy"))]
     assert snapshot.tables[0].column_map["mood"].type == "ENUM mood"
 
 
 def test_models_that_the_dialect_cannot_create(tmp_path: Path) -> None:
     metadata = sa.MetaData()
-    sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True),
-             sa.Column("d", sa.dialects.postgresql.ARRAY(sa.Integer)))
+    sa.Table(
+        "t",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("d", sa.dialects.postgresql.ARRAY(sa.Integer)),
+    )
     with pytest.raises(InputError) as info:
         metadata_snapshot(metadata, "sqlite")
     assert str(info.value) == (
         "the models cannot be created on sqlite: (in table 't', column 'd'): "
-        "can't render element of type ARRAY")
+        "can't render element of type ARRAY"
+    )
 
 
 def test_url_snapshot_reads_without_writing(tmp_path: Path) -> None:

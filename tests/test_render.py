@@ -37,16 +37,22 @@ INT = o.TypeSpec("Integer")
 
 
 def _rev(upgrade=(), downgrade=(), **kw) -> Revision:
-    fields = {"id": "0123456789ab", "down_revision": None, "message": "m", "slug": "m",
-              "sources": (SourceRef("a.sql", "0" * 64),), "upgrade": tuple(upgrade),
-              "downgrade": tuple(downgrade)}
+    fields = {
+        "id": "0123456789ab",
+        "down_revision": None,
+        "message": "m",
+        "slug": "m",
+        "sources": (SourceRef("a.sql", "0" * 64),),
+        "upgrade": tuple(upgrade),
+        "downgrade": tuple(downgrade),
+    }
     fields.update(kw)
     return Revision(**fields)
 
 
 def _upgrade_body(text: str) -> str:
     start = text.index("def upgrade():")
-    return text[start:text.index("def downgrade():")]
+    return text[start : text.index("def downgrade():")]
 
 
 def _migrations(tmp_path: Path, dialect: str, revisions: dict[str, str]) -> Path:
@@ -76,8 +82,11 @@ def _alembic(folder: Path, url: str, *steps: tuple[str, str]) -> None:
 @pytest.fixture
 def pg(pg_url) -> str:
     """A fresh PostgreSQL database, through psycopg2 (SQLAlchemy 2.1 defaults to psycopg 3)."""
-    return sa.engine.make_url(pg_url).set(drivername="postgresql+psycopg2").render_as_string(
-        hide_password=False)
+    return (
+        sa.engine.make_url(pg_url)
+        .set(drivername="postgresql+psycopg2")
+        .render_as_string(hide_password=False)
+    )
 
 
 def _rows(url: str, sql: str) -> list[tuple]:
@@ -90,6 +99,7 @@ def _rows(url: str, sql: str) -> list[tuple]:
 
 
 # ---- golden files ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(REGEN.CASES))
 def test_golden_file_matches(name):
@@ -115,67 +125,98 @@ def test_golden_files_are_ruff_formatted_but_for_quotes():
     if ruff is None:
         pytest.skip("ruff is not installed")
     result = subprocess.run(
-        [ruff, "format", "--check", "--isolated", "--line-length", "100",
-         "--config", "format.quote-style='preserve'", str(HERE / "golden")],
-        capture_output=True, text=True, check=False)
+        [
+            ruff,
+            "format",
+            "--check",
+            "--isolated",
+            "--line-length",
+            "100",
+            "--config",
+            "format.quote-style='preserve'",
+            str(HERE / "golden"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def _golden_chain(dialect: str) -> dict[str, str]:
-    return {REGEN.CASES[name][0].filename: (HERE / "golden" / f"{name}.py").read_text()
-            for name in REGEN.CHAINS[dialect]}
+    return {
+        REGEN.CASES[name][0].filename: (HERE / "golden" / f"{name}.py").read_text()
+        for name in REGEN.CHAINS[dialect]
+    }
 
 
 def test_sqlite_golden_chain_upgrades_downgrades_and_keeps_exact_data(tmp_path):
     folder = _migrations(tmp_path, "sqlite", _golden_chain("sqlite"))
     url = f"sqlite:///{tmp_path / 'scratch.db'}"
     _alembic(folder, url, ("upgrade", "head"))
-    assert _rows(url, "SELECT id, name, slug FROM orgs") == [(1, "acme:corp 100%",
-                                                              "acme:corp-100%")]
+    assert _rows(url, "SELECT id, name, slug FROM orgs") == [
+        (1, "acme:corp 100%", "acme:corp-100%")
+    ]
     assert _rows(url, "SELECT email_address, age, team_id FROM users") == [("a@x.org", 42, None)]
     ddl = _rows(url, "SELECT sql FROM sqlite_master WHERE name = 'users'")[0][0]
     assert "CHECK (status IN ('new', 'active', '100%'))" in ddl
-    assert _rows(url, "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                         "ORDER BY name") == [
+    assert _rows(
+        url, "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+    ) == [
         ("CREATE INDEX ix_users_active ON users (org_id) WHERE status = 'active'",),
         ("CREATE INDEX ix_users_age ON users (age)",),
-        ("CREATE UNIQUE INDEX ix_users_email_lower ON users (lower(email_address))",)]
+        ("CREATE UNIQUE INDEX ix_users_email_lower ON users (lower(email_address))",),
+    ]
     _alembic(folder, url, ("downgrade", "base"), ("upgrade", "head"), ("downgrade", "1a2b3c4d5e6f"))
     assert _rows(url, "SELECT nickname, email FROM users") == [(":none", "a@x.org")]
     _alembic(folder, url, ("downgrade", "base"))
-    assert _rows(url, "SELECT name FROM sqlite_master WHERE type = 'table' "
-                      "AND name NOT LIKE 'sqlite_%'") == [
-        ("alembic_version",)]
+    assert _rows(
+        url, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ) == [("alembic_version",)]
 
 
 @pytest.mark.postgres
 def test_postgresql_golden_chain_upgrades_downgrades_and_keeps_exact_data(tmp_path, pg):
     folder = _migrations(tmp_path, "postgresql", _golden_chain("postgresql"))
     _alembic(folder, pg, ("upgrade", "head"))
-    assert _rows(pg, "SELECT payload->>'a', payload->>'p', payload->>'note', amount "
-                         "FROM events") == [(":b", "100%", "tab\there :x", 1200)]
-    assert _rows(pg, "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-                         "WHERE conname = 'ck_tags_label'") == [
-        ("CHECK ((((label)::text <> ':empty'::text) AND ((label)::text !~~ '%!'::text)))",)]
-    assert _rows(pg, "SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'ix_%' "
-                         "ORDER BY 1") == [
-        (("CREATE INDEX ix_event_tags_label ON public.event_tags"
-          " USING btree (lower((label)::text))"),),
-        (("CREATE INDEX ix_events_payload ON public.events USING gin (payload)"
-          " WHERE (mood = 'happy'::mood)"),),
+    assert _rows(
+        pg, "SELECT payload->>'a', payload->>'p', payload->>'note', amount FROM events"
+    ) == [(":b", "100%", "tab\there :x", 1200)]
+    assert _rows(
+        pg, "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'ck_tags_label'"
+    ) == [("CHECK ((((label)::text <> ':empty'::text) AND ((label)::text !~~ '%!'::text)))",)]
+    assert _rows(pg, "SELECT indexdef FROM pg_indexes WHERE indexname LIKE 'ix_%' ORDER BY 1") == [
+        (
+            (
+                "CREATE INDEX ix_event_tags_label ON public.event_tags"
+                " USING btree (lower((label)::text))"
+            ),
+        ),
+        (
+            (
+                "CREATE INDEX ix_events_payload ON public.events USING gin (payload)"
+                " WHERE (mood = 'happy'::mood)"
+            ),
+        ),
     ]
     assert _rows(pg, "SELECT col_description('events'::regclass, 4)") == [("cents: 100% = 1.00",)]
     _alembic(folder, pg, ("downgrade", "base"), ("upgrade", "head"), ("downgrade", "base"))
     assert _rows(pg, "SELECT typname FROM pg_type WHERE typname = 'mood'") == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "upstream: SQLAlchemy reflection wraps reflected defaults and CHECK text in text(), so a "
-    "batch recreate on SQLite reads ':word' in them as a bind parameter and writes 'NULL'"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "upstream: SQLAlchemy reflection wraps reflected defaults and CHECK text in text(), so a "
+        "batch recreate on SQLite reads ':word' in them as a bind parameter and writes 'NULL'"
+    ),
+)
 def test_sqlite_batch_recreate_keeps_colons_in_reflected_defaults_and_checks(tmp_path):
-    table = o.CreateTable("t", (o.ColumnDef("a", INT), o.ColumnDef("b", o.TypeSpec("Text"),
-                                                                   server_default="':x'")),
-                          (o.Check("b <> ':y'", name="ck_b"),))
+    table = o.CreateTable(
+        "t",
+        (o.ColumnDef("a", INT), o.ColumnDef("b", o.TypeSpec("Text"), server_default="':x'")),
+        (o.Check("b <> ':y'", name="ck_b"),),
+    )
     text = render_revision(_rev((table, o.DropColumn("t", "a"))), "sqlite")
     url = f"sqlite:///{tmp_path / 'batch.db'}"
     _alembic(_migrations(tmp_path, "sqlite", {"r.py": text}), url, ("upgrade", "head"))
@@ -183,9 +224,13 @@ def test_sqlite_batch_recreate_keeps_colons_in_reflected_defaults_and_checks(tmp
     assert "DEFAULT ':x'" in ddl and "<> ':y'" in ddl
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "upstream: SQLAlchemy cannot reflect SQLite expression indexes, so a batch recreate "
-    "drops them (SAWarning only)"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "upstream: SQLAlchemy cannot reflect SQLite expression indexes, so a batch recreate "
+        "drops them (SAWarning only)"
+    ),
+)
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection")
 def test_sqlite_batch_recreate_keeps_expression_indexes(tmp_path):
     table = o.CreateTable("t", (o.ColumnDef("a", INT), o.ColumnDef("b", o.TypeSpec("Text"))))
@@ -193,16 +238,22 @@ def test_sqlite_batch_recreate_keeps_expression_indexes(tmp_path):
     text = render_revision(_rev((table, index, o.DropColumn("t", "a"))), "sqlite")
     url = f"sqlite:///{tmp_path / 'batch.db'}"
     _alembic(_migrations(tmp_path, "sqlite", {"r.py": text}), url, ("upgrade", "head"))
-    assert _rows(url, "SELECT name FROM sqlite_master WHERE type = 'index'") == [
-        ("ix_t_lower_b",)]
+    assert _rows(url, "SELECT name FROM sqlite_master WHERE type = 'index'") == [("ix_t_lower_b",)]
 
 
 def test_rendering_is_deterministic_across_processes():
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import regen_golden as r;"
-            "print(''.join(r.rendered().values()), end='')")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import regen_golden as r;"
+        "print(''.join(r.rendered().values()), end='')"
+    )
     outputs = {
-        subprocess.run([sys.executable, "-c", code, str(HERE)], check=True, capture_output=True,
-                       text=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        subprocess.run(
+            [sys.executable, "-c", code, str(HERE)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
         for seed in ("1", "2")
     }
     assert outputs == {"".join(REGEN.rendered().values())}
@@ -223,7 +274,7 @@ TRICKY_SQL = [
     "'100%'",
     "'%(name)s %s %%'",
     "'tab\there'",
-    "'quote '' and \"double\" \"\"\"'",
+    '\'quote \'\' and "double" """\'',
     "'line1\nline2 :x'",
     "'ends with backslash \\'",
 ]
@@ -238,14 +289,22 @@ def test_escaped_sql_compiles_back_to_the_legacy_text(sql):
 
 def test_escaping_touches_only_colons_that_would_change():
     assert escape_text_sql("SELECT 'a'::text, ':p', x := 1, a\\:b") == (
-        "SELECT 'a'::text, '\\:p', x := 1, a\\\\:b")
+        "SELECT 'a'::text, '\\:p', x := 1, a\\\\:b"
+    )
 
 
 def _value_revision(table: str, values: list[str], dialect: str) -> str:
-    inserts = tuple(o.ExecuteSQL(f"INSERT INTO {table} (n, v) VALUES ({i}, {value})")
-                    for i, value in enumerate(values))
-    create = o.CreateTable(table, (o.ColumnDef("n", INT, nullable=False, primary_key=True),
-                                   o.ColumnDef("v", o.TypeSpec("Text"))))
+    inserts = tuple(
+        o.ExecuteSQL(f"INSERT INTO {table} (n, v) VALUES ({i}, {value})")
+        for i, value in enumerate(values)
+    )
+    create = o.CreateTable(
+        table,
+        (
+            o.ColumnDef("n", INT, nullable=False, primary_key=True),
+            o.ColumnDef("v", o.TypeSpec("Text")),
+        ),
+    )
     return render_revision(_rev((create,) + inserts, (o.DropTable(table),)), dialect)
 
 
@@ -258,8 +317,9 @@ def test_sqlite_receives_the_legacy_sql_byte_for_byte(tmp_path):
     assert [s for s in sent if s.startswith("INSERT INTO vals")] == legacy
     import sqlite3
 
-    expected = [sqlite3.connect(":memory:").execute(f"SELECT {v}").fetchone()[0]
-                for v in TRICKY_SQL]
+    expected = [
+        sqlite3.connect(":memory:").execute(f"SELECT {v}").fetchone()[0] for v in TRICKY_SQL
+    ]
     assert [row[0] for row in _rows(url, "SELECT v FROM vals ORDER BY n")] == expected
 
 
@@ -283,8 +343,11 @@ def _capture_statements(folder: Path, url: str) -> list[str]:
     return sent
 
 
-PG_EXTRA_SQL = ["E'e-string \\:x \\\\:y \\t%'", "$q$dollar :x %s$q$",
-                "('{\"a\": \":b\"}'::jsonb)::text"]
+PG_EXTRA_SQL = [
+    "E'e-string \\:x \\\\:y \\t%'",
+    "$q$dollar :x %s$q$",
+    '(\'{"a": ":b"}\'::jsonb)::text',
+]
 
 
 def _pg_direct(url: str, expression: str):
@@ -316,10 +379,13 @@ def test_postgresql_receives_the_legacy_sql_byte_for_byte(tmp_path, pg):
 
 @pytest.mark.postgres
 def test_postgresql_do_block_with_assignment_runs(tmp_path, pg):
-    block = ("DO $$\nDECLARE n integer := 2;\nBEGIN\n  n := n * 50;\n"
-             "  INSERT INTO vals (n, v) VALUES (n, 'done:' || n || '%');\nEND\n$$;")
-    create = o.CreateTable("vals", (o.ColumnDef("n", INT, nullable=False),
-                                    o.ColumnDef("v", o.TypeSpec("Text"))))
+    block = (
+        "DO $$\nDECLARE n integer := 2;\nBEGIN\n  n := n * 50;\n"
+        "  INSERT INTO vals (n, v) VALUES (n, 'done:' || n || '%');\nEND\n$$;"
+    )
+    create = o.CreateTable(
+        "vals", (o.ColumnDef("n", INT, nullable=False), o.ColumnDef("v", o.TypeSpec("Text")))
+    )
     text = render_revision(_rev((create, o.ExecuteSQL(block))), "postgresql")
     assert '"""\\\nDO $$' in text
     folder = _migrations(tmp_path, "postgresql", {"r.py": text})
@@ -328,14 +394,17 @@ def test_postgresql_do_block_with_assignment_runs(tmp_path, pg):
     assert _rows(pg, "SELECT n, v FROM vals") == [(100, "done:100%")]
 
 
-@pytest.mark.parametrize("sql, form", [
-    ("SELECT 1\nFROM t", '"""\\\nSELECT 1\nFROM t"""'),
-    ("SELECT '\\x'\nFROM t", 'r"""SELECT \'\\x\'\nFROM t"""'),
-    ('SELECT 1\nFROM "t"', None),
-    ('SELECT """\nx', None),
-    ("SELECT 1\r\nFROM t", None),
-    ("SELECT '\\'\n", 'r"""SELECT \'\\\'\n"""'),
-])
+@pytest.mark.parametrize(
+    "sql, form",
+    [
+        ("SELECT 1\nFROM t", '"""\\\nSELECT 1\nFROM t"""'),
+        ("SELECT '\\x'\nFROM t", 'r"""SELECT \'\\x\'\nFROM t"""'),
+        ('SELECT 1\nFROM "t"', None),
+        ('SELECT """\nx', None),
+        ("SELECT 1\r\nFROM t", None),
+        ("SELECT '\\'\n", 'r"""SELECT \'\\\'\n"""'),
+    ],
+)
 def test_multiline_sql_is_triple_quoted_only_when_exact(sql, form):
     statement = render_op(o.ExecuteSQL(sql), _ctx())[0].lstrip()
     text_call = ast.parse(statement).body[0].value.args[0]
@@ -348,6 +417,7 @@ def test_multiline_sql_is_triple_quoted_only_when_exact(sql, form):
 
 
 # ---- one small test per rendering --------------------------------------------------------------
+
 
 def _ctx(dialect: str = "postgresql"):
     from converter.render.revision import _Ctx
@@ -366,44 +436,86 @@ def _flat(code: str) -> str:
     return re.sub(r",\n\s*", ", ", code).strip()
 
 
-@pytest.mark.parametrize("op, code", [
-    (o.DropTable("t", schema="s"), "op.drop_table('t', schema='s')"),
-    (o.RenameTable("a", "b"), "op.rename_table('a', 'b')"),
-    (o.DropColumn("t", "c"), "op.drop_column('t', 'c')"),
-    (o.AddColumn("t", o.ColumnDef("c", INT, nullable=False, server_default="1")),
-     ("op.add_column('t', sa.Column('c', sa.Integer(), server_default=sa.text('1'), "
-      "nullable=False))")),
-    (o.AddColumn("t", o.ColumnDef("c", INT), (o.Unique(("c",), "uq"), o.Check("c > 0"))),
-     ("op.add_column('t', sa.Column('c', sa.Integer(), nullable=True))\n"
-      "op.create_unique_constraint('uq', 't', ['c'])\n"
-      "op.create_check_constraint(None, 't', 'c > 0')")),
-    (o.AlterColumn("t", "c", nullable=False), "op.alter_column('t', 'c', nullable=False)"),
-    (o.AlterColumn("t", "c", server_default=None,
-                   existing=o.ColumnDef("c", INT, server_default="0")),
-     ("op.alter_column('t', 'c', existing_type=sa.Integer(), server_default=None, "
-      "existing_nullable=True)")),
-    (o.AlterColumn("t", "c", nullable=True,
-                   existing=o.ColumnDef("c", None, nullable=False, server_default="':x'")),
-     "op.alter_column('t', 'c', nullable=True, existing_server_default=sa.text(\"'\\\\:x'\"))"),
-    (o.RenameColumn("t", "a", "b"), "op.alter_column('t', 'a', new_column_name='b')"),
-    (o.CreateIndex("ix", "t", (o.IndexElement("a"), o.IndexElement("lower(b)", True)),
-                   unique=True, where="a > 0"),
-     ("op.create_index('ix', 't', ['a', sa.text('lower(b)')], unique=True, "
-      "postgresql_where=sa.text('a > 0'))")),
-    (o.DropIndex("ix"), "op.drop_index('ix')"),
-    (o.DropIndex("ix", "t", schema="s"), "op.drop_index('ix', table_name='t', schema='s')"),
-    (o.AddConstraint("t", o.PrimaryKey(("a", "b"))),
-     "op.create_primary_key(None, 't', ['a', 'b'])"),
-    (o.AddConstraint("t", o.ForeignKey(("a",), "r", ("id",), "fk", onupdate="CASCADE",
-                                       ref_schema="x"), schema="s"),
-     ("op.create_foreign_key('fk', 't', 'r', ['a'], ['id'], onupdate='CASCADE', "
-      "source_schema='s', referent_schema='x')")),
-    (o.DropConstraint("t", "c"), "op.drop_constraint('c', 't')"),
-    (o.DropConstraint("t", "c", kind="unique"), "op.drop_constraint('c', 't', type_='unique')"),
-    (o.CreateEnum("e", ("a", "b"), schema="s"),
-     "postgresql.ENUM('a', 'b', name='e', schema='s').create(op.get_bind())"),
-    (o.ExecuteSQL("SELECT 1"), "op.execute(sa.text('SELECT 1'))"),
-])
+@pytest.mark.parametrize(
+    "op, code",
+    [
+        (o.DropTable("t", schema="s"), "op.drop_table('t', schema='s')"),
+        (o.RenameTable("a", "b"), "op.rename_table('a', 'b')"),
+        (o.DropColumn("t", "c"), "op.drop_column('t', 'c')"),
+        (
+            o.AddColumn("t", o.ColumnDef("c", INT, nullable=False, server_default="1")),
+            (
+                "op.add_column('t', sa.Column('c', sa.Integer(), server_default=sa.text('1'), "
+                "nullable=False))"
+            ),
+        ),
+        (
+            o.AddColumn("t", o.ColumnDef("c", INT), (o.Unique(("c",), "uq"), o.Check("c > 0"))),
+            (
+                "op.add_column('t', sa.Column('c', sa.Integer(), nullable=True))\n"
+                "op.create_unique_constraint('uq', 't', ['c'])\n"
+                "op.create_check_constraint(None, 't', 'c > 0')"
+            ),
+        ),
+        (o.AlterColumn("t", "c", nullable=False), "op.alter_column('t', 'c', nullable=False)"),
+        (
+            o.AlterColumn(
+                "t", "c", server_default=None, existing=o.ColumnDef("c", INT, server_default="0")
+            ),
+            (
+                "op.alter_column('t', 'c', existing_type=sa.Integer(), server_default=None, "
+                "existing_nullable=True)"
+            ),
+        ),
+        (
+            o.AlterColumn(
+                "t",
+                "c",
+                nullable=True,
+                existing=o.ColumnDef("c", None, nullable=False, server_default="':x'"),
+            ),
+            "op.alter_column('t', 'c', nullable=True, existing_server_default=sa.text(\"'\\\\:x'\"))",  # noqa: E501
+        ),
+        (o.RenameColumn("t", "a", "b"), "op.alter_column('t', 'a', new_column_name='b')"),
+        (
+            o.CreateIndex(
+                "ix",
+                "t",
+                (o.IndexElement("a"), o.IndexElement("lower(b)", True)),
+                unique=True,
+                where="a > 0",
+            ),
+            (
+                "op.create_index('ix', 't', ['a', sa.text('lower(b)')], unique=True, "
+                "postgresql_where=sa.text('a > 0'))"
+            ),
+        ),
+        (o.DropIndex("ix"), "op.drop_index('ix')"),
+        (o.DropIndex("ix", "t", schema="s"), "op.drop_index('ix', table_name='t', schema='s')"),
+        (
+            o.AddConstraint("t", o.PrimaryKey(("a", "b"))),
+            "op.create_primary_key(None, 't', ['a', 'b'])",
+        ),
+        (
+            o.AddConstraint(
+                "t",
+                o.ForeignKey(("a",), "r", ("id",), "fk", onupdate="CASCADE", ref_schema="x"),
+                schema="s",
+            ),
+            (
+                "op.create_foreign_key('fk', 't', 'r', ['a'], ['id'], onupdate='CASCADE', "
+                "source_schema='s', referent_schema='x')"
+            ),
+        ),
+        (o.DropConstraint("t", "c"), "op.drop_constraint('c', 't')"),
+        (o.DropConstraint("t", "c", kind="unique"), "op.drop_constraint('c', 't', type_='unique')"),
+        (
+            o.CreateEnum("e", ("a", "b"), schema="s"),
+            "postgresql.ENUM('a', 'b', name='e', schema='s').create(op.get_bind())",
+        ),
+        (o.ExecuteSQL("SELECT 1"), "op.execute(sa.text('SELECT 1'))"),
+    ],
+)
 def test_each_op_renders_like_alembic(op, code):
     assert _one(op) == code
 
@@ -411,72 +523,107 @@ def test_each_op_renders_like_alembic(op, code):
 def test_sqlite_index_where_and_enum_use_the_dialect():
     where = o.CreateIndex("ix", "t", (o.IndexElement("a"),), where="a IS NOT NULL")
     assert _one(where, "sqlite") == (
-        "op.create_index('ix', 't', ['a'], unique=False, sqlite_where=sa.text('a IS NOT NULL'))")
+        "op.create_index('ix', 't', ['a'], unique=False, sqlite_where=sa.text('a IS NOT NULL'))"
+    )
     assert _one(o.CreateEnum("e", ("a",)), "sqlite") == (
-        "sa.Enum('a', name='e').create(op.get_bind(), checkfirst=False)")
+        "sa.Enum('a', name='e').create(op.get_bind(), checkfirst=False)"
+    )
     assert _one(o.DropEnum("e"), "sqlite") == (
-        "sa.Enum(name='e').drop(op.get_bind(), checkfirst=False)")
+        "sa.Enum(name='e').drop(op.get_bind(), checkfirst=False)"
+    )
 
 
 def test_create_table_builds_the_primary_key_from_columns_and_marks_identity():
-    table = o.CreateTable("t", (o.ColumnDef("id", INT, nullable=False, primary_key=True,
-                                            identity=True, autoincrement=True),
-                                o.ColumnDef("x", None, comment="what")), schema="s")
-    assert render_op(table, _ctx()) == ["\n".join([  # noqa: FLY002 - one line each
-        "    op.create_table(",
-        "        't',",
-        "        sa.Column('id', sa.Integer(), sa.Identity(), autoincrement=True, nullable=False),",
-        "        sa.Column('x', sa.NullType(), nullable=True, comment='what'),",
-        "        sa.PrimaryKeyConstraint('id'),",
-        "        schema='s',",
-        "    )"])]
+    table = o.CreateTable(
+        "t",
+        (
+            o.ColumnDef(
+                "id", INT, nullable=False, primary_key=True, identity=True, autoincrement=True
+            ),
+            o.ColumnDef("x", None, comment="what"),
+        ),
+        schema="s",
+    )
+    assert render_op(table, _ctx()) == [
+        "\n".join(
+            [  # noqa: FLY002 - one line each
+                "    op.create_table(",
+                "        't',",
+                "        sa.Column('id', sa.Integer(), sa.Identity(), autoincrement=True, nullable=False),",  # noqa: E501
+                "        sa.Column('x', sa.NullType(), nullable=True, comment='what'),",
+                "        sa.PrimaryKeyConstraint('id'),",
+                "        schema='s',",
+                "    )",
+            ]
+        )
+    ]
 
 
 def test_create_table_passes_dialect_options_as_keywords():
-    table = o.CreateTable("t", (o.ColumnDef("id", INT, nullable=False, primary_key=True),),
-                          dialect_kwargs=(("sqlite_autoincrement", True),))
+    table = o.CreateTable(
+        "t",
+        (o.ColumnDef("id", INT, nullable=False, primary_key=True),),
+        dialect_kwargs=(("sqlite_autoincrement", True),),
+    )
     assert _one(table, "sqlite") == (
         "op.create_table('t', sa.Column('id', sa.Integer(), nullable=False), "
-        "sa.PrimaryKeyConstraint('id'), sqlite_autoincrement=True)")
+        "sa.PrimaryKeyConstraint('id'), sqlite_autoincrement=True)"
+    )
     bad = o.CreateTable("t", (), dialect_kwargs=(("x=1, y", 2),))
     with pytest.raises(RenderError, match="not a valid table option"):
         render_op(bad, _ctx())
 
 
 def test_sqlite_batches_consecutive_changes_of_one_table_only():
-    ops = [o.AddColumn("a", o.ColumnDef("x", INT)), o.DropColumn("a", "y"),
-           o.DropColumn("b", "z"), o.ExecuteSQL("UPDATE a SET x = 1"), o.DropColumn("a", "x")]
+    ops = [
+        o.AddColumn("a", o.ColumnDef("x", INT)),
+        o.DropColumn("a", "y"),
+        o.DropColumn("b", "z"),
+        o.ExecuteSQL("UPDATE a SET x = 1"),
+        o.DropColumn("a", "x"),
+    ]
     body = _upgrade_body(render_revision(_rev(ops), "sqlite"))
     assert body.count("with op.batch_alter_table('a', schema=None) as batch_op:") == 2
     assert body.count("with op.batch_alter_table('b', schema=None) as batch_op:") == 1
-    assert "        batch_op.add_column(sa.Column('x', sa.Integer(), nullable=True))\n" \
-           "        batch_op.drop_column('y')\n" in body
+    assert (
+        "        batch_op.add_column(sa.Column('x', sa.Integer(), nullable=True))\n"
+        "        batch_op.drop_column('y')\n" in body
+    )
     postgres = _upgrade_body(render_revision(_rev(ops), "postgresql"))
     assert "batch" not in postgres and "op.drop_column('b', 'z')" in postgres
 
 
 def test_autocommit_statements_share_one_block():
-    ops = [o.ExecuteSQL("VACUUM", autocommit=True),
-           o.CreateIndex("ix", "t", (o.IndexElement("a"),), concurrently=True),
-           o.ExecuteSQL("SELECT 1"),
-           o.DropIndex("ix", "t", concurrently=True)]
+    ops = [
+        o.ExecuteSQL("VACUUM", autocommit=True),
+        o.CreateIndex("ix", "t", (o.IndexElement("a"),), concurrently=True),
+        o.ExecuteSQL("SELECT 1"),
+        o.DropIndex("ix", "t", concurrently=True),
+    ]
     body = _upgrade_body(render_revision(_rev(ops), "postgresql"))
     assert body.count("with op.get_context().autocommit_block():") == 2
     assert "        op.execute(sa.text('VACUUM'))\n        op.create_index(" in body
 
 
 def test_origin_comment_precedes_each_op_and_is_skipped_without_path():
-    ops = [o.DropTable("a", origin=Origin("x.sql", 3)), o.DropTable("b", origin=Origin("y.py")),
-           o.DropTable("c")]
+    ops = [
+        o.DropTable("a", origin=Origin("x.sql", 3)),
+        o.DropTable("b", origin=Origin("y.py")),
+        o.DropTable("c"),
+    ]
     body = _upgrade_body(render_revision(_rev(ops), "postgresql"))
-    assert "    # x.sql:3\n    op.drop_table('a')\n    # y.py\n    op.drop_table('b')\n" \
-           "    op.drop_table('c')\n" in body
+    assert (
+        "    # x.sql:3\n    op.drop_table('a')\n    # y.py\n    op.drop_table('b')\n"
+        "    op.drop_table('c')\n" in body
+    )
 
 
 def test_empty_and_comment_only_bodies_get_pass():
     text = render_revision(_rev((), (o.Irreversible("gone"),)), "sqlite")
-    assert ("def upgrade():\n    # ### commands converted by legacy2alembic ###\n    pass\n"
-            "    # ### end legacy2alembic commands ###\n") in text
+    assert (
+        "def upgrade():\n    # ### commands converted by legacy2alembic ###\n    pass\n"
+        "    # ### end legacy2alembic commands ###\n"
+    ) in text
     assert ("    # legacy2alembic: cannot downgrade: gone\n    pass\n") in text
 
 
@@ -492,12 +639,18 @@ def test_manual_todo_stays_comment_whatever_its_text():
 
 def test_header_is_a_docstring_even_with_hostile_message_and_paths():
     message = 'fix """quotes""" and \\ backslash\x00'
-    rev = _rev(message=message, sources=(SourceRef('we"""ird\n\\path.sql', "1" * 64),),
-               down_revision="ffffffffffff", create_date="2020-01-01 00:00:00")
+    rev = _rev(
+        message=message,
+        sources=(SourceRef('we"""ird\n\\path.sql', "1" * 64),),
+        down_revision="ffffffffffff",
+        create_date="2020-01-01 00:00:00",
+    )
     text = render_revision(rev, "sqlite")
     doc = ast.get_docstring(ast.parse(text), clean=False)
-    assert doc.startswith(message + "\n\nRevision ID: 0123456789ab\nRevises: ffffffffffff\n"
-                          "Create Date: 2020-01-01 00:00:00\nLegacy sources:\n")
+    assert doc.startswith(
+        message + "\n\nRevision ID: 0123456789ab\nRevises: ffffffffffff\n"
+        "Create Date: 2020-01-01 00:00:00\nLegacy sources:\n"
+    )
     assert "Create Date" not in render_revision(_rev(), "sqlite")
 
 
@@ -521,8 +674,11 @@ def test_unresolved_create_all_is_a_clear_error():
 
 
 def test_every_op_class_has_a_renderer():
-    classes = [cls for cls in vars(o).values()
-               if isinstance(cls, type) and issubclass(cls, o.Op) and cls is not o.Op]
+    classes = [
+        cls
+        for cls in vars(o).values()
+        if isinstance(cls, type) and issubclass(cls, o.Op) and cls is not o.Op
+    ]
     fallback = render_op.dispatch(o.Op)
     missing = [cls.__name__ for cls in classes if render_op.dispatch(cls) is fallback]
     assert missing == []

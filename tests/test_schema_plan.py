@@ -16,8 +16,11 @@ AT = Origin("migrate_x.py", 3)
 
 
 def users() -> o.CreateTable:
-    return o.CreateTable("users", (o.ColumnDef("id", INT, nullable=False, primary_key=True),
-                                   o.ColumnDef("email", VC50)), origin=AT)
+    return o.CreateTable(
+        "users",
+        (o.ColumnDef("id", INT, nullable=False, primary_key=True), o.ColumnDef("email", VC50)),
+        origin=AT,
+    )
 
 
 def model_with_users() -> SchemaModel:
@@ -30,9 +33,10 @@ def model_with_users() -> SchemaModel:
 def test_drop_column_reverses_to_add_with_type_and_its_index() -> None:
     m = model_with_users()
     undo = m.reverse(o.DropColumn("users", "email", origin=AT))
-    assert undo == [o.AddColumn("users", o.ColumnDef("email", VC50), origin=AT),
-                    o.CreateIndex("ix_users_email", "users", (o.IndexElement("email"),),
-                                  origin=AT)]
+    assert undo == [
+        o.AddColumn("users", o.ColumnDef("email", VC50), origin=AT),
+        o.CreateIndex("ix_users_email", "users", (o.IndexElement("email"),), origin=AT),
+    ]
     m.apply(o.DropColumn("users", "email"))
     assert "email" not in m.tables["users"].columns and not m.indexes
 
@@ -54,9 +58,13 @@ def test_alter_column_reverses_to_previous_type_and_nullability() -> None:
 
 def test_rename_column_follows_indexes_and_foreign_keys() -> None:
     m = model_with_users()
-    m.apply(o.CreateTable("posts", (o.ColumnDef("id", INT, primary_key=True),
-                                    o.ColumnDef("author", INT)),
-                          (o.ForeignKey(("author",), "users", ("id",)),)))
+    m.apply(
+        o.CreateTable(
+            "posts",
+            (o.ColumnDef("id", INT, primary_key=True), o.ColumnDef("author", INT)),
+            (o.ForeignKey(("author",), "users", ("id",)),),
+        )
+    )
     m.apply(o.RenameColumn("users", "id", "user_id"))
     assert list(m.tables["users"].columns) == ["user_id", "email"]
     fk = m.tables["posts"].constraints[-1]
@@ -69,18 +77,29 @@ def test_data_statement_downgrade_is_an_explained_no_op() -> None:
 
 
 def test_execute_sql_with_derived_inverse() -> None:
-    [undo] = SchemaModel().reverse(o.ExecuteSQL("CREATE VIEW v AS SELECT 1",
-                                                reverse_sql="DROP VIEW v"))
+    [undo] = SchemaModel().reverse(
+        o.ExecuteSQL("CREATE VIEW v AS SELECT 1", reverse_sql="DROP VIEW v")
+    )
     assert isinstance(undo, o.ExecuteSQL) and undo.sql == "DROP VIEW v"
 
 
 def rebuild_ops() -> list[o.Op]:
-    new = o.CreateTable("users_new", (o.ColumnDef("id", INT, nullable=False, primary_key=True),
-                                      o.ColumnDef("email", VC50, nullable=False)))
-    return [new,
-            o.ExecuteSQL("INSERT INTO users_new (id, email) SELECT id, COALESCE(email, '') "
-                         "FROM users", kind="data"),
-            o.DropTable("users"), o.RenameTable("users_new", "users")]
+    new = o.CreateTable(
+        "users_new",
+        (
+            o.ColumnDef("id", INT, nullable=False, primary_key=True),
+            o.ColumnDef("email", VC50, nullable=False),
+        ),
+    )
+    return [
+        new,
+        o.ExecuteSQL(
+            "INSERT INTO users_new (id, email) SELECT id, COALESCE(email, '') FROM users",
+            kind="data",
+        ),
+        o.DropTable("users"),
+        o.RenameTable("users_new", "users"),
+    ]
 
 
 def test_sqlite_rebuild_sequence_becomes_one_rewrite() -> None:
@@ -106,8 +125,9 @@ def test_rewrite_applies_and_reverses_to_the_old_table() -> None:
     assert isinstance(undo[0], o.RewriteTable)
     copy_step = undo[0].steps[1]
     assert isinstance(copy_step, o.ExecuteSQL)
-    assert copy_step.sql == ('INSERT INTO "_l2a_users_old" ("id", "email") '
-                             'SELECT "id", "email" FROM "users"')
+    assert copy_step.sql == (
+        'INSERT INTO "_l2a_users_old" ("id", "email") SELECT "id", "email" FROM "users"'
+    )
     assert undo[1] == o.CreateIndex("ix_users_email", "users", (o.IndexElement("email"),))
 
 
@@ -115,8 +135,10 @@ def test_unapply_walks_back_to_the_baseline_and_marks_unknowns() -> None:
     reference = model_with_users()
     reference.apply(o.AddColumn("users", o.ColumnDef("phone", VC50)))
     reference.apply(o.AlterColumn("users", "email", type=TEXT))
-    ops = [o.AlterColumn("users", "email", type=TEXT), o.AddColumn("users",
-                                                                    o.ColumnDef("phone", VC50))]
+    ops = [
+        o.AlterColumn("users", "email", type=TEXT),
+        o.AddColumn("users", o.ColumnDef("phone", VC50)),
+    ]
     base = unapplied(reference, ops)
     assert list(base.tables["users"].columns) == ["id", "email"]
     assert base.tables["users"].columns["email"].type is None
@@ -128,9 +150,14 @@ def test_unapply_walks_back_to_the_baseline_and_marks_unknowns() -> None:
 def test_plan_chain_ids_downgrades_and_determinism() -> None:
     reference = model_with_users()
     reference.apply(o.AddColumn("users", o.ColumnDef("phone", VC50)))
-    src = SourceOps("migrate_phone.py", "ab" * 32,
-                    (o.AddColumn("users", o.ColumnDef("phone", VC50), origin=AT),
-                     o.ExecuteSQL("UPDATE users SET phone = ''", kind="data", origin=AT)))
+    src = SourceOps(
+        "migrate_phone.py",
+        "ab" * 32,
+        (
+            o.AddColumn("users", o.ColumnDef("phone", VC50), origin=AT),
+            o.ExecuteSQL("UPDATE users SET phone = ''", kind="data", origin=AT),
+        ),
+    )
     diags = Diagnostics()
     baseline = compute_baseline(reference, src.ops, None, diags)
     first = plan([src], baseline, "sqlite", diags, reference=reference)
@@ -150,8 +177,13 @@ def test_create_all_in_a_script_creates_only_the_tables_it_introduced() -> None:
     diags = Diagnostics()
     baseline = compute_baseline(reference, [call], None, diags)
     assert "notes" not in baseline.tables
-    result = plan([SourceOps("migrate_notes.py", "cd" * 32, (call,))], baseline, "sqlite", diags,
-                  reference=reference)
+    result = plan(
+        [SourceOps("migrate_notes.py", "cd" * 32, (call,))],
+        baseline,
+        "sqlite",
+        diags,
+        reference=reference,
+    )
     legacy = result.revisions[-1]
     assert [op.table for op in legacy.upgrade if isinstance(op, o.CreateTable)] == ["notes"]
     assert [type(op) for op in legacy.downgrade] == [o.DropTable]
@@ -176,33 +208,44 @@ def test_rebuild_copy_statement_lets_the_baseline_infer_the_old_table() -> None:
     assert users_before.columns["email"] == o.ColumnDef("email", VC50, nullable=True)
     assert any("inferred" in d.message for d in diags.items)
     old = model_with_users()
-    assert fill_unknowns(before, old, Diagnostics()).tables["users"].columns == \
-        old.tables["users"].columns
+    assert (
+        fill_unknowns(before, old, Diagnostics()).tables["users"].columns
+        == old.tables["users"].columns
+    )
 
 
 def test_old_models_win_over_changes_made_by_sql_the_model_could_not_follow() -> None:
     reference = model_with_users()
     reference.tables["users"].constraints.append(o.Unique(("email",), "uq_users_email"))
-    do_block = o.ExecuteSQL("DO $$ BEGIN ALTER TABLE users ADD CONSTRAINT uq_users_email "
-                            "UNIQUE (email); END $$")
+    do_block = o.ExecuteSQL(
+        "DO $$ BEGIN ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE (email); END $$"
+    )
     diags = Diagnostics()
     baseline = compute_baseline(reference, [do_block], model_with_users(), diags)
     assert o.Unique(("email",), "uq_users_email") not in baseline.tables["users"].constraints
-    assert ["constraint uq_users_email(email) is not in the old models" in d.message
-            for d in diags.items] == [True]
+    assert [
+        "constraint uq_users_email(email) is not in the old models" in d.message
+        for d in diags.items
+    ] == [True]
 
 
 def test_mysql_modify_without_null_keeps_a_key_column_not_null() -> None:
     """MODIFY restates the column; unstated NULL on a primary key column stays NOT NULL (MySQL
     refuses an explicit NULL there), so the op must not say nullable=True."""
-    create = o.CreateTable("t", (o.ColumnDef("id", o.TypeSpec("Integer"), nullable=False),),
-                           (o.PrimaryKey(("id",)),))
-    modify = o.AlterColumn("t", "id", type=o.TypeSpec("BigInteger"), nullable=True,
-                           server_default=None)
+    create = o.CreateTable(
+        "t", (o.ColumnDef("id", o.TypeSpec("Integer"), nullable=False),), (o.PrimaryKey(("id",)),)
+    )
+    modify = o.AlterColumn(
+        "t", "id", type=o.TypeSpec("BigInteger"), nullable=True, server_default=None
+    )
     other = o.AlterColumn("t", "x", type=o.TypeSpec("BigInteger"), nullable=True)
     add_x = o.AddColumn("t", o.ColumnDef("x", o.TypeSpec("Integer"), nullable=False))
-    result = plan([SourceOps("a.sql", "0" * 64, (create, add_x, modify, other))], SchemaModel(),
-                  "mysql", Diagnostics())
+    result = plan(
+        [SourceOps("a.sql", "0" * 64, (create, add_x, modify, other))],
+        SchemaModel(),
+        "mysql",
+        Diagnostics(),
+    )
     ops = [op for op in result.revisions[0].upgrade if isinstance(op, o.AlterColumn)]
     assert ops[0].nullable is o.UNSET and ops[0].type == o.TypeSpec("BigInteger")
     assert ops[1].nullable is True
@@ -213,23 +256,30 @@ def test_guarded_drops_conjure_nothing_in_the_baseline_and_are_left_out() -> Non
     unknown table there would be a TODO, and the chain would not build), and with a reference
     the planner knows it is absent."""
     reference = model_with_users()
-    ops = [o.DropTable("old_stuff", guard="sql"), o.DropColumn("users", "legacy", guard="sql"),
-           o.DropIndex("ix_gone", guard="sql")]
+    ops = [
+        o.DropTable("old_stuff", guard="sql"),
+        o.DropColumn("users", "legacy", guard="sql"),
+        o.DropIndex("ix_gone", guard="sql"),
+    ]
     base = unapplied(reference, ops)
     assert set(base.tables) == {"users"} and "legacy" not in base.tables["users"].columns
     assert base.unknowns() == [] and "ix_gone" not in base.indexes
     diags = Diagnostics()
-    result = plan([SourceOps("a.sql", "0" * 64, tuple(ops))], base, "postgres", diags,
-                  reference=reference)
+    result = plan(
+        [SourceOps("a.sql", "0" * 64, tuple(ops))], base, "postgres", diags, reference=reference
+    )
     [rev] = [r for r in result.revisions if r.sources]
     assert rev.upgrade == () and len([d for d in diags.items if "left out" in d.message]) == 3
 
 
 def test_guarded_ops_the_model_cannot_decide_without_a_reference() -> None:
     create = o.CreateTable("t", (o.ColumnDef("id", INT),))
-    ops = (create, o.DropIndex("ix_x", guard="sql", statement="DROP INDEX IF EXISTS ix_x"),
-           o.AddColumn("t", o.ColumnDef("a", INT), guard="script"),
-           o.AddColumn("t", o.ColumnDef("a", INT), guard="script"))
+    ops = (
+        create,
+        o.DropIndex("ix_x", guard="sql", statement="DROP INDEX IF EXISTS ix_x"),
+        o.AddColumn("t", o.ColumnDef("a", INT), guard="script"),
+        o.AddColumn("t", o.ColumnDef("a", INT), guard="script"),
+    )
     diags = Diagnostics()
     result = plan([SourceOps("a.sql", "0" * 64, ops)], SchemaModel(), "postgres", diags)
     upgrade = result.revisions[0].upgrade

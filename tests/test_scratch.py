@@ -100,8 +100,10 @@ def test_scratch_url_used_as_is_and_emptied_afterwards(given_db: str, pg_server_
 def test_scratch_url_with_tables_is_refused(given_db: str) -> None:
     with connect(given_db).begin() as conn:
         conn.exec_driver_sql("CREATE TABLE users (id INTEGER)")
-    with (pytest.raises(DatabaseError, match=r"is not empty \(table users\)"),
-          scratch_database("postgres", scratch_url=given_db)):
+    with (
+        pytest.raises(DatabaseError, match=r"is not empty \(table users\)"),
+        scratch_database("postgres", scratch_url=given_db),
+    ):
         pass
     assert table_names(given_db) == ["users"]  # refused, and left alone
 
@@ -116,8 +118,10 @@ def test_create_database_not_permitted_says_to_pass_scratch_url(pg_server_url: s
     try:
         url = with_driver(pg_server_url).set(username=role, password="s3cret")
         before = databases(pg_server_url)
-        with (pytest.raises(DatabaseError) as info,
-              scratch_database("postgres", server_url=url.render_as_string(False))):
+        with (
+            pytest.raises(DatabaseError) as info,
+            scratch_database("postgres", server_url=url.render_as_string(False)),
+        ):
             pass
         message = str(info.value)
         assert "permission denied to create database" in message

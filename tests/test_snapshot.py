@@ -76,16 +76,22 @@ def stamp_type(dialect: str) -> str:
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_columns_types_nullability_and_primary_key(new_db, dialect: str) -> None:
-    snapshot = build(new_db(), f"""
+    snapshot = build(
+        new_db(),
+        f"""
         CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(120) NOT NULL,
                             created {stamp_type(dialect)}, score NUMERIC(10, 2) DEFAULT 0)
-    """)
+    """,
+    )
     users = snapshot.table("users")
     assert users is not None and snapshot.table_names == ["users"]
     assert [c.name for c in users.columns] == ["id", "email", "created", "score"]
     cols = users.column_map
     assert (cols["id"].type, cols["id"].nullable, cols["id"].primary_key) == (
-        "INTEGER", False, True)
+        "INTEGER",
+        False,
+        True,
+    )
     assert (cols["email"].type, cols["email"].nullable) == ("VARCHAR(120)", False)
     assert cols["created"].type == stamp_type(dialect)
     assert cols["score"].type == "NUMERIC(10,2)"
@@ -95,11 +101,14 @@ def test_columns_types_nullability_and_primary_key(new_db, dialect: str) -> None
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_alembic_version_and_views_are_not_part_of_the_schema(new_db, dialect: str) -> None:
-    snapshot = build(new_db(), """
+    snapshot = build(
+        new_db(),
+        """
         CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);
         CREATE TABLE t (id INTEGER PRIMARY KEY);
         CREATE VIEW v AS SELECT id FROM t
-    """)
+    """,
+    )
     assert snapshot.table_names == ["t"]
 
 
@@ -113,8 +122,9 @@ def test_sqlite_rowid_alias_is_not_null_however_declared(tmp_path: Path) -> None
     legacy, modern = (_sqlite_file(tmp_path / name) for name in ("legacy.db", "modern.db"))
     old = build(legacy, "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT)")
     metadata = sa.MetaData()
-    sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True),
-             sa.Column("code", sa.Text))
+    sa.Table(
+        "t", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("code", sa.Text)
+    )
     assert diff_snapshots(create_all(modern, metadata), old) == []
     assert old.tables[0].column_map["id"].nullable is False
 
@@ -126,12 +136,15 @@ def _sqlite_file(path: Path) -> str:
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_foreign_keys_with_actions(new_db, dialect: str) -> None:
-    snapshot = build(new_db(), """
+    snapshot = build(
+        new_db(),
+        """
         CREATE TABLE org (id INTEGER PRIMARY KEY);
         CREATE TABLE member (id INTEGER PRIMARY KEY,
             org_id INTEGER REFERENCES org (id) ON DELETE CASCADE ON UPDATE NO ACTION,
             boss_id INTEGER REFERENCES member (id) ON DELETE SET NULL)
-    """)
+    """,
+    )
     fks = snapshot.table("member").foreign_keys  # type: ignore[union-attr]
     assert fks == {
         ForeignKey(("org_id",), "org", ("id",), ondelete="CASCADE"),
@@ -140,22 +153,29 @@ def test_foreign_keys_with_actions(new_db, dialect: str) -> None:
 
 
 def test_sqlite_reference_to_implicit_primary_key(tmp_path: Path) -> None:
-    snapshot = build(_sqlite_file(tmp_path / "x.db"), """
+    snapshot = build(
+        _sqlite_file(tmp_path / "x.db"),
+        """
         CREATE TABLE org (id INTEGER PRIMARY KEY);
         CREATE TABLE member (org_id INTEGER REFERENCES org)
-    """)
+    """,
+    )
     assert snapshot.table("member").foreign_keys == {  # type: ignore[union-attr]
-        ForeignKey(("org_id",), "org", ("id",))}
+        ForeignKey(("org_id",), "org", ("id",))
+    }
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_expression_partial_and_descending_indexes(new_db, dialect: str) -> None:
-    snapshot = build(new_db(), """
+    snapshot = build(
+        new_db(),
+        """
         CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(50), active INTEGER);
         CREATE INDEX ix_lower_email ON users (lower(email));
         CREATE INDEX ix_active ON users (email) WHERE active = 1;
         CREATE INDEX ix_desc ON users (active DESC, email)
-    """)
+    """,
+    )
     indexes = {i.name: i for i in snapshot.tables[0].indexes}
     assert set(indexes) == {"ix_lower_email", "ix_active", "ix_desc"}
     assert "lower(email" in indexes["ix_lower_email"].elements[0]
@@ -167,10 +187,13 @@ def test_expression_partial_and_descending_indexes(new_db, dialect: str) -> None
 @pytest.mark.postgres
 @pytest.mark.parametrize("dialect", ["postgres"])
 def test_postgres_enum_types(new_db, dialect: str) -> None:
-    snapshot = build(new_db(), """
+    snapshot = build(
+        new_db(),
+        """
         CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
         CREATE TABLE person (id INTEGER PRIMARY KEY, mood mood NOT NULL)
-    """)
+    """,
+    )
     assert snapshot.enum_values == {"mood": ("sad", "ok", "happy")}
     assert snapshot.tables[0].column_map["mood"].type == "ENUM mood"
 
@@ -178,19 +201,45 @@ def test_postgres_enum_types(new_db, dialect: str) -> None:
 @pytest.mark.postgres
 @pytest.mark.parametrize("dialect", ["postgres"])
 def test_postgres_types_are_normalised(new_db, dialect: str) -> None:
-    snapshot = build(new_db(), """
+    snapshot = build(
+        new_db(),
+        """
         CREATE TABLE t (a timestamp without time zone, b timestamptz, c character varying(20),
                         d double precision, e text[], f numeric(8, 3), g time without time zone)
-    """)
+    """,
+    )
     types = {c.name: c.type for c in snapshot.tables[0].columns}
-    assert types == {"a": "TIMESTAMP", "b": "TIMESTAMP WITH TIME ZONE", "c": "VARCHAR(20)",
-                     "d": "DOUBLE PRECISION", "e": "TEXT[]", "f": "NUMERIC(8,3)", "g": "TIME"}
+    assert types == {
+        "a": "TIMESTAMP",
+        "b": "TIMESTAMP WITH TIME ZONE",
+        "c": "VARCHAR(20)",
+        "d": "DOUBLE PRECISION",
+        "e": "TEXT[]",
+        "f": "NUMERIC(8,3)",
+        "g": "TIME",
+    }
 
 
 def test_sqlite_catalog_reader_agrees_with_sqlalchemy_types(tmp_path: Path) -> None:
-    declared = ["INTEGER", "int", "BIGINT", "VARCHAR(30)", "varchar", "TEXT", "DATETIME",
-                "DATE", "BOOLEAN", "NUMERIC(10, 2)", "REAL", "FLOAT", "BLOB", "JSON",
-                "character varying(9)", "DOUBLE PRECISION", ""]
+    declared = [
+        "INTEGER",
+        "int",
+        "BIGINT",
+        "VARCHAR(30)",
+        "varchar",
+        "TEXT",
+        "DATETIME",
+        "DATE",
+        "BOOLEAN",
+        "NUMERIC(10, 2)",
+        "REAL",
+        "FLOAT",
+        "BLOB",
+        "JSON",
+        "character varying(9)",
+        "DOUBLE PRECISION",
+        "",
+    ]
     columns = ", ".join(f'"c{i}" {t}' for i, t in enumerate(declared))
     url = _sqlite_file(tmp_path / "types.db")
     snapshot = build(url, f"CREATE TABLE t ({columns})")
@@ -206,15 +255,28 @@ def test_sqlite_catalog_reader_agrees_with_sqlalchemy_types(tmp_path: Path) -> N
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_unique_constraint_spellings_compare_equal(new_db, dialect: str) -> None:
     inline = build(new_db(), "CREATE TABLE t (id INTEGER PRIMARY KEY, email VARCHAR(50) UNIQUE)")
-    table_level = build(new_db(), """
-        CREATE TABLE t (id INTEGER PRIMARY KEY, email VARCHAR(50), UNIQUE (email))""")
-    added_later = build(new_db(), f"""
+    table_level = build(
+        new_db(),
+        """
+        CREATE TABLE t (id INTEGER PRIMARY KEY, email VARCHAR(50), UNIQUE (email))""",
+    )
+    added_later = build(
+        new_db(),
+        f"""
         CREATE TABLE t (id INTEGER PRIMARY KEY, email VARCHAR(50));
-        {"ALTER TABLE t ADD CONSTRAINT t_email_key UNIQUE (email)" if dialect == "postgres"
-         else "SELECT 1"}""")
+        {
+            "ALTER TABLE t ADD CONSTRAINT t_email_key UNIQUE (email)"
+            if dialect == "postgres"
+            else "SELECT 1"
+        }""",
+    )
     metadata = sa.MetaData()
-    sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True),
-             sa.Column("email", sa.String(50), unique=True))
+    sa.Table(
+        "t",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String(50), unique=True),
+    )
     models = create_all(new_db(), metadata)
     assert diff_snapshots(models, inline) == []
     assert diff_snapshots(models, table_level) == []
@@ -227,9 +289,12 @@ def test_unique_constraint_spellings_compare_equal(new_db, dialect: str) -> None
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_unique_index_and_unique_constraint_differ_as_in_alembic(new_db, dialect: str) -> None:
     constraint = build(new_db(), "CREATE TABLE t (email VARCHAR(50), UNIQUE (email))")
-    index = build(new_db(), """
+    index = build(
+        new_db(),
+        """
         CREATE TABLE t (email VARCHAR(50));
-        CREATE UNIQUE INDEX ix_t_email ON t (email)""")
+        CREATE UNIQUE INDEX ix_t_email ON t (email)""",
+    )
     assert [str(d) for d in diff_snapshots(constraint, index)] == [
         "table t: extra index ix_t_email",
         "table t: unique constraint (email) missing",
@@ -238,12 +303,19 @@ def test_unique_index_and_unique_constraint_differ_as_in_alembic(new_db, dialect
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_legacy_unique_index_equals_sqlalchemy_unique_index(new_db, dialect: str) -> None:
-    legacy = build(new_db(), """
+    legacy = build(
+        new_db(),
+        """
         CREATE TABLE t (id INTEGER PRIMARY KEY, email VARCHAR(50));
-        CREATE UNIQUE INDEX ix_t_email ON t (email)""")
+        CREATE UNIQUE INDEX ix_t_email ON t (email)""",
+    )
     metadata = sa.MetaData()
-    sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True),
-             sa.Column("email", sa.String(50), unique=True, index=True))
+    sa.Table(
+        "t",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String(50), unique=True, index=True),
+    )
     assert diff_snapshots(create_all(new_db(), metadata), legacy) == []
 
 
@@ -263,9 +335,12 @@ def test_declared_unique_constraint_names_are_compared(new_db, dialect: str) -> 
 def test_postgres_generated_unique_names_even_truncated(new_db, dialect: str) -> None:
     table = "a_rather_long_table_name_for_testing_truncation"
     column = "an_equally_long_column_name_for_testing"
-    snapshot = build(new_db(), f"""
+    snapshot = build(
+        new_db(),
+        f"""
         CREATE TABLE {table} ({column} INTEGER UNIQUE, x INTEGER);
-        ALTER TABLE {table} ADD UNIQUE ({column}, x)""")
+        ALTER TABLE {table} ADD UNIQUE ({column}, x)""",
+    )
     uniques = snapshot.tables[0].unique_constraints
     names = sorted(u.name or "" for u in uniques)
     assert [len(n) for n in names] == [63, 63] and names[0].endswith("_key1")  # truncated, numbered
@@ -284,46 +359,61 @@ def test_generated_unique_name_rules() -> None:
 # --- normalisation helpers -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "normal"), [
-    ("NUMERIC(10, 2)", "NUMERIC(10,2)"),
-    ("varchar( 50 )", "VARCHAR(50)"),
-    ("TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP"),
-    ("timestamp(6)  with time zone", "TIMESTAMP(6) WITH TIME ZONE"),
-    ("ENUM('a, b', 'c')", "ENUM('a, b','c')"),
-    ('VARCHAR(5) COLLATE "de_DE"', 'VARCHAR(5) COLLATE "de_DE"'),
-])
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("NUMERIC(10, 2)", "NUMERIC(10,2)"),
+        ("varchar( 50 )", "VARCHAR(50)"),
+        ("TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP"),
+        ("timestamp(6)  with time zone", "TIMESTAMP(6) WITH TIME ZONE"),
+        ("ENUM('a, b', 'c')", "ENUM('a, b','c')"),
+        ('VARCHAR(5) COLLATE "de_DE"', 'VARCHAR(5) COLLATE "de_DE"'),
+    ],
+)
 def test_normalize_type_text(raw: str, normal: str) -> None:
     assert normalize_type_text(raw) == normal
 
 
 def test_split_index_sql() -> None:
     sql = "CREATE INDEX ix ON t (lower(name), \"a,b\" DESC, substr(x, 1, 2)) WHERE x > ','"
-    assert split_index_sql(sql) == (
-        ["lower(name)", '"a,b" DESC', "substr(x, 1, 2)"], "x > ','")
+    assert split_index_sql(sql) == (["lower(name)", '"a,b" DESC', "substr(x, 1, 2)"], "x > ','")
 
 
 # --- the diff ------------------------------------------------------------------------------
 
 
-def _users(*columns: Column, indexes: frozenset[Index] = frozenset(),
-           fks: frozenset[ForeignKey] = frozenset()) -> Table:
+def _users(
+    *columns: Column,
+    indexes: frozenset[Index] = frozenset(),
+    fks: frozenset[ForeignKey] = frozenset(),
+) -> Table:
     base = (Column("id", "INTEGER", False, True),)
     return Table("users", base + columns, ("id",), indexes, frozenset(), fks)
 
 
 def test_diff_messages() -> None:
-    expected = Snapshot((
-        _users(Column("email", "VARCHAR(100)", True), Column("org_id", "INTEGER", True),
-               indexes=frozenset({Index("ix_users_email", ("email",))}),
-               fks=frozenset({ForeignKey(("org_id",), "org", ("id",))})),
-        Table("org", (Column("id", "INTEGER", False, True),), ("id",)),
-    ))
-    actual = Snapshot((
-        _users(Column("email", "VARCHAR(120)", False), Column("org_id", "INTEGER", True),
-               Column("phone", "VARCHAR(20)", True),
-               indexes=frozenset({Index("ix_users_phone", ("phone",))})),
-        Table("orders", (Column("id", "INTEGER", False, True),), ("id",)),
-    ))
+    expected = Snapshot(
+        (
+            _users(
+                Column("email", "VARCHAR(100)", True),
+                Column("org_id", "INTEGER", True),
+                indexes=frozenset({Index("ix_users_email", ("email",))}),
+                fks=frozenset({ForeignKey(("org_id",), "org", ("id",))}),
+            ),
+            Table("org", (Column("id", "INTEGER", False, True),), ("id",)),
+        )
+    )
+    actual = Snapshot(
+        (
+            _users(
+                Column("email", "VARCHAR(120)", False),
+                Column("org_id", "INTEGER", True),
+                Column("phone", "VARCHAR(20)", True),
+                indexes=frozenset({Index("ix_users_phone", ("phone",))}),
+            ),
+            Table("orders", (Column("id", "INTEGER", False, True),), ("id",)),
+        )
+    )
     assert [str(d) for d in diff_snapshots(expected, actual)] == [
         "extra table orders",
         "table org missing",
@@ -342,9 +432,14 @@ def test_diff_of_foreign_key_actions_primary_key_and_enums() -> None:
         (_users(Column("org_id", "INTEGER", True), fks=frozenset({fk})),),
         (),
     )
-    changed = Table("users", expected.tables[0].columns, ("id", "org_id"), frozenset(),
-                    frozenset(), frozenset({ForeignKey(("org_id",), "org", ("id",), None,
-                                                       "CASCADE")}))
+    changed = Table(
+        "users",
+        expected.tables[0].columns,
+        ("id", "org_id"),
+        frozenset(),
+        frozenset(),
+        frozenset({ForeignKey(("org_id",), "org", ("id",), None, "CASCADE")}),
+    )
     from converter.database.snapshot import EnumType
 
     actual = Snapshot((changed,), (EnumType("mood", ("a", "b")),))
@@ -363,22 +458,28 @@ def test_equal_snapshots_ignore_column_order_and_defaults() -> None:
     assert a == b and hash(a) == hash(b)
     assert diff_snapshots(Snapshot((a,)), Snapshot((b,))) == []
     assert format_diff([]) == "no differences"
-    assert [str(d) for d in diff_snapshots(Snapshot((a,)), Snapshot((b,)),
-                                           compare_defaults=True)] == [
-        "table t: column x default 1 != 2"]
+    assert [
+        str(d) for d in diff_snapshots(Snapshot((a,)), Snapshot((b,)), compare_defaults=True)
+    ] == ["table t: column x default 1 != 2"]
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_diff_of_real_databases(new_db, dialect: str) -> None:
-    old = build(new_db(), """
+    old = build(
+        new_db(),
+        """
         CREATE TABLE org (id INTEGER PRIMARY KEY);
         CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(100),
                             org_id INTEGER REFERENCES org (id));
-        CREATE INDEX ix_users_email ON users (email)""")
-    new = build(new_db(), """
+        CREATE INDEX ix_users_email ON users (email)""",
+    )
+    new = build(
+        new_db(),
+        """
         CREATE TABLE org (id INTEGER PRIMARY KEY);
         CREATE TABLE users (id INTEGER PRIMARY KEY, email VARCHAR(120), org_id INTEGER,
-                            phone VARCHAR(20))""")
+                            phone VARCHAR(20))""",
+    )
     assert format_diff(diff_snapshots(old, new)).splitlines() == [
         "table users: column email type VARCHAR(100) != VARCHAR(120)",
         "table users: extra column phone",

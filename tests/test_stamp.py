@@ -43,11 +43,19 @@ PAUSE = "L2A_TEST_PAUSE_BEFORE_COMMIT"
 # SQL, so un-applying the sources cannot remove it, and the old models from git are only used
 # for attributes the sources leave unknown. Databases before 003 lack it and match no revision.
 
-def stamp(project: Path, *args: str, env: dict[str, str] | None = None,
-          stdin: Any = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, "stamp", str(project), *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, stdin=stdin, timeout=300,
-                          check=False)
+
+def stamp(
+    project: Path, *args: str, env: dict[str, str] | None = None, stdin: Any = subprocess.DEVNULL
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CLI, "stamp", str(project), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        stdin=stdin,
+        timeout=300,
+        check=False,
+    )
 
 
 def output(result: subprocess.CompletedProcess[str]) -> str:
@@ -61,8 +69,9 @@ def version_rows(url: str) -> list[str] | None:
         with engine.connect() as conn:
             if not sa.inspect(conn).has_table("alembic_version"):
                 return None
-            return sorted(r[0] for r in conn.exec_driver_sql("SELECT version_num FROM "
-                                                              "alembic_version"))
+            return sorted(
+                r[0] for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version")
+            )
     finally:
         engine.dispose()
 
@@ -92,8 +101,9 @@ class PgDatabases:
     """Databases on the test server for a whole module, dropped at its end."""
 
     def __init__(self, server_url: str) -> None:
-        self.server = sa.create_engine(sa_url(server_url), isolation_level="AUTOCOMMIT",
-                                       poolclass=sa.pool.NullPool)
+        self.server = sa.create_engine(
+            sa_url(server_url), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
         self.made: list[str] = []
 
     def new(self, template: str | None = None) -> str:
@@ -145,13 +155,18 @@ class Chain:
         return self.new_database(url or self.full_url)
 
 
-def convert(name: str, root: Path, new_database: Callable[[str | None], str], *,
-            git: bool) -> Chain:
+def convert(
+    name: str, root: Path, new_database: Callable[[str | None], str], *, git: bool
+) -> Chain:
     fixture = load_fixture(name)
     project = copy_project(fixture, root / "project", git=git)
     dialect = "postgresql" if fixture.dialect.startswith("postgres") else fixture.dialect
-    result = subprocess.run([CLI, "convert", str(project), "--dialect", dialect, "--models",
-                             fixture.models], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [CLI, "convert", str(project), "--dialect", dialect, "--models", fixture.models],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, output(result)
     chain = Chain(fixture, project, new_database)
     chain.baseline, chain.by_source = revisions_by_source(chain.migrations)
@@ -212,8 +227,7 @@ def stamp_fleet(chain: Chain, root: Path) -> Fleet:
     urls = [chain.legacy_database(k) for k in range(len(chain.fixture.history) + 1)]
     url_file = root / "urls.txt"
     url_file.write_text("# every k\n\n" + "\n".join(urls) + "\n")
-    result = stamp(chain.project, "--url-file", str(url_file), "--yes", "--json",
-                   "--workers", "3")
+    result = stamp(chain.project, "--url-file", str(url_file), "--yes", "--json", "--workers", "3")
     assert "Traceback" not in result.stderr
     document = json.loads(result.stdout)
     refused = any(d["status"] == "refused" for d in document["databases"])
@@ -243,7 +257,8 @@ def check_k(chain: Chain, fleet: Fleet, k: int) -> None:
 
 @pytest.mark.parametrize("k", range(9))
 def test_sqlite_taskboard_every_k_is_stamped_at_its_source(
-        sqlite_chain: Chain, sqlite_fleet: Fleet, k: int) -> None:
+    sqlite_chain: Chain, sqlite_fleet: Fleet, k: int
+) -> None:
     assert len(sqlite_chain.fixture.history) == 8
     check_k(sqlite_chain, sqlite_fleet, k)
 
@@ -251,7 +266,8 @@ def test_sqlite_taskboard_every_k_is_stamped_at_its_source(
 @pytest.mark.postgres
 @pytest.mark.parametrize("k", range(9))
 def test_postgres_invoicing_every_k_is_stamped_at_its_source(
-        pg_chain: Chain, pg_fleet: Fleet, k: int) -> None:
+    pg_chain: Chain, pg_fleet: Fleet, k: int
+) -> None:
     assert len(pg_chain.fixture.history) == 8
     check_k(pg_chain, pg_fleet, k)
 
@@ -260,26 +276,39 @@ def test_postgres_invoicing_every_k_is_stamped_at_its_source(
 
 DRIFTS = {
     "sqlite": {
-        "extra column": (["ALTER TABLE tasks ADD COLUMN color TEXT"],
-                         "table tasks: extra column color"),
-        "missing index": (["DROP INDEX ix_tasks_due_date"],
-                          "table tasks: index ix_tasks_due_date missing"),
-        "changed type": ([
-            "CREATE TABLE tags_new (id INTEGER NOT NULL, name VARCHAR(50) NOT NULL, "
-            "color VARCHAR(20), PRIMARY KEY (id))",
-            "INSERT INTO tags_new SELECT id, name, color FROM tags",
-            "DROP TABLE tags",
-            "ALTER TABLE tags_new RENAME TO tags",
-            "CREATE UNIQUE INDEX uq_tags_name ON tags (name)",
-        ], "table tags: column color type VARCHAR(7) != VARCHAR(20)"),
+        "extra column": (
+            ["ALTER TABLE tasks ADD COLUMN color TEXT"],
+            "table tasks: extra column color",
+        ),
+        "missing index": (
+            ["DROP INDEX ix_tasks_due_date"],
+            "table tasks: index ix_tasks_due_date missing",
+        ),
+        "changed type": (
+            [
+                "CREATE TABLE tags_new (id INTEGER NOT NULL, name VARCHAR(50) NOT NULL, "
+                "color VARCHAR(20), PRIMARY KEY (id))",
+                "INSERT INTO tags_new SELECT id, name, color FROM tags",
+                "DROP TABLE tags",
+                "ALTER TABLE tags_new RENAME TO tags",
+                "CREATE UNIQUE INDEX uq_tags_name ON tags (name)",
+            ],
+            "table tags: column color type VARCHAR(7) != VARCHAR(20)",
+        ),
     },
     "postgres": {
-        "extra column": (["ALTER TABLE customers ADD COLUMN nickname text"],
-                         "table customers: extra column nickname"),
-        "missing index": (["DROP INDEX ix_invoices_issued_on"],
-                          "table invoices: index ix_invoices_issued_on missing"),
-        "changed type": (["ALTER TABLE customers ALTER COLUMN email TYPE varchar(320)"],
-                         "table customers: column email type VARCHAR(255) != VARCHAR(320)"),
+        "extra column": (
+            ["ALTER TABLE customers ADD COLUMN nickname text"],
+            "table customers: extra column nickname",
+        ),
+        "missing index": (
+            ["DROP INDEX ix_invoices_issued_on"],
+            "table invoices: index ix_invoices_issued_on missing",
+        ),
+        "changed type": (
+            ["ALTER TABLE customers ALTER COLUMN email TYPE varchar(320)"],
+            "table customers: column email type VARCHAR(255) != VARCHAR(320)",
+        ),
     },
 }
 
@@ -290,8 +319,11 @@ def test_drift_is_refused_named_and_nothing_changes(chain: Chain, drift: str) ->
     url = chain.clone()
     execute(url, *statements)
     if drift == "changed type":  # a version table that must survive untouched
-        execute(url, "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL "
-                     "PRIMARY KEY)", f"INSERT INTO alembic_version VALUES ('{chain.baseline}')")
+        execute(
+            url,
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+            f"INSERT INTO alembic_version VALUES ('{chain.baseline}')",
+        )
     before = state(url)
     result = stamp(chain.project, "--url", url, "--yes")
     assert result.returncode == 1, output(result)
@@ -308,8 +340,11 @@ def test_half_applied_script_is_refused_with_k_of_n(sqlite_chain: Chain) -> None
     execute(url, "ALTER TABLE users ADD COLUMN display_name VARCHAR(100)")
     result = stamp(sqlite_chain.project, "--url", url, "--dry-run")
     assert result.returncode == 1, output(result)
-    lines = {line.split()[1]: line for line in result.stdout.splitlines()
-             if line.startswith("    ") and len(line.split()) > 2}
+    lines = {
+        line.split()[1]: line
+        for line in result.stdout.splitlines()
+        if line.startswith("    ") and len(line.split()) > 2
+    }
     assert lines["migrate_002_user_profile_fields.py"].endswith("partial 1 of 3")
     assert lines["migrate_001_add_task_priority.py"].endswith("applied")
     assert lines["migrate_004_task_tags.py"].endswith("absent")
@@ -320,12 +355,16 @@ def test_half_applied_script_is_refused_with_k_of_n(sqlite_chain: Chain) -> None
 
 def test_stamped_at_another_revision_is_refused_unless_forced(sqlite_chain: Chain) -> None:
     url = sqlite_chain.clone()
-    execute(url, "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
-            f"INSERT INTO alembic_version VALUES ('{sqlite_chain.baseline}')")
+    execute(
+        url,
+        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)",
+        f"INSERT INTO alembic_version VALUES ('{sqlite_chain.baseline}')",
+    )
     refused = stamp(sqlite_chain.project, "--url", url, "--yes")
     assert refused.returncode == 1
     assert f"stamped at {sqlite_chain.baseline} but its schema matches {sqlite_chain.head}" in (
-        refused.stdout)
+        refused.stdout
+    )
     assert version_rows(url) == [sqlite_chain.baseline]
     forced = stamp(sqlite_chain.project, "--url", url, "--yes", "--force")
     assert forced.returncode == 0, output(forced)
@@ -361,9 +400,17 @@ def test_two_concurrent_stamps_write_once(chain: Chain) -> None:
     when it checks, or waits on the lock and finds the row when it re-reads."""
     url = chain.clone()
     env = {**os.environ, PAUSE: "2"}
-    procs = [subprocess.Popen([CLI, "stamp", str(chain.project), "--url", url, "--yes"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=env, stdin=subprocess.DEVNULL) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [CLI, "stamp", str(chain.project), "--url", url, "--yes"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
     results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
     assert [rc for *_, rc in results] == [0, 0], results
     assert all("Traceback" not in err for _, err, _ in results)
@@ -375,9 +422,14 @@ def test_two_concurrent_stamps_write_once(chain: Chain) -> None:
 
 def test_stamp_killed_before_commit_leaves_no_row(chain: Chain) -> None:
     url = chain.clone()
-    proc = subprocess.Popen([CLI, "stamp", str(chain.project), "--url", url, "--yes"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, PAUSE: "120"}, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [CLI, "stamp", str(chain.project), "--url", url, "--yes"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, PAUSE: "120"},
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.stderr is not None
     for line in proc.stderr:
         if "paused before commit" in line:
@@ -417,9 +469,13 @@ def test_asks_once_on_a_terminal(sqlite_chain: Chain, answer: str) -> None:
     before = state(url)
     master, terminal = pty.openpty()
     try:
-        proc = subprocess.Popen([CLI, "stamp", str(sqlite_chain.project), "--url", url],
-                                stdin=terminal, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [CLI, "stamp", str(sqlite_chain.project), "--url", url],
+            stdin=terminal,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         os.write(master, f"{answer}\n".encode())
         out, err = proc.communicate(timeout=120)
     finally:
@@ -440,13 +496,17 @@ def test_broken_chain_is_an_input_error(sqlite_chain: Chain, tmp_path: Path) -> 
     project = tmp_path / "project"
     shutil.copytree(sqlite_chain.project, project)
     head = next((project / "migrations" / "versions").glob(f"{sqlite_chain.head}_*.py"))
-    head.write_text(head.read_text().replace(
-        "def upgrade():\n", "def upgrade():\n    raise RuntimeError('boom')\n"))
+    head.write_text(
+        head.read_text().replace(
+            "def upgrade():\n", "def upgrade():\n    raise RuntimeError('boom')\n"
+        )
+    )
     result = stamp(project, "--url", sqlite_chain.clone(), "--dry-run")
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"error: cannot replay the chain on a scratch database: revision {sqlite_chain.head} "
-        "failed: RuntimeError: boom (run legacy2alembic verify for details)")
+        "failed: RuntimeError: boom (run legacy2alembic verify for details)"
+    )
 
 
 # --- fleets, JSON, secrets, errors ----------------------------------------------------------
@@ -459,9 +519,16 @@ def test_fleet_json_masks_passwords_and_refusal_wins(pg_chain: Chain, tmp_path: 
     drifted = pg_chain.clone()
     execute(drifted, "ALTER TABLE customers ADD COLUMN nickname text")
     url_file = tmp_path / "urls.txt"
-    url_file.write_text("\n".join([good.render_as_string(hide_password=False),
-                                   unreachable.render_as_string(hide_password=False),
-                                   drifted]) + "\n")
+    url_file.write_text(
+        "\n".join(
+            [
+                good.render_as_string(hide_password=False),
+                unreachable.render_as_string(hide_password=False),
+                drifted,
+            ]
+        )
+        + "\n"
+    )
     text = stamp(pg_chain.project, "--url-file", str(url_file), "--dry-run")
     assert text.returncode == 1, output(text)
     assert SECRET not in output(text) and "Traceback" not in text.stderr
@@ -481,8 +548,9 @@ def test_fleet_json_masks_passwords_and_refusal_wins(pg_chain: Chain, tmp_path: 
 @pytest.mark.postgres
 def test_unreachable_database_is_one_line_exit_2(pg_chain: Chain) -> None:
     url = f"postgresql://l2a:{SECRET}@127.0.0.1:1/nowhere"
-    result = stamp(pg_chain.project, "--url", url, "--yes", "--scratch-url",
-                   pg_chain.new_database(None))
+    result = stamp(
+        pg_chain.project, "--url", url, "--yes", "--scratch-url", pg_chain.new_database(None)
+    )
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "connection refused" in result.stderr.lower()
@@ -498,10 +566,10 @@ def test_missing_privilege_is_one_line_exit_2(pg_chain: Chain, pg_databases: PgD
     with pg_databases.server.connect() as conn:
         conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
     try:
-        reader = sa.engine.make_url(url).set(username=role).render_as_string(
-            hide_password=False)
-        result = stamp(pg_chain.project, "--url", reader, "--yes", "--scratch-url",
-                       pg_chain.new_database(None))
+        reader = sa.engine.make_url(url).set(username=role).render_as_string(hide_password=False)
+        result = stamp(
+            pg_chain.project, "--url", reader, "--yes", "--scratch-url", pg_chain.new_database(None)
+        )
         assert result.returncode == 2, output(result)
         assert result.stderr.count("\n") == 1 and "permission denied" in result.stderr
         assert version_rows(url) is None
@@ -520,12 +588,12 @@ def test_bad_url_file_line_is_named(sqlite_chain: Chain, tmp_path: Path) -> None
 
 def test_wrong_dialect_is_refused_before_connecting(sqlite_chain: Chain) -> None:
     url = f"postgresql://someone:{SECRET}@127.0.0.1:1/prod"
-    result = stamp(sqlite_chain.project, "--url", url, "--url", sqlite_chain.full_url,
-                   "--dry-run")
+    result = stamp(sqlite_chain.project, "--url", url, "--url", sqlite_chain.full_url, "--dry-run")
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"error: postgresql://someone:***@127.0.0.1:1/prod is a postgres database but the "
-        f"chain in {sqlite_chain.migrations} is for sqlite")
+        f"chain in {sqlite_chain.migrations} is for sqlite"
+    )
 
 
 def test_json_names_status_per_database(sqlite_chain: Chain) -> None:

@@ -27,8 +27,11 @@ from converter.lower.types import (
     type_from_sqlglot,
 )
 
-SA_DIALECTS = {"sqlite": sqlite.dialect(), "postgres": postgresql.dialect(),
-               "mysql": mysql.dialect()}
+SA_DIALECTS = {
+    "sqlite": sqlite.dialect(),
+    "postgres": postgresql.dialect(),
+    "mysql": mysql.dialect(),
+}
 
 
 def spec(type_name: str, module: str = "sa", *args: Any, **kwargs: Any) -> TypeSpec:
@@ -131,8 +134,11 @@ MAPPINGS = [
     ("mysql", "INTEGER", spec("Integer")),
     ("mysql", "INT(11)", my("INTEGER", display_width=11)),
     ("mysql", "INT UNSIGNED", my("INTEGER", unsigned=True)),
-    ("mysql", "BIGINT(20) UNSIGNED ZEROFILL",
-     my("BIGINT", display_width=20, unsigned=True, zerofill=True)),
+    (
+        "mysql",
+        "BIGINT(20) UNSIGNED ZEROFILL",
+        my("BIGINT", display_width=20, unsigned=True, zerofill=True),
+    ),
     ("mysql", "TINYINT(1)", my("TINYINT", display_width=1)),
     ("mysql", "TINYINT", my("TINYINT")),
     ("mysql", "MEDIUMINT", my("MEDIUMINT")),
@@ -206,13 +212,23 @@ _PG_ALIASES = {
     **dict.fromkeys(("INT", "INT4", "SERIAL", "SERIAL4"), "INTEGER"),
     **dict.fromkeys(("INT8", "BIGSERIAL", "SERIAL8"), "BIGINT"),
     **dict.fromkeys(("INT2", "SMALLSERIAL", "SERIAL2"), "SMALLINT"),
-    "CHARACTER VARYING": "VARCHAR", "CHARACTER": "CHAR", "BOOL": "BOOLEAN", "FLOAT4": "REAL",
-    "FLOAT8": "DOUBLE PRECISION", "DECIMAL": "NUMERIC",
-    "TIME": "TIME WITHOUT TIME ZONE", "TIMETZ": "TIME WITH TIME ZONE",
-    "TIMESTAMP": "TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE",
+    "CHARACTER VARYING": "VARCHAR",
+    "CHARACTER": "CHAR",
+    "BOOL": "BOOLEAN",
+    "FLOAT4": "REAL",
+    "FLOAT8": "DOUBLE PRECISION",
+    "DECIMAL": "NUMERIC",
+    "TIME": "TIME WITHOUT TIME ZONE",
+    "TIMETZ": "TIME WITH TIME ZONE",
+    "TIMESTAMP": "TIMESTAMP WITHOUT TIME ZONE",
+    "TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE",
 }
-_MYSQL_ALIASES = {"INT": "INTEGER", "BOOLEAN": "BOOL", "NUMERIC": "DECIMAL",
-                  "DOUBLE PRECISION": "DOUBLE"}
+_MYSQL_ALIASES = {
+    "INT": "INTEGER",
+    "BOOLEAN": "BOOL",
+    "NUMERIC": "DECIMAL",
+    "DOUBLE PRECISION": "DOUBLE",
+}
 _ALIASES = {"sqlite": _SQLITE_ALIASES, "postgres": _PG_ALIASES, "mysql": _MYSQL_ALIASES}
 
 
@@ -238,14 +254,19 @@ def test_sqlite_stores_the_same_declared_types() -> None:
     """What SQLite records for the legacy DDL and for SQLAlchemy's DDL, column by column."""
     rows = [(spelled, expected) for d, spelled, expected in MAPPINGS if d == "sqlite"]
     legacy = ", ".join(f"c{i} {spelled}" for i, (spelled, _) in enumerate(rows))
-    table = sa.Table("t", sa.MetaData(), *(sa.Column(f"c{i}", to_sqlalchemy(expected))
-                                           for i, (_, expected) in enumerate(rows)))
+    table = sa.Table(
+        "t",
+        sa.MetaData(),
+        *(sa.Column(f"c{i}", to_sqlalchemy(expected)) for i, (_, expected) in enumerate(rows)),
+    )
     ddl = str(sa.schema.CreateTable(table).compile(dialect=sqlite.dialect()))
     con = sqlite3.connect(":memory:")
     con.execute(f"CREATE TABLE legacy ({legacy})")
     con.execute(ddl)
-    declared = {name: [_sqlite_alias(r[2]) for r in con.execute(f"PRAGMA table_info({name})")]
-                for name in ("legacy", "t")}
+    declared = {
+        name: [_sqlite_alias(r[2]) for r in con.execute(f"PRAGMA table_info({name})")]
+        for name in ("legacy", "t")
+    }
     assert declared["t"] == declared["legacy"]
 
 
@@ -259,24 +280,40 @@ def test_postgres_server_creates_the_same_types(pg_url: str) -> None:
     """PostgreSQL's own format_type() for the legacy column and for SQLAlchemy's column."""
     rows = [(spelled, expected) for d, spelled, expected in MAPPINGS if d == "postgres"]
     engine = sa.create_engine(sa_url(pg_url))
-    table = sa.Table("via_sa", sa.MetaData(), *(sa.Column(f"c{i}", to_sqlalchemy(expected))
-                                                for i, (_, expected) in enumerate(rows)))
+    table = sa.Table(
+        "via_sa",
+        sa.MetaData(),
+        *(sa.Column(f"c{i}", to_sqlalchemy(expected)) for i, (_, expected) in enumerate(rows)),
+    )
     legacy = ", ".join(f"c{i} {spelled}" for i, (spelled, _) in enumerate(rows))
     with engine.begin() as con:
-        con.execute(sa.text("CREATE SCHEMA s; CREATE TYPE mood AS ENUM ('a'); "
-                            "CREATE TYPE \"Mood\" AS ENUM ('a'); "
-                            "CREATE TYPE s.mood AS ENUM ('a')"))
+        con.execute(
+            sa.text(
+                "CREATE SCHEMA s; CREATE TYPE mood AS ENUM ('a'); "
+                "CREATE TYPE \"Mood\" AS ENUM ('a'); "
+                "CREATE TYPE s.mood AS ENUM ('a')"
+            )
+        )
         con.execute(sa.text(f"CREATE TABLE legacy ({legacy})"))
         table.create(con)
-        types = {name: con.execute(sa.text(
-            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-            "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 ORDER BY attnum"),
-            {"t": name}).scalars().all() for name in ("legacy", "via_sa")}
+        types = {
+            name: con.execute(
+                sa.text(
+                    "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                    "WHERE attrelid = CAST(:t AS regclass) AND attnum > 0 ORDER BY attnum"
+                ),
+                {"t": name},
+            )
+            .scalars()
+            .all()
+            for name in ("legacy", "via_sa")
+        }
     engine.dispose()
     assert types["via_sa"] == types["legacy"]
 
 
 # ---- from SQLAlchemy models ----------------------------------------------------------------------
+
 
 class GUID(TypeDecorator[Any]):
     impl = sa.CHAR(32)
@@ -299,14 +336,20 @@ MODEL_TYPES = [
     (sa.Text(), "sa.Text()"),
     (sa.LargeBinary(), "sa.LargeBinary()"),
     (sa.Enum("a", "b", name="status"), "sa.Enum('a', 'b', name='status')"),
-    (postgresql.ENUM("x", name="kind", create_type=False),
-     "postgresql.ENUM('x', name='kind', create_type=False)"),
+    (
+        postgresql.ENUM("x", name="kind", create_type=False),
+        "postgresql.ENUM('x', name='kind', create_type=False)",
+    ),
     (postgresql.JSONB(), "postgresql.JSONB()"),
     (postgresql.ARRAY(sa.Integer()), "postgresql.ARRAY(sa.Integer())"),
-    (postgresql.TIMESTAMP(timezone=True, precision=3),
-     "postgresql.TIMESTAMP(timezone=True, precision=3)"),
-    (mysql.INTEGER(display_width=11, unsigned=True),
-     "mysql.INTEGER(display_width=11, unsigned=True)"),
+    (
+        postgresql.TIMESTAMP(timezone=True, precision=3),
+        "postgresql.TIMESTAMP(timezone=True, precision=3)",
+    ),
+    (
+        mysql.INTEGER(display_width=11, unsigned=True),
+        "mysql.INTEGER(display_width=11, unsigned=True)",
+    ),
     (mysql.VARCHAR(10, charset="utf8mb4"), "mysql.VARCHAR(length=10, charset='utf8mb4')"),
     (sa.Uuid(), "sa.Uuid()"),
     (sa.PickleType(), "sa.PickleType()"),
@@ -314,8 +357,7 @@ MODEL_TYPES = [
 
 
 @pytest.mark.parametrize("type_, source", MODEL_TYPES)
-def test_model_type_renders_like_autogenerate(type_: sa.types.TypeEngine[Any],
-                                              source: str) -> None:
+def test_model_type_renders_like_autogenerate(type_: sa.types.TypeEngine[Any], source: str) -> None:
     assert render_type(type_from_sqlalchemy(type_)) == source
 
 
@@ -345,6 +387,6 @@ def test_subclass_of_a_sqlalchemy_type_becomes_that_type_with_a_note() -> None:
 
 
 def test_render_type_reprs_every_argument() -> None:
-    assert render_type(my("ENUM", "it's", 'say "hi"')) == "mysql.ENUM(\"it's\", 'say \"hi\"')"
+    assert render_type(my("ENUM", "it's", 'say "hi"')) == 'mysql.ENUM("it\'s", \'say "hi"\')'
     nested = pg("ARRAY", spec("String", length=5), dimensions=2)
     assert render_type(nested) == "postgresql.ARRAY(sa.String(length=5), dimensions=2)"

@@ -70,9 +70,11 @@ def write_chain(root: Path, *revisions: tuple[str, str, str]) -> Path:
     down = None
     for number, (revision, upgrade, downgrade) in enumerate(revisions, start=1):
         text = textwrap.dedent(REVISION).format(
-            revision=revision, down=down,
+            revision=revision,
+            down=down,
             upgrade=textwrap.indent(textwrap.dedent(upgrade).strip(), "    "),
-            downgrade=textwrap.indent(textwrap.dedent(downgrade).strip(), "    "))
+            downgrade=textwrap.indent(textwrap.dedent(downgrade).strip(), "    "),
+        )
         (folder / "versions" / f"{number:03d}_{revision}.py").write_text(text)
         down = revision
     return folder
@@ -80,17 +82,21 @@ def write_chain(root: Path, *revisions: tuple[str, str, str]) -> Path:
 
 def users_metadata(*extra: sa.Column) -> sa.MetaData:
     metadata = sa.MetaData()
-    sa.Table("users", metadata,
-             sa.Column("id", sa.Integer, primary_key=True),
-             sa.Column("email", sa.String(120), nullable=False, unique=True),
-             sa.Column("phone", sa.String(20), index=True),
-             *extra)
+    sa.Table(
+        "users",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("email", sa.String(120), nullable=False, unique=True),
+        sa.Column("phone", sa.String(20), index=True),
+        *extra,
+    )
     return metadata
 
 
 def two_revisions(tmp_path: Path) -> Path:
-    return write_chain(tmp_path, ("a1", CREATE_USERS, 'op.drop_table("users")'),
-                       ("b2", ADD_PHONE, DROP_PHONE))
+    return write_chain(
+        tmp_path, ("a1", CREATE_USERS, 'op.drop_table("users")'), ("b2", ADD_PHONE, DROP_PHONE)
+    )
 
 
 @pytest.fixture
@@ -106,17 +112,23 @@ def test_two_revisions_pass(tmp_path: Path, dialect: str, server: str | None) ->
     result = verify(two_revisions(tmp_path), dialect, reference, server_url=server)
     assert result.ok, result.format()
     assert [(s.name, s.ok) for s in result.steps] == [
-        ("upgrade head", True), ("downgrade base", True), ("upgrade head again", True),
-        ("same schema after the round trip", True), ("matches the reference", True)]
+        ("upgrade head", True),
+        ("downgrade base", True),
+        ("upgrade head again", True),
+        ("same schema after the round trip", True),
+        ("matches the reference", True),
+    ]
     assert result.differences == []
     assert result.format().splitlines()[0] == "verify: ok"
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-def test_reference_with_an_extra_column_fails(tmp_path: Path, dialect: str,
-                                              server: str | None) -> None:
-    reference = metadata_snapshot(users_metadata(sa.Column("nickname", sa.String(40))), dialect,
-                                  server_url=server)
+def test_reference_with_an_extra_column_fails(
+    tmp_path: Path, dialect: str, server: str | None
+) -> None:
+    reference = metadata_snapshot(
+        users_metadata(sa.Column("nickname", sa.String(40))), dialect, server_url=server
+    )
     result = verify(two_revisions(tmp_path), dialect, reference, server_url=server)
     assert not result.ok
     assert [str(d) for d in result.differences] == ["table users: column nickname missing"]
@@ -136,18 +148,24 @@ def test_not_a_migrations_folder(tmp_path: Path) -> None:
 
 
 def test_failing_revision_is_reported_with_its_file_and_line(tmp_path: Path) -> None:
-    folder = write_chain(tmp_path, ("a1", CREATE_USERS, 'op.drop_table("users")'),
-                         ("b2", 'op.execute("ALTER TABLE nosuch ADD COLUMN x INTEGER")', "pass"))
+    folder = write_chain(
+        tmp_path,
+        ("a1", CREATE_USERS, 'op.drop_table("users")'),
+        ("b2", 'op.execute("ALTER TABLE nosuch ADD COLUMN x INTEGER")', "pass"),
+    )
     result = verify(folder, "sqlite", None)
     assert not result.ok
     assert [(s.name, s.ok) for s in result.steps] == [("upgrade head", False)]
     assert result.steps[0].detail == (
-        "migrations/versions/002_b2.py:10: upgrade failed in revision b2: no such table: nosuch")
+        "migrations/versions/002_b2.py:10: upgrade failed in revision b2: no such table: nosuch"
+    )
 
 
 def test_run_alembic_raises_check_failed(tmp_path: Path) -> None:
-    folder = write_chain(tmp_path, ("a1", 'op.execute("CREATE TABLE t (id INTEGER)")',
-                                    'raise RuntimeError("cannot go back")'))
+    folder = write_chain(
+        tmp_path,
+        ("a1", 'op.execute("CREATE TABLE t (id INTEGER)")', 'raise RuntimeError("cannot go back")'),
+    )
     with scratch_database("sqlite") as url, connect(url).connect() as conn:
         run_alembic(folder, conn, "upgrade", "head")
         with pytest.raises(CheckFailed) as info:
@@ -156,36 +174,50 @@ def test_run_alembic_raises_check_failed(tmp_path: Path) -> None:
     assert error.exit_code == 1 and error.origin is not None
     assert str(error.origin) == "migrations/versions/001_a1.py:14"
     assert error.message == "downgrade failed in revision a1: RuntimeError: cannot go back"
-    with (scratch_database("sqlite") as url, connect(url).connect() as conn,
-          pytest.raises(CheckFailed, match="alembic upgrade: .*zzz")):
+    with (
+        scratch_database("sqlite") as url,
+        connect(url).connect() as conn,
+        pytest.raises(CheckFailed, match="alembic upgrade: .*zzz"),
+    ):
         run_alembic(folder, conn, "upgrade", "zzz")
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-def test_incomplete_downgrade_is_reported(tmp_path: Path, dialect: str,
-                                          server: str | None) -> None:
+def test_incomplete_downgrade_is_reported(tmp_path: Path, dialect: str, server: str | None) -> None:
     folder = write_chain(
         tmp_path,
-        ("a1", CREATE_USERS + '\nop.execute("CREATE TABLE audit (id INTEGER)")',
-         'op.drop_table("users")'))
+        (
+            "a1",
+            CREATE_USERS + '\nop.execute("CREATE TABLE audit (id INTEGER)")',
+            'op.drop_table("users")',
+        ),
+    )
     result = verify(folder, dialect, None, server_url=server)
     assert not result.ok
     assert ("downgrade base", False, "left behind: table audit") in [
-        (s.name, s.ok, s.detail) for s in result.steps]
+        (s.name, s.ok, s.detail) for s in result.steps
+    ]
     assert "upgrade head again" not in [s.name for s in result.steps]
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("dialect", ["postgres"])
 def test_enum_type_left_by_the_downgrade(tmp_path: Path, dialect: str, server: str | None) -> None:
-    folder = write_chain(tmp_path, (
-        "a1",
-        ('op.create_table("person", sa.Column("id", sa.Integer(), primary_key=True), '
-         'sa.Column("mood", sa.Enum("sad", "happy", name="mood")))'),
-        'op.drop_table("person")'))
+    folder = write_chain(
+        tmp_path,
+        (
+            "a1",
+            (
+                'op.create_table("person", sa.Column("id", sa.Integer(), primary_key=True), '
+                'sa.Column("mood", sa.Enum("sad", "happy", name="mood")))'
+            ),
+            'op.drop_table("person")',
+        ),
+    )
     result = verify(folder, dialect, None, server_url=server)
     assert ("downgrade base", False, "left behind: enum type mood") in [
-        (s.name, s.ok, s.detail) for s in result.steps]
+        (s.name, s.ok, s.detail) for s in result.steps
+    ]
 
 
 def test_round_trip_difference_is_reported(tmp_path: Path) -> None:
@@ -204,7 +236,8 @@ def test_round_trip_difference_is_reported(tmp_path: Path) -> None:
     assert (step.name, step.ok) == ("same schema after the round trip", False)
     assert step.detail.splitlines() == [
         "1 difference(s) between the two upgrades:",
-        "table t: column name type VARCHAR(20) != VARCHAR(40)"]
+        "table t: column name type VARCHAR(20) != VARCHAR(40)",
+    ]
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

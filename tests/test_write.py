@@ -29,8 +29,11 @@ def _tree(root: Path) -> dict[str, bytes]:
 def test_writes_new_files_creating_folders_with_exact_bytes(tmp_path):
     out = tmp_path / "new" / "migrations"
     written = write_new_files(out, FILES)
-    assert written == [out.resolve() / "env.py", out.resolve() / "versions" / "abc_first.py",
-                       out.resolve() / "README"]
+    assert written == [
+        out.resolve() / "env.py",
+        out.resolve() / "versions" / "abc_first.py",
+        out.resolve() / "README",
+    ]
     assert _tree(out) == {rel: text.encode("utf-8") for rel, text in FILES.items()}
 
 
@@ -46,8 +49,10 @@ def test_files_get_the_usual_permissions(tmp_path):
 def test_dry_run_touches_nothing(tmp_path):
     out = tmp_path / "migrations"
     assert write_new_files(out, FILES, dry_run=True) == [
-        out.resolve() / "env.py", out.resolve() / "versions" / "abc_first.py",
-        out.resolve() / "README"]
+        out.resolve() / "env.py",
+        out.resolve() / "versions" / "abc_first.py",
+        out.resolve() / "README",
+    ]
     assert not out.exists()
 
 
@@ -72,11 +77,22 @@ def test_an_existing_symlink_counts_as_existing_even_dangling(tmp_path):
     assert not (tmp_path / "nowhere").exists()
 
 
-@pytest.mark.parametrize("rel", [
-    "/etc/passwd", "../escape.py", "versions/../../escape.py", "a/./b.py", "a//b.py", "",
-    "versions/", ".",
-    "C:/x.py", "a\\..\\b.py", "nul\0byte",
-])
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "/etc/passwd",
+        "../escape.py",
+        "versions/../../escape.py",
+        "a/./b.py",
+        "a//b.py",
+        "",
+        "versions/",
+        ".",
+        "C:/x.py",
+        "a\\..\\b.py",
+        "nul\0byte",
+    ],
+)
 def test_rejects_paths_that_are_not_plain_relative_paths(tmp_path, rel):
     out = tmp_path / "migrations"
     with pytest.raises(InputError, match="not a plain relative path"):
@@ -194,6 +210,7 @@ def test_texts_given_as_functions_are_produced_when_written(tmp_path: Path) -> N
         def make() -> str:
             produced.append(name)
             return f"{name}\n"
+
         return make
 
     out = tmp_path / "out"

@@ -16,32 +16,67 @@ if TYPE_CHECKING:
     from converter.commands.pipeline import ConvertOptions
 
 
-def convert_options(root: Path, config: Config, dialect: Dialect | None, *, models: str | None,
-                    reference_url: str | None, out: Path | None, order_file: Path | None,
-                    baseline_models: str | None = None, squash: bool = False,
-                    dry_run: bool = False, jobs: int | None = None) -> ConvertOptions:
+def convert_options(
+    root: Path,
+    config: Config,
+    dialect: Dialect | None,
+    *,
+    models: str | None,
+    reference_url: str | None,
+    out: Path | None,
+    order_file: Path | None,
+    baseline_models: str | None = None,
+    squash: bool = False,
+    dry_run: bool = False,
+    jobs: int | None = None,
+) -> ConvertOptions:
     """The options `convert` uses for these flags and the project's settings (flags win)."""
     from converter.commands.pipeline import ConvertOptions
 
     if models and reference_url:
         raise InputError("give either --models or --reference-url, not both")
     return ConvertOptions(
-        dialect=need_dialect(dialect, config), out=(out or root / "migrations").resolve(),
+        dialect=need_dialect(dialect, config),
+        out=(out or root / "migrations").resolve(),
         models=models or (None if reference_url else config.models),
-        reference_url=reference_url, baseline_models=baseline_models, squash=squash,
-        dry_run=dry_run, order_file=order_path(order_file, config, root), jobs=jobs)
+        reference_url=reference_url,
+        baseline_models=baseline_models,
+        squash=squash,
+        dry_run=dry_run,
+        order_file=order_path(order_file, config, root),
+        jobs=jobs,
+    )
 
 
-def run_convert(project: Path, dialect: Dialect | None, *, models: str | None,
-                reference_url: str | None, baseline_models: str | None, out: Path | None,
-                squash: bool, dry_run: bool, order_file: Path | None,
-                jobs: int | None = None) -> None:
+def run_convert(
+    project: Path,
+    dialect: Dialect | None,
+    *,
+    models: str | None,
+    reference_url: str | None,
+    baseline_models: str | None,
+    out: Path | None,
+    squash: bool,
+    dry_run: bool,
+    order_file: Path | None,
+    jobs: int | None = None,
+) -> None:
     from converter.commands.pipeline import convert
     from converter.commands.report import format_convert
 
     root, config = project_settings(project)
-    options = convert_options(root, config, dialect, models=models, reference_url=reference_url,
-                              out=out, order_file=order_file, baseline_models=baseline_models,
-                              squash=squash, dry_run=dry_run, jobs=jobs)
+    options = convert_options(
+        root,
+        config,
+        dialect,
+        models=models,
+        reference_url=reference_url,
+        out=out,
+        order_file=order_file,
+        baseline_models=baseline_models,
+        squash=squash,
+        dry_run=dry_run,
+        jobs=jobs,
+    )
     result = convert(root, config, options, Diagnostics())
     click.echo(format_convert(result, options))

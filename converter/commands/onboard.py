@@ -120,13 +120,26 @@ def run_onboard(
     from converter.retire.fix_create_all import plan_fix
 
     root, config = project_settings(project)
-    options = convert_options(root, config, dialect, models=models,
-                              reference_url=reference_url, out=out, order_file=order_file)
+    options = convert_options(
+        root,
+        config,
+        dialect,
+        models=models,
+        reference_url=reference_url,
+        out=out,
+        order_file=order_file,
+    )
     result = convert(root, config, options, Diagnostics())
     click.echo(_scan_text(result) + "\n" + _convert_text(result, options))
-    verified = verify_project(root, options.out, options.dialect, models=options.models,
-                              reference_url=options.reference_url, scratch_url=scratch_url,
-                              server_url=server_url)
+    verified = verify_project(
+        root,
+        options.out,
+        options.dialect,
+        models=options.models,
+        reference_url=options.reference_url,
+        scratch_url=scratch_url,
+        server_url=server_url,
+    )
     click.echo(verified.format() + "\n")
     onboarding = Onboarding(root, options, result, verified, plan_fix(root, config))
     click.echo(f"What is left (run the commands from {root}):\n\n" + steps(onboarding))

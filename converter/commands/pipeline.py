@@ -51,21 +51,30 @@ class Analysis:
         return Counter(r.kind for s in self.sources for r in s.records)
 
 
-def analyse(root: Path, config: Config, dialect: str, diags: Diagnostics, *,
-            order_file: Path | None = None, pick_twins: bool = True,
-            jobs: int | None = None) -> Analysis:
+def analyse(
+    root: Path,
+    config: Config,
+    dialect: str,
+    diags: Diagnostics,
+    *,
+    order_file: Path | None = None,
+    pick_twins: bool = True,
+    jobs: int | None = None,
+) -> Analysis:
     """`pick_twins=False` keeps every per-dialect twin (scan without a known dialect).
     `jobs`: worker processes for the sources (None: by the size of the project, see fanout)."""
     from converter.core.fanout import auto_jobs, map_in_order
     from converter.core.gc_pause import gc_paused
 
-    found = discover(root, config, diags, dialect=dialect if pick_twins else None,
-                     order_file=order_file)
+    found = discover(
+        root, config, diags, dialect=dialect if pick_twins else None, order_file=order_file
+    )
     if jobs is None:
         jobs = auto_jobs(sum(_size(root / s.path) for s in found.sources))
     with gc_paused():
-        outcomes = map_in_order(functools.partial(_analyse_source, root, dialect),
-                                found.sources, jobs)
+        outcomes = map_in_order(
+            functools.partial(_analyse_source, root, dialect), found.sources, jobs
+        )
     outcomes, found = _drop_files_read_by_scripts(outcomes, found, diags)
     for outcome in outcomes:
         diags.items.extend(outcome.diags)
@@ -104,23 +113,28 @@ def _analyse_source(root: Path, dialect: str, source: LegacySource) -> _SourceOu
     return _SourceOutcome(analysis, reads, tuple(diags.items))
 
 
-def _drop_files_read_by_scripts(outcomes: list[_SourceOutcome], found: Discovery,
-                                diags: Diagnostics) -> tuple[list[_SourceOutcome], Discovery]:
+def _drop_files_read_by_scripts(
+    outcomes: list[_SourceOutcome], found: Discovery, diags: Diagnostics
+) -> tuple[list[_SourceOutcome], Discovery]:
     """A .sql source that a migrate_*.py script reads and runs is converted with that script,
     where it ran; converting it on its own too would apply it twice."""
-    readers = {path: outcome.analysis.source.path for outcome in outcomes
-               for path in sorted(outcome.reads)}
+    readers = {
+        path: outcome.analysis.source.path for outcome in outcomes for path in sorted(outcome.reads)
+    }
     kept = [o for o in outcomes if o.analysis.source.path not in readers]
     dropped = [o.analysis.source for o in outcomes if o.analysis.source.path in readers]
     for source in dropped:
-        diags.info(Origin(source.path), f"read and run by {readers[source.path]}; converted "
-                                        "there, not as a source of its own")
+        diags.info(
+            Origin(source.path),
+            f"read and run by {readers[source.path]}; converted there, not as a source of its own",
+        )
     skipped = found.skipped + tuple((s.path, f"read by {readers[s.path]}") for s in dropped)
     return kept, replace(found, sources=tuple(o.analysis.source for o in kept), skipped=skipped)
 
 
-def _lower_source(source: LegacySource, items: list, dialect: str,
-                  diags: Diagnostics) -> SourceAnalysis:
+def _lower_source(
+    source: LegacySource, items: list, dialect: str, diags: Diagnostics
+) -> SourceAnalysis:
     from converter.lower.dispatch import Ignored, lower
     from converter.parse import parse_statement
 
@@ -130,8 +144,9 @@ def _lower_source(source: LegacySource, items: list, dialect: str,
             result.ops.append(o.ManualTodo(item.code, item.reason, origin=item.origin))
             result.records.append(Record(item.origin, "manual", item.code, item.reason))
         elif isinstance(item, CreateAllCall):
-            result.ops.append(o.CreateTablesFromModels(item.call, item.tables, item.models,
-                                                       origin=item.origin))
+            result.ops.append(
+                o.CreateTablesFromModels(item.call, item.tables, item.models, origin=item.origin)
+            )
             result.records.append(Record(item.origin, "create_all", item.call))
         elif isinstance(item, Statement):
             if item.warning:
@@ -139,15 +154,23 @@ def _lower_source(source: LegacySource, items: list, dialect: str,
             expr = None if item.ignored else parse_statement(item, dialect)
             lowered = lower(item, expr, dialect, diags)
             if isinstance(lowered, Ignored):
-                result.records.append(Record(item.origin, "ignored", item.sql, lowered.reason,
-                                             item.flags))
+                result.records.append(
+                    Record(item.origin, "ignored", item.sql, lowered.reason, item.flags)
+                )
                 continue
             result.ops.extend(lowered)
             flags = item.flags
             if Flag.GUARDED not in flags and any(op.guard for op in lowered):
                 flags = flags | {Flag.GUARDED}
-            result.records.append(Record(item.origin, _kind_of(lowered), item.sql,
-                                         ", ".join(type(op).__name__ for op in lowered), flags))
+            result.records.append(
+                Record(
+                    item.origin,
+                    _kind_of(lowered),
+                    item.sql,
+                    ", ".join(type(op).__name__ for op in lowered),
+                    flags,
+                )
+            )
     return result
 
 
@@ -157,6 +180,7 @@ def _kind_of(lowered: list[o.Op]) -> str:
 
 
 # ---- convert ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ConvertOptions:
@@ -180,17 +204,24 @@ class ConvertResult:
     scaffolded: bool
 
 
-def convert(root: Path, config: Config, options: ConvertOptions,
-            diags: Diagnostics) -> ConvertResult:
-    analysis = analyse(root, config, options.dialect, diags, order_file=options.order_file,
-                       jobs=options.jobs)
+def convert(
+    root: Path, config: Config, options: ConvertOptions, diags: Diagnostics
+) -> ConvertResult:
+    analysis = analyse(
+        root, config, options.dialect, diags, order_file=options.order_file, jobs=options.jobs
+    )
     if not analysis.sources:
         other = analysis.discovery.other_sql_dirs
-        hint = (f"; .sql files in {', '.join(d + '/' for d in other[:5])} match no pattern: add "
-                "their folder to sql-globs in [tool.legacy2alembic] if they are migrations"
-                if other else "")
-        raise InputError(f"no legacy sources found under {root} (looked for "
-                         f"{', '.join(config.py_globs + config.sql_globs)}){hint}")
+        hint = (
+            f"; .sql files in {', '.join(d + '/' for d in other[:5])} match no pattern: add "
+            "their folder to sql-globs in [tool.legacy2alembic] if they are migrations"
+            if other
+            else ""
+        )
+        raise InputError(
+            f"no legacy sources found under {root} (looked for "
+            f"{', '.join(config.py_globs + config.sql_globs)}){hint}"
+        )
     if options.out.exists() and not options.out.is_dir():
         raise InputError(f"--out {options.out} exists and is not a directory")
     from converter.core.gc_pause import gc_paused
@@ -213,12 +244,16 @@ def _refuse_foreign_revisions(out: Path, files: Mapping[str, object]) -> None:
         return
     names = ", ".join(p.name for p in foreign[:5]) + (", ..." if len(foreign) > 5 else "")
     if all(_written_by_us(p) for p in foreign):
-        raise InputError(f"{versions} already holds revisions legacy2alembic wrote from other "
-                         f"input ({names}): another --dialect, or legacy sources changed, added or "
-                         "reordered since. Both chains together would have two heads: convert "
-                         "into a new folder, or remove the old revisions first")
-    raise InputError(f"{versions} already holds Alembic revisions that legacy2alembic did not "
-                     f"write ({names}); convert into a new folder")
+        raise InputError(
+            f"{versions} already holds revisions legacy2alembic wrote from other "
+            f"input ({names}): another --dialect, or legacy sources changed, added or "
+            "reordered since. Both chains together would have two heads: convert "
+            "into a new folder, or remove the old revisions first"
+        )
+    raise InputError(
+        f"{versions} already holds Alembic revisions that legacy2alembic did not "
+        f"write ({names}); convert into a new folder"
+    )
 
 
 def _written_by_us(path: Path) -> bool:
@@ -230,30 +265,38 @@ def _written_by_us(path: Path) -> bool:
         return False
 
 
-def plan_revisions(analysis: Analysis, options: ConvertOptions,
-                   diags: Diagnostics) -> list[Revision]:
+def plan_revisions(
+    analysis: Analysis, options: ConvertOptions, diags: Diagnostics
+) -> list[Revision]:
     from converter.plan.baseline import compute_baseline
     from converter.plan.chain import SourceOps, plan
     from converter.plan.passes import consolidate
 
     reference, class_map = _reference(analysis.root, options, diags)
-    sources = [SourceOps(s.source.path, s.source.sha256,
-                         tuple(consolidate([_name_create_all(op, class_map) for op in s.ops])),
-                         s.source.added)
-               for s in analysis.sources]
+    sources = [
+        SourceOps(
+            s.source.path,
+            s.source.sha256,
+            tuple(consolidate([_name_create_all(op, class_map) for op in s.ops])),
+            s.source.added,
+        )
+        for s in analysis.sources
+    ]
     all_ops = [op for s in sources for op in s.ops]
     old = _old_models(analysis, options, diags)
     baseline = compute_baseline(reference, all_ops, old, diags)
-    return plan(sources, baseline, options.dialect, diags, reference=reference,
-                squash=options.squash).revisions
+    return plan(
+        sources, baseline, options.dialect, diags, reference=reference, squash=options.squash
+    ).revisions
 
 
 def _name_create_all(op: o.Op, class_map: dict[str, str]) -> o.Op:
     """Give a create_all call the table names of the model classes it refers to."""
     if not isinstance(op, o.CreateTablesFromModels) or not op.models:
         return op
-    tables = tuple(dict.fromkeys([*op.tables, *(class_map[m] for m in op.models
-                                                if m in class_map)]))
+    tables = tuple(
+        dict.fromkeys([*op.tables, *(class_map[m] for m in op.models if m in class_map)])
+    )
     return replace(op, tables=tables)
 
 
@@ -269,8 +312,11 @@ def _reference(root: Path, options: ConvertOptions, diags: Diagnostics):
         from converter.database.reference import url_metadata
 
         return model_from_metadata(url_metadata(options.reference_url), options.dialect), {}
-    diags.info(None, "no reference schema (--models / --reference-url): the baseline is empty "
-                     "and the legacy sources must build everything")
+    diags.info(
+        None,
+        "no reference schema (--models / --reference-url): the baseline is empty "
+        "and the legacy sources must build everything",
+    )
     return None, {}
 
 
@@ -279,18 +325,21 @@ def _old_models(analysis: Analysis, options: ConvertOptions, diags: Diagnostics)
     from converter.plan.baseline import model_from_metadata, recover_old_models
 
     if options.baseline_models:
-        return model_from_metadata(load_metadata(analysis.root, options.baseline_models),
-                                   options.dialect)
+        return model_from_metadata(
+            load_metadata(analysis.root, options.baseline_models), options.dialect
+        )
     if options.models and analysis.discovery.git and analysis.sources:
         first = analysis.sources[0].source.path
         spec = options.models
-        return recover_old_models(analysis.root, lambda tree: load_metadata(tree, spec), first,
-                                  options.dialect, diags)
+        return recover_old_models(
+            analysis.root, lambda tree: load_metadata(tree, spec), first, options.dialect, diags
+        )
     return None
 
 
-def _files(revisions: list[Revision],
-           options: ConvertOptions) -> tuple[dict[str, str | Callable[[], str]], bool]:
+def _files(
+    revisions: list[Revision], options: ConvertOptions
+) -> tuple[dict[str, str | Callable[[], str]], bool]:
     """The files to write: revisions are rendered when written, one at a time."""
     from converter.render.revision import render_revision
     from converter.render.scaffold import scaffold_files
@@ -300,18 +349,21 @@ def _files(revisions: list[Revision],
     if scaffolded:
         files.update(scaffold_files(options.dialect))
     for rev in revisions:
-        files[f"versions/{rev.filename}"] = functools.partial(render_revision, rev,
-                                                              options.dialect)
+        files[f"versions/{rev.filename}"] = functools.partial(render_revision, rev, options.dialect)
     return files, scaffolded
 
 
-def _write(out: Path, files: dict[str, str | Callable[[], str]],
-           dry_run: bool) -> tuple[list[Path], list[Path]]:
+def _write(
+    out: Path, files: dict[str, str | Callable[[], str]], dry_run: bool
+) -> tuple[list[Path], list[Path]]:
     """Identical existing files are left alone (a second run is a no-op); others refuse."""
     from converter.render.write import text_of, write_new_files
 
-    unchanged = [out / rel for rel, content in files.items()
-                 if (out / rel).is_file() and _same(out / rel, text_of(content))]
+    unchanged = [
+        out / rel
+        for rel, content in files.items()
+        if (out / rel).is_file() and _same(out / rel, text_of(content))
+    ]
     pending = {rel: content for rel, content in files.items() if out / rel not in unchanged}
     return write_new_files(out, pending, dry_run=dry_run), unchanged
 

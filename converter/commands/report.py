@@ -27,9 +27,10 @@ def _one_line(text: str, width: int = 72) -> str:
 
 
 def format_scan(analysis: Analysis, sites: list[CreateAllSite], *, dialect_given: bool) -> str:
-    lines = [f"Project: {analysis.root}",
-             f"Dialect: {analysis.dialect}" + ("" if dialect_given else
-                                              " (assumed; pass --dialect)")]
+    lines = [
+        f"Project: {analysis.root}",
+        f"Dialect: {analysis.dialect}" + ("" if dialect_given else " (assumed; pass --dialect)"),
+    ]
     found = analysis.discovery
     for folder in found.migrations_dirs:
         lines.append(f"Existing Alembic folder: {folder} (not legacy)")
@@ -87,10 +88,11 @@ def _format_markers(revisions: list[Revision]) -> str:
     from converter.render.revision import TODO_MARK
 
     todos = sum(isinstance(op, o.ManualTodo) for rev in revisions for op in rev.upgrade)
-    irreversible = sum(isinstance(op, o.Irreversible) for rev in revisions
-                       for op in rev.downgrade)
-    return (f"In the revisions: {todos} {TODO_MARK} marker(s) to port by hand, "
-            f"{irreversible} downgrade step(s) that cannot be undone")
+    irreversible = sum(isinstance(op, o.Irreversible) for rev in revisions for op in rev.downgrade)
+    return (
+        f"In the revisions: {todos} {TODO_MARK} marker(s) to port by hand, "
+        f"{irreversible} downgrade step(s) that cannot be undone"
+    )
 
 
 def scan_data(analysis: Analysis, sites: list[CreateAllSite]) -> dict[str, Any]:
@@ -98,29 +100,58 @@ def scan_data(analysis: Analysis, sites: list[CreateAllSite]) -> dict[str, Any]:
         "project": str(analysis.root),
         "dialect": analysis.dialect,
         "migrations_dirs": list(analysis.discovery.migrations_dirs),
-        "sources": [{
-            "path": s.source.path, "kind": s.source.kind, "sha256": s.source.sha256,
-            "order_reason": s.source.reason, "added": s.source.added,
-            "statements": [{"line": r.origin.line, "file": r.origin.path, "kind": r.kind,
-                            "detail": r.detail, "flags": sorted(f.value for f in r.flags),
-                            "sql": r.text} for r in s.records],
-        } for s in analysis.sources],
+        "sources": [
+            {
+                "path": s.source.path,
+                "kind": s.source.kind,
+                "sha256": s.source.sha256,
+                "order_reason": s.source.reason,
+                "added": s.source.added,
+                "statements": [
+                    {
+                        "line": r.origin.line,
+                        "file": r.origin.path,
+                        "kind": r.kind,
+                        "detail": r.detail,
+                        "flags": sorted(f.value for f in r.flags),
+                        "sql": r.text,
+                    }
+                    for r in s.records
+                ],
+            }
+            for s in analysis.sources
+        ],
         "skipped": [{"path": p, "reason": why} for p, why in analysis.discovery.skipped],
-        "create_all_calls": [{"file": site.origin.path, "line": site.origin.line,
-                              "call": site.call, "in_tests": site.in_tests,
-                              "in_legacy": site.in_legacy, "scope": site.scope}
-                             for site in sites],
+        "create_all_calls": [
+            {
+                "file": site.origin.path,
+                "line": site.origin.line,
+                "call": site.call,
+                "in_tests": site.in_tests,
+                "in_legacy": site.in_legacy,
+                "scope": site.scope,
+            }
+            for site in sites
+        ],
         "totals": dict(analysis.kinds()),
-        "diagnostics": [{"level": d.level.value, "file": d.origin.path if d.origin else None,
-                         "line": d.origin.line if d.origin else None, "message": d.message}
-                        for d in analysis.diags.items],
+        "diagnostics": [
+            {
+                "level": d.level.value,
+                "file": d.origin.path if d.origin else None,
+                "line": d.origin.line if d.origin else None,
+                "message": d.message,
+            }
+            for d in analysis.diags.items
+        ],
     }
 
 
 def format_convert(result: ConvertResult, options: ConvertOptions) -> str:
     verb = "Would write" if options.dry_run else "Wrote"
-    lines = [f"{verb} {len(result.written)} file(s) into {options.out}"
-             + (" (new Flask-Migrate compatible scaffold)" if result.scaffolded else "")]
+    lines = [
+        f"{verb} {len(result.written)} file(s) into {options.out}"
+        + (" (new Flask-Migrate compatible scaffold)" if result.scaffolded else "")
+    ]
     lines += [f"  {p}" for p in result.written]
     if result.unchanged:
         lines.append(f"{len(result.unchanged)} file(s) already up to date, left alone")
@@ -134,7 +165,11 @@ def format_convert(result: ConvertResult, options: ConvertOptions) -> str:
     lines.append(format_diagnostics(result.analysis.diags))
     lines.append(_format_markers(result.revisions))
     if not options.dry_run:
-        lines += ["", "Next: legacy2alembic verify " + str(result.analysis.root)
-                  + f" --migrations {options.out}"
-                  + (f" --models {options.models}" if options.models else "")]
+        lines += [
+            "",
+            "Next: legacy2alembic verify "
+            + str(result.analysis.root)
+            + f" --migrations {options.out}"
+            + (f" --models {options.models}" if options.models else ""),
+        ]
     return "\n".join(lines).rstrip() + "\n"

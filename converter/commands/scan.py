@@ -12,8 +12,13 @@ from converter.core.diagnostics import Diagnostics
 from converter.core.dialects import Dialect
 
 
-def run_scan(project: Path, dialect: Dialect | None, order_file: Path | None, as_json: bool,
-             jobs: int | None = None) -> None:
+def run_scan(
+    project: Path,
+    dialect: Dialect | None,
+    order_file: Path | None,
+    as_json: bool,
+    jobs: int | None = None,
+) -> None:
     from converter.commands.pipeline import analyse
     from converter.commands.report import format_scan, scan_data
     from converter.retire.callsites import find_create_all_calls
@@ -22,8 +27,15 @@ def run_scan(project: Path, dialect: Dialect | None, order_file: Path | None, as
     diags = Diagnostics()
     known = bool(dialect or config.dialect)
     chosen = need_dialect(dialect, config) if known else Dialect.SQLITE
-    analysis = analyse(root, config, chosen, diags, order_file=order_path(order_file, config, root),
-                       pick_twins=known, jobs=jobs)
+    analysis = analyse(
+        root,
+        config,
+        chosen,
+        diags,
+        order_file=order_path(order_file, config, root),
+        pick_twins=known,
+        jobs=jobs,
+    )
     sites = find_create_all_calls(root, config, diags)
     if as_json:
         click.echo(json.dumps(scan_data(analysis, sites), indent=2))

@@ -31,9 +31,19 @@ from converter.stamp.report import format_json, format_text
 T = TypeVar("T")
 
 
-def run_stamp(project: Path, *, urls: Sequence[str], url_file: Path | None,
-              migrations: Path | None, dry_run: bool, yes: bool, as_json: bool, force: bool,
-              scratch_url: str | None, workers: int) -> None:
+def run_stamp(
+    project: Path,
+    *,
+    urls: Sequence[str],
+    url_file: Path | None,
+    migrations: Path | None,
+    dry_run: bool,
+    yes: bool,
+    as_json: bool,
+    force: bool,
+    scratch_url: str | None,
+    workers: int,
+) -> None:
     """Check every database, confirm, stamp, report; raise to set the exit code."""
     root, config = project_settings(project)
     folder = (migrations or root / "migrations").resolve()
@@ -45,8 +55,11 @@ def run_stamp(project: Path, *, urls: Sequence[str], url_file: Path | None,
     expected = replay(folder, chain, dialect, scratch_url=scratch_url, servers=targets)
     outcomes = _in_pool(workers, targets, lambda url: check(url, expected, force=force))
     if not dry_run and _confirmed(outcomes, yes, as_json, folder, dialect):
-        outcomes = _in_pool(workers, list(zip(targets, outcomes, strict=True)),
-                            lambda pair: _written(pair, folder, force))
+        outcomes = _in_pool(
+            workers,
+            list(zip(targets, outcomes, strict=True)),
+            lambda pair: _written(pair, folder, force),
+        )
     _print(outcomes, folder, dialect, dry_run=dry_run, as_json=as_json)
     _exit_status(outcomes)
 
@@ -97,16 +110,19 @@ def _written(pair: tuple[str, Outcome], migrations: Path, force: bool) -> Outcom
     return write(url, outcome, migrations, force=force)
 
 
-def _confirmed(outcomes: Sequence[Outcome], yes: bool, as_json: bool, migrations: Path,
-               dialect: str) -> bool:
+def _confirmed(
+    outcomes: Sequence[Outcome], yes: bool, as_json: bool, migrations: Path, dialect: str
+) -> bool:
     """Whether to write: --yes, or the user said so once for the whole plan."""
     plan = [o for o in outcomes if o.status == "would-stamp"]
     if not plan or yes:
         return bool(plan)
     if not sys.stdin.isatty():
         _print(outcomes, migrations, dialect, dry_run=False, as_json=as_json)
-        raise InputError("not stamping without confirmation (stdin is not a terminal): pass "
-                         "--yes to stamp, or --dry-run to only look")
+        raise InputError(
+            "not stamping without confirmation (stdin is not a terminal): pass "
+            "--yes to stamp, or --dry-run to only look"
+        )
     lines = ["About to stamp:"]
     lines += [f"  {o.url} at {o.revision.id} ({o.revision.label})" for o in plan if o.revision]
     others = len(outcomes) - len(plan)
@@ -117,8 +133,9 @@ def _confirmed(outcomes: Sequence[Outcome], yes: bool, as_json: bool, migrations
     return True
 
 
-def _print(outcomes: Sequence[Outcome], migrations: Path, dialect: str, *, dry_run: bool,
-           as_json: bool) -> None:
+def _print(
+    outcomes: Sequence[Outcome], migrations: Path, dialect: str, *, dry_run: bool, as_json: bool
+) -> None:
     if as_json:
         click.echo(format_json(outcomes, migrations, dialect, dry_run=dry_run))
         return
@@ -134,10 +151,13 @@ def _exit_status(outcomes: Sequence[Outcome]) -> None:
     if refused:
         if total == 1:
             raise CheckFailed(f"refused to stamp {refused[0].url}; nothing written (see above)")
-        raise CheckFailed(f"refused to stamp {len(refused)} of {total} database(s); nothing "
-                          "written to them (see above)")
+        raise CheckFailed(
+            f"refused to stamp {len(refused)} of {total} database(s); nothing "
+            "written to them (see above)"
+        )
     if errors and total == 1:
         raise DatabaseError(errors[0].message)
     if errors:
-        raise DatabaseError(f"{len(errors)} of {total} database(s) could not be checked or "
-                            "stamped (see above)")
+        raise DatabaseError(
+            f"{len(errors)} of {total} database(s) could not be checked or stamped (see above)"
+        )

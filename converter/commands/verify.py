@@ -16,9 +16,16 @@ if TYPE_CHECKING:
     from converter.database.verify import VerifyResult
 
 
-def verify_project(root: Path, folder: Path, dialect: Dialect, *, models: str | None,
-                   reference_url: str | None, scratch_url: str | None,
-                   server_url: str | None) -> VerifyResult:
+def verify_project(
+    root: Path,
+    folder: Path,
+    dialect: Dialect,
+    *,
+    models: str | None,
+    reference_url: str | None,
+    scratch_url: str | None,
+    server_url: str | None,
+) -> VerifyResult:
     """The round trip on a scratch database, compared with the models or the reference URL."""
     from converter.database.reference import load_metadata, metadata_snapshot, url_snapshot
     from converter.database.verify import verify
@@ -28,26 +35,38 @@ def verify_project(root: Path, folder: Path, dialect: Dialect, *, models: str | 
     server = server_url or reference_url or os.environ.get("DATABASE_URL")
     reference = None
     if models:
-        reference = metadata_snapshot(load_metadata(root, models), dialect,
-                                      scratch_url=scratch_url, server_url=server)
+        reference = metadata_snapshot(
+            load_metadata(root, models), dialect, scratch_url=scratch_url, server_url=server
+        )
     elif reference_url:
         reference = url_snapshot(reference_url)
     return verify(folder, dialect, reference, scratch_url=scratch_url, server_url=server)
 
 
-def run_verify(project: Path, migrations: Path | None, dialect: Dialect | None, *,
-               models: str | None, reference_url: str | None, scratch_url: str | None,
-               server_url: str | None) -> None:
+def run_verify(
+    project: Path,
+    migrations: Path | None,
+    dialect: Dialect | None,
+    *,
+    models: str | None,
+    reference_url: str | None,
+    scratch_url: str | None,
+    server_url: str | None,
+) -> None:
     from converter.database.urls import dialect_of
 
     root, config = project_settings(project)
     url = reference_url or scratch_url
     from_url = dialect_of(url) if url and not dialect else None
     result = verify_project(
-        root, (migrations or root / "migrations").resolve(),
+        root,
+        (migrations or root / "migrations").resolve(),
         need_dialect(dialect, config, from_url=from_url),
         models=models or (None if reference_url else config.models),
-        reference_url=reference_url, scratch_url=scratch_url, server_url=server_url)
+        reference_url=reference_url,
+        scratch_url=scratch_url,
+        server_url=server_url,
+    )
     click.echo(result.format())
     if not result.ok:
         raise CheckFailed("verify failed: see the differences above")

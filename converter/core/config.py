@@ -151,16 +151,19 @@ def project_settings(project: Path) -> tuple[Path, Config]:
     return root, load_config(root)
 
 
-def need_dialect(dialect: Dialect | None, config: Config, *,
-                 from_url: Dialect | None = None) -> Dialect:
+def need_dialect(
+    dialect: Dialect | None, config: Config, *, from_url: Dialect | None = None
+) -> Dialect:
     """The dialect to work in: the flag, else the URL's, else the project's setting."""
     chosen = dialect or from_url or (find_dialect(config.dialect) if config.dialect else None)
     if chosen:
         return chosen
     if config.dialect:
         raise InputError(f"[tool.legacy2alembic] dialect = {config.dialect!r}: choose {CHOICES}")
-    raise InputError(f"--dialect is required ({CHOICES}), or set dialect in "
-                     "[tool.legacy2alembic] of the project's pyproject.toml")
+    raise InputError(
+        f"--dialect is required ({CHOICES}), or set dialect in "
+        "[tool.legacy2alembic] of the project's pyproject.toml"
+    )
 
 
 def order_path(order_file: Path | None, config: Config, root: Path) -> Path | None:

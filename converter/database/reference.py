@@ -116,8 +116,11 @@ def _import_failure(exc: BaseException, name: str, root: Path) -> InputError:
 def _origin(exc: BaseException, root: Path) -> Origin | None:
     if isinstance(exc, SyntaxError) and exc.filename and _within(Path(exc.filename), root):
         return Origin(_relative(exc.filename, root), exc.lineno or 0)
-    inside = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename and _within(Path(f.filename), root)]
+    inside = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if f.filename and _within(Path(f.filename), root)
+    ]
     if not inside:
         return None
     return Origin(_relative(inside[-1].filename, root), inside[-1].lineno or 0)
@@ -163,7 +166,10 @@ def _as_metadata(obj: Any, spec: str) -> MetaData:
 
 
 def metadata_snapshot(
-    metadata: MetaData, dialect: str, *, scratch_url: str | None = None,
+    metadata: MetaData,
+    dialect: str,
+    *,
+    scratch_url: str | None = None,
     server_url: str | None = None,
 ) -> Snapshot:
     """The schema `create_all` really produces for `metadata` on `dialect` (enums included)."""
@@ -177,7 +183,8 @@ def metadata_snapshot(
                 return read_snapshot(conn)
         except DBAPIError as exc:
             raise InputError(
-                f"the models cannot be created on {dialect}: {describe_error(exc)}") from None
+                f"the models cannot be created on {dialect}: {describe_error(exc)}"
+            ) from None
         except SQLAlchemyError as exc:
             reason = re.sub(r"Compiler <[^>]*> ", "", str(exc).splitlines()[0])
             raise InputError(f"the models cannot be created on {dialect}: {reason}") from None

@@ -21,8 +21,14 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine, Inspector
 
 SCRATCH_PREFIX = "l2a_scratch_"
-_SYSTEM_SCHEMAS = ("information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema",
-                   "sys")
+_SYSTEM_SCHEMAS = (
+    "information_schema",
+    "pg_catalog",
+    "pg_toast",
+    "mysql",
+    "performance_schema",
+    "sys",
+)
 
 
 @contextmanager
@@ -103,18 +109,22 @@ def _empty(engine: Engine) -> None:
         if conn.dialect.name in ("mysql", "mariadb"):
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
         for schema in _user_schemas(insp):
-            for kind, names in (("VIEW", insp.get_view_names(schema=schema)),
-                                ("TABLE", insp.get_table_names(schema=schema))):
+            for kind, names in (
+                ("VIEW", insp.get_view_names(schema=schema)),
+                ("TABLE", insp.get_table_names(schema=schema)),
+            ):
                 for name in names:
                     conn.exec_driver_sql(
-                        f"DROP {kind} IF EXISTS {quote(schema)}.{quote(name)}{cascade}")
+                        f"DROP {kind} IF EXISTS {quote(schema)}.{quote(name)}{cascade}"
+                    )
             if conn.dialect.name == "postgresql":
                 _drop_pg_types(conn, schema)
 
 
 def _user_schemas(insp: Inspector) -> list[str]:
-    return [s for s in insp.get_schema_names()
-            if s not in _SYSTEM_SCHEMAS and not s.startswith("pg_")]
+    return [
+        s for s in insp.get_schema_names() if s not in _SYSTEM_SCHEMAS and not s.startswith("pg_")
+    ]
 
 
 def _drop_pg_types(conn: Connection, schema: str) -> None:
@@ -122,13 +132,16 @@ def _drop_pg_types(conn: Connection, schema: str) -> None:
     from sqlalchemy import text
 
     quote = conn.dialect.identifier_preparer.quote
-    rows = conn.execute(text(
-        "SELECT c.relname, 'SEQUENCE' FROM pg_class c "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = :s AND c.relkind = 'S' UNION ALL "
-        "SELECT t.typname, 'TYPE' FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-        "WHERE n.nspname = :s AND t.typtype IN ('e', 'd')"
-    ), {"s": schema}).fetchall()
+    rows = conn.execute(
+        text(
+            "SELECT c.relname, 'SEQUENCE' FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = :s AND c.relkind = 'S' UNION ALL "
+            "SELECT t.typname, 'TYPE' FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = :s AND t.typtype IN ('e', 'd')"
+        ),
+        {"s": schema},
+    ).fetchall()
     for name, kind in rows:
         conn.exec_driver_sql(f"DROP {kind} IF EXISTS {quote(schema)}.{quote(name)} CASCADE")
 

@@ -97,8 +97,11 @@ class ForeignKey:
         return (self.columns, self.referred_schema, self.referred_table, self.referred_columns)
 
     def describe(self) -> str:
-        table = f"{self.referred_schema}.{self.referred_table}" if self.referred_schema else (
-            self.referred_table)
+        table = (
+            f"{self.referred_schema}.{self.referred_table}"
+            if self.referred_schema
+            else (self.referred_table)
+        )
         return f"({', '.join(self.columns)}) -> {table}({', '.join(self.referred_columns)})"
 
     def describe_actions(self) -> str:
@@ -189,19 +192,18 @@ def read_snapshot(conn: Connection, schema: str | None = None) -> Snapshot:
         return _read_snapshot(conn, schema)
 
 
-
-
 def _read_snapshot(conn: Connection, schema: str | None) -> Snapshot:
     dialect = conn.dialect
     if dialect.name == "sqlite":
         reflected = _read_sqlite(conn, schema)
     else:
         reflected = _read_inspector(conn, schema)
-    tables = tuple(
-        _table(name, reflected, dialect, schema) for name in sorted(reflected.columns))
-    enums = tuple(sorted(
-        (EnumType(e["name"], tuple(e["labels"])) for e in reflected.enums), key=lambda e: e.name
-    ))
+    tables = tuple(_table(name, reflected, dialect, schema) for name in sorted(reflected.columns))
+    enums = tuple(
+        sorted(
+            (EnumType(e["name"], tuple(e["labels"])) for e in reflected.enums), key=lambda e: e.name
+        )
+    )
     return Snapshot(tables, enums, dialect=_dialect_name(dialect))
 
 
@@ -324,8 +326,9 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _uniques(table: str, rows: Iterable[Mapping[str, Any]], dialect: Dialect) -> Iterable[
-        UniqueConstraint]:
+def _uniques(
+    table: str, rows: Iterable[Mapping[str, Any]], dialect: Dialect
+) -> Iterable[UniqueConstraint]:
     for row in rows:
         if row.get("duplicates_index"):
             continue  # MySQL: a UNIQUE constraint *is* its unique index, counted as the index
@@ -340,7 +343,8 @@ def is_generated_unique_name(dialect: str, table: str, columns: tuple[str, ...],
     if dialect == "postgresql":
         match = re.fullmatch(r"(.*)_key(\d*)", name)
         return bool(match) and name == _pg_object_name(
-            table, "_".join(columns), "key" + match.group(2))  # type: ignore[union-attr]
+            table, "_".join(columns), "key" + match.group(2)
+        )  # type: ignore[union-attr]
     if dialect in ("mysql", "mariadb") and columns:
         return re.fullmatch(re.escape(columns[0]) + r"(_\d+)?", name) is not None
     return False
@@ -381,18 +385,18 @@ def _fk_action(action: str | None) -> str | None:
 # --- SQLite catalog reader -------------------------------------------------------------------
 
 _COLUMNS_SQL = (
-    "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden "
+    'SELECT m.name, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden '
     "FROM {s}sqlite_master AS m, pragma_table_xinfo(m.name, {q}) AS p "
     "WHERE m.type = 'table' ORDER BY m.name, p.cid"
 )
 _INDEXES_SQL = (
-    "SELECT m.name, il.name, il.\"unique\", il.origin, il.partial, ii.cid, ii.name, ii.\"desc\" "
+    'SELECT m.name, il.name, il."unique", il.origin, il.partial, ii.cid, ii.name, ii."desc" '
     "FROM {s}sqlite_master AS m, pragma_index_list(m.name, {q}) AS il, "
     "pragma_index_xinfo(il.name, {q}) AS ii "
     "WHERE m.type = 'table' AND ii.key = 1 ORDER BY m.name, il.name, ii.seqno"
 )
 _FKS_SQL = (
-    "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete "
+    'SELECT m.name, f.id, f."table", f."from", f."to", f.on_update, f.on_delete '
     "FROM {s}sqlite_master AS m, pragma_foreign_key_list(m.name, {q}) AS f "
     "WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq"
 )
@@ -423,7 +427,10 @@ def _sql_string(value: str) -> str:
 
 
 def _sqlite_columns(
-    reflected: _Reflected, rows: list[Any], keep: set[str], dialect: Dialect,
+    reflected: _Reflected,
+    rows: list[Any],
+    keep: set[str],
+    dialect: Dialect,
     table_sql: Mapping[str, str],
 ) -> None:
     pk_positions: dict[str, list[tuple[int, str]]] = {}
@@ -434,10 +441,15 @@ def _sqlite_columns(
         key = (declared or "", hidden)
         if key not in types:
             types[key] = type_text(_sqlite_type(declared, hidden, dialect), dialect)
-        reflected.columns.setdefault(table, []).append({
-            "name": name, "type_text": types[key], "nullable": not notnull, "default": default,
-            "declared": key[0].upper(),
-        })
+        reflected.columns.setdefault(table, []).append(
+            {
+                "name": name,
+                "type_text": types[key],
+                "nullable": not notnull,
+                "default": default,
+                "declared": key[0].upper(),
+            }
+        )
         if pk:
             pk_positions.setdefault(table, []).append((pk, name))
     for table in keep:
@@ -466,7 +478,10 @@ def _mark_rowid_alias(columns: list[dict[str, Any]], pk: list[str], sql: str) ->
 
 
 def _sqlite_indexes(
-    reflected: _Reflected, rows: list[Any], keep: set[str], index_sql: Mapping[str, str],
+    reflected: _Reflected,
+    rows: list[Any],
+    keep: set[str],
+    index_sql: Mapping[str, str],
     table_sql: Mapping[str, str],
 ) -> None:
     found: dict[tuple[str, str], dict[str, Any]] = {}
@@ -476,8 +491,13 @@ def _sqlite_indexes(
         entry = found.get((table, name))
         if entry is None:
             entry = found[(table, name)] = {
-                "name": name, "unique": bool(unique), "origin": origin, "partial": partial,
-                "column_names": [], "cids": [], "desc": [],
+                "name": name,
+                "unique": bool(unique),
+                "origin": origin,
+                "partial": partial,
+                "column_names": [],
+                "cids": [],
+                "desc": [],
             }
         entry["column_names"].append(column)
         entry["cids"].append(cid)
@@ -485,10 +505,12 @@ def _sqlite_indexes(
     for (table, name), entry in found.items():
         if entry["origin"] == "u":
             reflected.uniques.setdefault(table, []).append(
-                _sqlite_unique(entry["column_names"], table_sql.get(table, "")))
+                _sqlite_unique(entry["column_names"], table_sql.get(table, ""))
+            )
         else:
             reflected.indexes.setdefault(table, []).append(
-                _sqlite_index(entry, index_sql.get(name, "")))
+                _sqlite_index(entry, index_sql.get(name, ""))
+            )
 
 
 def _sqlite_index(entry: Mapping[str, Any], sql: str) -> dict[str, Any]:
@@ -504,9 +526,13 @@ def _sqlite_index(entry: Mapping[str, Any], sql: str) -> dict[str, Any]:
         expressions.append(text or "?")
         if desc:
             sorting[text or "?"] = ("desc",)
-    row: dict[str, Any] = {"name": entry["name"], "unique": entry["unique"],
-                           "column_names": names, "column_sorting": sorting,
-                           "dialect_options": {"sqlite_where": where} if where else {}}
+    row: dict[str, Any] = {
+        "name": entry["name"],
+        "unique": entry["unique"],
+        "column_names": names,
+        "column_sorting": sorting,
+        "dialect_options": {"sqlite_where": where} if where else {},
+    }
     if -2 in entry["cids"]:
         row["expressions"] = expressions
     return row
@@ -550,7 +576,8 @@ def _split_parenthesized(sql: str, start: int) -> tuple[list[str], int]:
 
 
 _NAMED_UNIQUE = re.compile(
-    r"CONSTRAINT\s+(\"(?:[^\"]|\"\")+\"|`[^`]+`|\[[^\]]+\]|\w+)\s+UNIQUE\s*\(", re.IGNORECASE)
+    r"CONSTRAINT\s+(\"(?:[^\"]|\"\")+\"|`[^`]+`|\[[^\]]+\]|\w+)\s+UNIQUE\s*\(", re.IGNORECASE
+)
 
 
 def _sqlite_unique(columns: list[str], table_sql: str) -> dict[str, Any]:
@@ -563,7 +590,7 @@ def _sqlite_unique(columns: list[str], table_sql: str) -> dict[str, Any]:
 
 
 def _unquote(name: str) -> str:
-    if name[:1] in "\"`[" and len(name) > 1:
+    if name[:1] in '"`[' and len(name) > 1:
         return name[1:-1].replace('""', '"')
     return name
 
@@ -573,11 +600,17 @@ def _sqlite_fks(reflected: _Reflected, rows: list[Any], keep: set[str]) -> None:
     for table, fk_id, referred, column, to, on_update, on_delete in rows:
         if table not in keep:
             continue
-        entry = found.setdefault((table, fk_id), {
-            "name": None, "constrained_columns": [], "referred_schema": None,
-            "referred_table": referred, "referred_columns": [],
-            "options": {"onupdate": on_update, "ondelete": on_delete},
-        })
+        entry = found.setdefault(
+            (table, fk_id),
+            {
+                "name": None,
+                "constrained_columns": [],
+                "referred_schema": None,
+                "referred_table": referred,
+                "referred_columns": [],
+                "options": {"onupdate": on_update, "ondelete": on_delete},
+            },
+        )
         entry["constrained_columns"].append(column)
         entry["referred_columns"].append(to)
     for (table, _), entry in sorted(found.items()):
@@ -590,10 +623,16 @@ def _sqlite_fks(reflected: _Reflected, rows: list[Any], keep: set[str]) -> None:
 # --- comparing -------------------------------------------------------------------------------
 
 _SUBJECTS = {
-    "table": "table", "column": "column", "column.type": "column", "column.nullable": "column",
+    "table": "table",
+    "column": "column",
+    "column.type": "column",
+    "column.nullable": "column",
     "column.default": "column",
-    "primary key": "primary key", "index": "index", "unique constraint": "unique constraint",
-    "foreign key": "foreign key", "enum": "enum",
+    "primary key": "primary key",
+    "index": "index",
+    "unique constraint": "unique constraint",
+    "foreign key": "foreign key",
+    "enum": "enum",
 }
 _ATTRIBUTES = {"column.type": "type ", "column.default": "default ", "enum": "values "}
 
@@ -653,11 +692,15 @@ def _defaults(table: Table) -> dict[str, str | None]:
 def _diff_table(want: Table, got: Table, compare_defaults: bool) -> list[Difference]:
     diffs = _diff_columns(want, got, compare_defaults)
     if want.primary_key != got.primary_key:
-        diffs.append(Difference("primary key", want.name, None,
-                                _cols(want.primary_key), _cols(got.primary_key)))
+        diffs.append(
+            Difference(
+                "primary key", want.name, None, _cols(want.primary_key), _cols(got.primary_key)
+            )
+        )
     diffs += _diff_indexes(want, got)
-    diffs += _diff_keyed("unique constraint", want.name, want.unique_constraints,
-                         got.unique_constraints)
+    diffs += _diff_keyed(
+        "unique constraint", want.name, want.unique_constraints, got.unique_constraints
+    )
     diffs += _diff_foreign_keys(want, got)
     return diffs
 
@@ -672,12 +715,16 @@ def _diff_columns(want: Table, got: Table, compare_defaults: bool) -> list[Diffe
     for name in sorted(set(want.column_map) | set(got.column_map)):
         a, b = want.column_map.get(name), got.column_map.get(name)
         if a is None or b is None:
-            diffs.append(Difference("column", table, name, a.describe() if a else None,
-                                    b.describe() if b else None))
+            diffs.append(
+                Difference(
+                    "column", table, name, a.describe() if a else None, b.describe() if b else None
+                )
+            )
             continue
         if a.type != b.type:
-            diffs.append(Difference("column.type", table, name, a.type or "(no type)",
-                                    b.type or "(no type)"))
+            diffs.append(
+                Difference("column.type", table, name, a.type or "(no type)", b.type or "(no type)")
+            )
         if a.nullable != b.nullable:
             diffs.append(Difference("column.nullable", table, name, _null(a), _null(b)))
         if compare_defaults and a.default != b.default:
@@ -697,15 +744,19 @@ def _diff_indexes(want: Table, got: Table) -> list[Difference]:
     a = {i.name: i for i in want.indexes}
     b = {i.name: i for i in got.indexes}
     return [
-        Difference("index", want.name, name, a[name].describe() if name in a else None,
-                   b[name].describe() if name in b else None)
+        Difference(
+            "index",
+            want.name,
+            name,
+            a[name].describe() if name in a else None,
+            b[name].describe() if name in b else None,
+        )
         for name in sorted(set(a) | set(b))
         if a.get(name) != b.get(name)
     ]
 
 
-def _diff_keyed(kind: str, table: str, want: Iterable[Any], got: Iterable[Any]) -> list[
-        Difference]:
+def _diff_keyed(kind: str, table: str, want: Iterable[Any], got: Iterable[Any]) -> list[Difference]:
     a = {item.describe(): item for item in want}
     b = {item.describe(): item for item in got}
     return [
@@ -723,12 +774,21 @@ def _diff_foreign_keys(want: Table, got: Table) -> list[Difference]:
         twins = [e for e in extra if e.target == fk.target]
         if len(twins) == 1:
             extra = extra - {twins[0]}
-            diffs.append(Difference("foreign key", want.name, fk.describe(),
-                                    fk.describe_actions(), twins[0].describe_actions()))
+            diffs.append(
+                Difference(
+                    "foreign key",
+                    want.name,
+                    fk.describe(),
+                    fk.describe_actions(),
+                    twins[0].describe_actions(),
+                )
+            )
         else:
             diffs.append(Difference("foreign key", want.name, fk.describe(), fk.describe(), None))
-    diffs += [Difference("foreign key", want.name, fk.describe(), None, fk.describe())
-              for fk in sorted(extra, key=ForeignKey.describe)]
+    diffs += [
+        Difference("foreign key", want.name, fk.describe(), None, fk.describe())
+        for fk in sorted(extra, key=ForeignKey.describe)
+    ]
     return diffs
 
 

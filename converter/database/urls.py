@@ -24,22 +24,33 @@ _FALLBACK_DRIVERS = {"postgresql": ("psycopg", "psycopg2"), "mysql": ("mysqldb",
 
 # (pattern in the DBAPI message, what to tell the user), first match wins.
 _REASONS = (
-    (re.compile(r"connection refused|could not connect|can't connect", re.IGNORECASE),
-     "connection refused"),
-    (re.compile(r"could not translate host name|name or service not known", re.IGNORECASE),
-     "unknown host"),
-    (re.compile(r"authentication failed|access denied|role .* does not exist", re.IGNORECASE),
-     "authentication failed"),
-    (re.compile(r'database "?[^"]*"? does not exist|unknown database', re.IGNORECASE),
-     "database does not exist"),
+    (
+        re.compile(r"connection refused|could not connect|can't connect", re.IGNORECASE),
+        "connection refused",
+    ),
+    (
+        re.compile(r"could not translate host name|name or service not known", re.IGNORECASE),
+        "unknown host",
+    ),
+    (
+        re.compile(r"authentication failed|access denied|role .* does not exist", re.IGNORECASE),
+        "authentication failed",
+    ),
+    (
+        re.compile(r'database "?[^"]*"? does not exist|unknown database', re.IGNORECASE),
+        "database does not exist",
+    ),
     (re.compile(r"unable to open database file", re.IGNORECASE), "cannot open the database file"),
-    (re.compile(r"permission denied|insufficient privilege|must be owner", re.IGNORECASE),
-     "permission denied"),
+    (
+        re.compile(r"permission denied|insufficient privilege|must be owner", re.IGNORECASE),
+        "permission denied",
+    ),
 )
 
 # Driver prefixes that repeat what the message already says (host and port are in the URL).
 _NOISE = re.compile(
-    r'^(connection to server at "[^"]*"(, port \d+)? failed: |\(\w+\) )?(FATAL: +)?')
+    r'^(connection to server at "[^"]*"(, port \d+)? failed: |\(\w+\) )?(FATAL: +)?'
+)
 
 
 def _parse(url: str) -> URL:
@@ -68,10 +79,7 @@ def dialect_of(url: str) -> Dialect:
     backend = _parse(url).get_backend_name()
     dialect = find_dialect(backend)
     if dialect is None:
-        raise InputError(
-            f"{mask_url(url)}: unsupported database {backend!r} "
-            f"(expected {CHOICES})"
-        )
+        raise InputError(f"{mask_url(url)}: unsupported database {backend!r} (expected {CHOICES})")
     return dialect
 
 

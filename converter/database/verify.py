@@ -66,11 +66,15 @@ def run_alembic(migrations_dir: Path, connection: Connection, command: str, *arg
         raise _revision_failure(cfg, migrations_dir, command, exc) from None
 
 
-def _revision_failure(cfg: Config, migrations_dir: Path, command: str,
-                      exc: BaseException) -> CheckFailed:
+def _revision_failure(
+    cfg: Config, migrations_dir: Path, command: str, exc: BaseException
+) -> CheckFailed:
     """CheckFailed located at the last line of the migrations folder the error passed through."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if _within(Path(f.filename), migrations_dir)]
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if _within(Path(f.filename), migrations_dir)
+    ]
     error = describe_error(exc) if hasattr(exc, "orig") else _first_line(exc)
     if not frames:
         return CheckFailed(f"alembic {command} failed: {error}")
@@ -152,8 +156,12 @@ class _Steps:
 
 
 def verify(
-    migrations_dir: Path, dialect: str, reference: Snapshot | None, *,
-    scratch_url: str | None = None, server_url: str | None = None,
+    migrations_dir: Path,
+    dialect: str,
+    reference: Snapshot | None,
+    *,
+    scratch_url: str | None = None,
+    server_url: str | None = None,
 ) -> VerifyResult:
     """Upgrade head, downgrade base, upgrade head again on a scratch database of `dialect`;
     the two upgrades must give the same schema, the downgrade an empty one, and the schema
@@ -174,8 +182,9 @@ def verify(
     return VerifyResult(ok, steps.steps, differences)
 
 
-def _run_steps(engine: Engine, migrations_dir: Path, reference: Snapshot | None,
-               steps: _Steps) -> list[Difference]:
+def _run_steps(
+    engine: Engine, migrations_dir: Path, reference: Snapshot | None, steps: _Steps
+) -> list[Difference]:
     before = _snapshot(engine)
     built = _upgrade(engine, migrations_dir, steps, "upgrade head")
     if built is None:
@@ -184,14 +193,22 @@ def _run_steps(engine: Engine, migrations_dir: Path, reference: Snapshot | None,
         rebuilt = _upgrade(engine, migrations_dir, steps, "upgrade head again")
         if rebuilt is not None:
             round_trip = diff_snapshots(built, rebuilt)
-            steps.add("same schema after the round trip", not round_trip,
-                      f"{len(round_trip)} difference(s) between the two upgrades:\n"
-                      + format_diff(round_trip) if round_trip else "")
+            steps.add(
+                "same schema after the round trip",
+                not round_trip,
+                f"{len(round_trip)} difference(s) between the two upgrades:\n"
+                + format_diff(round_trip)
+                if round_trip
+                else "",
+            )
     if reference is None:
         return []
     differences = diff_snapshots(reference, built)
-    steps.add("matches the reference", not differences,
-              f"{len(differences)} difference(s), listed below" if differences else "")
+    steps.add(
+        "matches the reference",
+        not differences,
+        f"{len(differences)} difference(s), listed below" if differences else "",
+    )
     return differences
 
 
@@ -200,8 +217,9 @@ def _snapshot(engine: Engine) -> Snapshot:
         return read_snapshot(conn)
 
 
-def _alembic_step(engine: Engine, migrations_dir: Path, steps: _Steps, name: str,
-                  command: str, target: str) -> bool:
+def _alembic_step(
+    engine: Engine, migrations_dir: Path, steps: _Steps, name: str, command: str, target: str
+) -> bool:
     """Run one Alembic command in its own transaction; a failure is recorded as a step."""
     try:
         with engine.connect() as conn:

@@ -306,8 +306,9 @@ def _scan(root: Path, config: Config) -> _Scan:
     return scan
 
 
-def _report_other_sql(scan: _Scan, migrations: Sequence[str], found: int,
-                      diags: Diagnostics) -> tuple[str, ...]:
+def _report_other_sql(
+    scan: _Scan, migrations: Sequence[str], found: int, diags: Diagnostics
+) -> tuple[str, ...]:
     """SQL files in folders the globs do not cover may be migrations the user expects found:
     said in a diagnostic; their folders are returned."""
     folders: dict[str, int] = {}
@@ -319,9 +320,11 @@ def _report_other_sql(scan: _Scan, migrations: Sequence[str], found: int,
         return ()
     listed = ", ".join(f"{f}/ ({n})" for f, n in sorted(folders.items())[:5])
     more = f" and {len(folders) - 5} more folder(s)" if len(folders) > 5 else ""
-    message = (f".sql files no sql-globs pattern matches, so not read as legacy sources: "
-               f"{listed}{more}. If they are schema migrations, add their folder to sql-globs "
-               "in [tool.legacy2alembic] of pyproject.toml")
+    message = (
+        f".sql files no sql-globs pattern matches, so not read as legacy sources: "
+        f"{listed}{more}. If they are schema migrations, add their folder to sql-globs "
+        "in [tool.legacy2alembic] of pyproject.toml"
+    )
     (diags.info if found else diags.warning)(None, message)
     return tuple(sorted(folders))
 

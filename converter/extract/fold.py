@@ -252,8 +252,13 @@ def lift(fn: Callable[..., object], *args: object, **kwargs: object) -> object:
     default = _attempt(fn, args, kwargs) if acc.ok else MISSING
     if isinstance(default, Unknown):
         default = MISSING
-    return Unknown(acc.first.why, probe=acc.probe, default=default, dialect=acc.dialect,
-                   read_at=acc.first.read_at)
+    return Unknown(
+        acc.first.why,
+        probe=acc.probe,
+        default=default,
+        dialect=acc.dialect,
+        read_at=acc.first.read_at,
+    )
 
 
 def _attempt(fn: Callable[..., object], args: tuple[object, ...], kw: dict[str, object]) -> object:
@@ -680,8 +685,9 @@ class Evaluator:
         result = self.apply(func, args, kwargs, node)
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
         if method in _PROBE_METHODS and isinstance(result, Unknown):
-            return Unknown(f"what {method}() reads from the database", probe=True,
-                           read_at=result.read_at)  # the receiver's, through apply()
+            return Unknown(
+                f"what {method}() reads from the database", probe=True, read_at=result.read_at
+            )  # the receiver's, through apply()
         return result
 
     def eval_args(self, node: ast.Call) -> tuple[list[object], dict[str, object]]:

@@ -85,8 +85,9 @@ def extract_python(
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as e:
-        raise InputError(f"Python syntax error: {e.msg}{_py2_hint(e)}",
-                         Origin(path, e.lineno or 0)) from None
+        raise InputError(
+            f"Python syntax error: {e.msg}{_py2_hint(e)}", Origin(path, e.lineno or 0)
+        ) from None
     except ValueError as e:
         raise InputError(f"Python syntax error: {e}", Origin(path, 1)) from None
     script = Path(os.path.normpath(root.resolve() / path))
@@ -168,11 +169,16 @@ def _with_flag(items: list[Item], flag: Flag) -> list[Item]:
 def _py2_hint(error: SyntaxError) -> str:
     """Old legacy scripts are often Python 2; legacy2alembic reads Python 3 only."""
     line = error.text or ""
-    if error.msg.startswith("Missing parentheses") or re.match(r"\s*(print|exec)\s+[^(=]", line) \
-            or re.search(r"except\s+[\w.]+\s*,\s*\w+\s*:", line):
-        return (" (this looks like Python 2: legacy2alembic reads scripts as Python 3; port the "
-                "file with `2to3 -w`, or list it under exclude in [tool.legacy2alembic] and "
-                "convert its SQL by hand)")
+    if (
+        error.msg.startswith("Missing parentheses")
+        or re.match(r"\s*(print|exec)\s+[^(=]", line)
+        or re.search(r"except\s+[\w.]+\s*,\s*\w+\s*:", line)
+    ):
+        return (
+            " (this looks like Python 2: legacy2alembic reads scripts as Python 3; port the "
+            "file with `2to3 -w`, or list it under exclude in [tool.legacy2alembic] and "
+            "convert its SQL by hand)"
+        )
     return ""
 
 
@@ -304,12 +310,15 @@ class ScriptWalker(Evaluator):
         for alternative, rest in reversed(alternatives):
             if not _effective(self.items[rest:]):
                 continue
-            del self.items[alternative.start:alternative.end]
-            self.note(Level.WARNING, alternative.line,
-                      f"the branch at lines {alternative.line}-{alternative.last} runs SQL of its "
-                      "own and leaves early when a condition known only at run time holds "
-                      f"({alternative.why}); the rest of the script is converted instead: port "
-                      "the branch by hand if a database took it")
+            del self.items[alternative.start : alternative.end]
+            self.note(
+                Level.WARNING,
+                alternative.line,
+                f"the branch at lines {alternative.line}-{alternative.last} runs SQL of its "
+                "own and leaves early when a condition known only at run time holds "
+                f"({alternative.why}); the rest of the script is converted instead: port "
+                "the branch by hand if a database took it",
+            )
 
     def exec_stmt(self, stmt: ast.stmt) -> Signal | None:
         self.frame.stmt = stmt
@@ -410,11 +419,14 @@ class ScriptWalker(Evaluator):
             return Signal(exits[0].kind, Unknown(test.why, probe=test.probe))
         if exits and test.probe:
             leaving = (start, middle) if body_signal in exits else (middle, len(self.items))
-            if exits[0].kind == "return" and _effective(self.items[leaving[0]:leaving[1]]):
+            if exits[0].kind == "return" and _effective(self.items[leaving[0] : leaving[1]]):
                 branch = stmt.body if body_signal in exits else stmt.orelse
-                return Signal("guard", Alternative(*leaving, branch[0].lineno,
-                                                   branch[-1].end_lineno or stmt.lineno,
-                                                   test.why))
+                return Signal(
+                    "guard",
+                    Alternative(
+                        *leaving, branch[0].lineno, branch[-1].end_lineno or stmt.lineno, test.why
+                    ),
+                )
             return Signal("guard")
         return None
 
@@ -469,18 +481,25 @@ class ScriptWalker(Evaluator):
                 self._warn_schema_changed_since_read(why.read_at, mark[0], stmt.lineno)
         self.exec_block(stmt.orelse)
 
-    def _warn_schema_changed_since_read(self, read_at: tuple[int, int], upto: int,
-                                        line: int) -> None:
+    def _warn_schema_changed_since_read(
+        self, read_at: tuple[int, int], upto: int, line: int
+    ) -> None:
         """Rows read before a schema change and written back after it: the port must read them
         before the change (a dropped column's values are gone by the time the TODO runs)."""
-        changed = [item.origin.line for item in self.items[read_at[1]:upto]
-                   if isinstance(item, Statement) and not item.ignored
-                   and _SCHEMA_HEAD.match(item.sql)]
+        changed = [
+            item.origin.line
+            for item in self.items[read_at[1] : upto]
+            if isinstance(item, Statement) and not item.ignored and _SCHEMA_HEAD.match(item.sql)
+        ]
         if changed:
             lines = ", ".join(str(n) for n in sorted(set(changed)))
-            self.note(Level.WARNING, line, f"this loop uses rows read at line {read_at[0]}, "
-                      f"before the schema changes at line(s) {lines}: in the revision those "
-                      "changes run first, so port the TODO to read what it needs before them")
+            self.note(
+                Level.WARNING,
+                line,
+                f"this loop uses rows read at line {read_at[0]}, "
+                f"before the schema changes at line(s) {lines}: in the revision those "
+                "changes run first, so port the TODO to read what it needs before them",
+            )
 
     def _exec_With(self, stmt: ast.With | ast.AsyncWith) -> Signal | None:
         for item in stmt.items:
@@ -763,9 +782,12 @@ class ScriptWalker(Evaluator):
             other = _other_dialect_in_name(ref.node.name, self.dialect)
             if other:
                 self.called.add(ref.node)
-                self.note(Level.INFO, ref.node.lineno,
-                          f"{ref.node.name}() is never called by the script, and its name says "
-                          f"it is for {other}: left out (converting for {self.dialect})")
+                self.note(
+                    Level.INFO,
+                    ref.node.lineno,
+                    f"{ref.node.name}() is never called by the script, and its name says "
+                    f"it is for {other}: left out (converting for {self.dialect})",
+                )
                 continue
             spec = ref.node.args
             params = [p.arg for p in [*spec.posonlyargs, *spec.args]]
@@ -774,9 +796,15 @@ class ScriptWalker(Evaluator):
             before, at = len(self.items), len(self.notes)
             self.call_function(ref, args, {}, None)
             if len(self.items) > before:  # only worth saying for a function that runs SQL
-                self.notes.insert(at, (Level.INFO, Origin(self.path, ref.node.lineno),
-                                       f"{ref.node.name}() is never called by the script; "
-                                       "its SQL is extracted as if it ran once"))
+                self.notes.insert(
+                    at,
+                    (
+                        Level.INFO,
+                        Origin(self.path, ref.node.lineno),
+                        f"{ref.node.name}() is never called by the script; "
+                        "its SQL is extracted as if it ran once",
+                    ),
+                )
 
     # --- database calls ------------------------------------------------------------------------
 
@@ -864,12 +892,19 @@ class ScriptWalker(Evaluator):
             return Unknown("result of a query")
         flags = self.flags | ({Flag.AUTOCOMMIT} if self.autocommit else frozenset())
         for st in statements:  # built directly: dataclasses.replace() is slow in bulk
-            self.items.append(Statement(st.sql, st.origin if exact else Origin(path, first_line),
-                                        st.flags | flags if st.flags else flags, st.ignored,
-                                        st.warning))
+            self.items.append(
+                Statement(
+                    st.sql,
+                    st.origin if exact else Origin(path, first_line),
+                    st.flags | flags if st.flags else flags,
+                    st.ignored,
+                    st.warning,
+                )
+            )
         reads = bool(statements) and all(s.ignored is not None for s in statements)
-        return Unknown("result of a query", probe=reads,
-                       read_at=(line, len(self.items)) if reads else None)
+        return Unknown(
+            "result of a query", probe=reads, read_at=(line, len(self.items)) if reads else None
+        )
 
     def _dynamic_sql(
         self, sql: Unknown, sql_node: ast.expr, line: int, stmt: ast.stmt | None

@@ -74,8 +74,9 @@ def split_sql(text: str, path: str, dialect: str, first_line: int = 1) -> list[S
 _NOT_SIMPLE = re.compile(r";|--|/\*|#|\\|\$|^\s*[.]|^\s*delimiter\b", re.IGNORECASE)
 
 
-def _single_statement(text: str, path: str, dialect: str,
-                      first_line: int) -> list[Statement] | None:
+def _single_statement(
+    text: str, path: str, dialect: str, first_line: int
+) -> list[Statement] | None:
     """The fast path for the common one-statement string of a Python script: no delimiter,
     comment, backslash, dollar quote or client command, and every quote closed. None when the
     text needs the full splitter (which gives the same result for what this accepts)."""
@@ -95,7 +96,8 @@ def _single_statement(text: str, path: str, dialect: str,
 _PSQL_LEX = re.compile(
     r"""(?P<skip>'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*[\s\S]*?\*/"""
     r"""|\$(?P<tag>[^\W\d]\w*)?\$[\s\S]*?\$(?P=tag)\$|::|\w+)"""
-    r"""|(?P<var>:(?:'(?P<lit>[^\W\d]\w*)'|"(?P<ident>[^\W\d]\w*)"|(?P<name>[^\W\d]\w*)))""")
+    r"""|(?P<var>:(?:'(?P<lit>[^\W\d]\w*)'|"(?P<ident>[^\W\d]\w*)"|(?P<name>[^\W\d]\w*)))"""
+)
 _PSQL_SET = re.compile(r"\\(set|unset)\s+(\w+)\s*(.*)$")
 
 
@@ -123,16 +125,26 @@ def psql_variables(statements: list[Statement]) -> list[Statement | ManualCode]:
         missing = sorted({_var_name(m) for m in refs} - values.keys())
         if missing:
             names = ", ".join(f":{n}" for n in missing)
-            out.append(ManualCode(stmt.origin, stmt.sql,
-                                  f"uses psql variables ({names}) set outside the file (psql -v "
-                                  "or an earlier \\set): their values are not known; add "
-                                  "`\\set name value` lines at the top of the file, or port it "
-                                  "by hand"))
+            out.append(
+                ManualCode(
+                    stmt.origin,
+                    stmt.sql,
+                    f"uses psql variables ({names}) set outside the file (psql -v "
+                    "or an earlier \\set): their values are not known; add "
+                    "`\\set name value` lines at the top of the file, or port it "
+                    "by hand",
+                )
+            )
         elif refs:
             names = ", ".join(sorted({f":{_var_name(m)}" for m in refs}))
-            out.append(replace(stmt, sql=_substitute(stmt.sql, refs, values),
-                               warning=f"psql variables {names} replaced by the values the file "
-                                       "sets with \\set, as psql did"))
+            out.append(
+                replace(
+                    stmt,
+                    sql=_substitute(stmt.sql, refs, values),
+                    warning=f"psql variables {names} replaced by the values the file "
+                    "sets with \\set, as psql did",
+                )
+            )
         else:
             out.append(stmt)
     return out
@@ -157,7 +169,7 @@ def _substitute(sql: str, refs: list[re.Match[str]], values: dict[str, str]) -> 
             value = "'" + value.replace("'", "''") + "'"
         elif m.group("ident"):
             value = '"' + value.replace('"', '""') + '"'
-        parts += [sql[last:m.start()], value]
+        parts += [sql[last : m.start()], value]
         last = m.end()
     return "".join(parts) + sql[last:]
 

@@ -32,7 +32,11 @@ class TypeSpec:
         if not isinstance(other, TypeSpec):
             return NotImplemented
         return (self.name, self.module, self.args, self.kwargs) == (
-            other.name, other.module, other.args, other.kwargs)
+            other.name,
+            other.module,
+            other.args,
+            other.kwargs,
+        )
 
     def __hash__(self) -> int:
         return hash((self.name, self.module, self.args, self.kwargs))
@@ -51,6 +55,7 @@ class ColumnDef:
 
 
 # ---- constraints -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class PrimaryKey:
@@ -95,6 +100,7 @@ class IndexElement:
 
 
 # ---- ops -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Op:

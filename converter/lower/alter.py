@@ -62,8 +62,7 @@ def alter_table(expr: exp.Alter, ctx: Ctx) -> list[Op]:
             raise Unsupported(f"ALTER TABLE action {src.text(first, last)!r} has no op form")
         made = handler(node, Action(table, schema, first, last, ctx))
         if node.args.get("exists"):  # ADD COLUMN IF NOT EXISTS, DROP ... IF EXISTS
-            made = [replace(op, guard="sql", statement=op.statement or ctx.stmt.sql)
-                    for op in made]
+            made = [replace(op, guard="sql", statement=op.statement or ctx.stmt.sql) for op in made]
         ops += made
     return ops
 
@@ -71,16 +70,26 @@ def alter_table(expr: exp.Alter, ctx: Ctx) -> list[Op]:
 def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
     col = read_column(node, act.ctx, act.last)
     if col.autoincrement or col.primary_key:
-        raise Unsupported(f"column {col.name}: a primary key or auto-increment in ADD COLUMN "
-                          "has no op form (add_column does not create them)")
+        raise Unsupported(
+            f"column {col.name}: a primary key or auto-increment in ADD COLUMN "
+            "has no op form (add_column does not create them)"
+        )
     # SQLite adds a column's constraints only within ADD COLUMN, and Alembic can express that
     # neither directly nor in batch mode (an unnamed constraint). A default written as SQL text
     # makes Alembic's batch mode rebuild the whole table instead of ALTER TABLE ADD COLUMN
     # (losing AUTOINCREMENT and triggers). In both cases the statement runs as written.
     exact = act.ctx.dialect == "sqlite" and (bool(col.constraints) or col.default is not None)
-    return [AddColumn(act.table, col.definition(), tuple(col.constraints), schema=act.schema,
-                      origin=act.origin, statement=act.ctx.stmt.sql if exact else None,
-                      exact=exact)]
+    return [
+        AddColumn(
+            act.table,
+            col.definition(),
+            tuple(col.constraints),
+            schema=act.schema,
+            origin=act.origin,
+            statement=act.ctx.stmt.sql if exact else None,
+            exact=exact,
+        )
+    ]
 
 
 def _drop(node: exp.Drop, act: Action) -> list[Op]:
@@ -90,25 +99,36 @@ def _drop(node: exp.Drop, act: Action) -> list[Op]:
     if kind == "COLUMN":
         return [DropColumn(act.table, n, schema=act.schema, origin=act.origin) for n in names]
     if kind == "INDEX":
-        return [DropIndex(n, table=act.table, schema=act.schema, origin=act.origin)
-                for n in names]
+        return [DropIndex(n, table=act.table, schema=act.schema, origin=act.origin) for n in names]
     if kind in _DROP_KINDS:
-        return [DropConstraint(act.table, n, kind=_DROP_KINDS[kind], schema=act.schema,
-                               origin=act.origin) for n in names]
+        return [
+            DropConstraint(
+                act.table, n, kind=_DROP_KINDS[kind], schema=act.schema, origin=act.origin
+            )
+            for n in names
+        ]
     raise Unsupported(f"ALTER TABLE DROP {kind} has no op form")
 
 
 def _drop_primary_key(node: exp.Expression, act: Action) -> list[Op]:
     if act.ctx.dialect != "mysql":
         raise Unsupported("DROP PRIMARY KEY outside MySQL")
-    return [DropConstraint(act.table, "PRIMARY", kind="primary", schema=act.schema,
-                           origin=act.origin)]
+    return [
+        DropConstraint(act.table, "PRIMARY", kind="primary", schema=act.schema, origin=act.origin)
+    ]
 
 
 def _rename_column(node: exp.RenameColumn, act: Action) -> list[Op]:
     plain(node, {"this", "to"}, "RENAME COLUMN", act.ctx)
-    return [RenameColumn(act.table, act.ctx.name(node.this), act.ctx.name(node.args["to"]),
-                         schema=act.schema, origin=act.origin)]
+    return [
+        RenameColumn(
+            act.table,
+            act.ctx.name(node.this),
+            act.ctx.name(node.args["to"]),
+            schema=act.schema,
+            origin=act.origin,
+        )
+    ]
 
 
 def _rename_table(node: exp.AlterRename, act: Action) -> list[Op]:
@@ -119,8 +139,9 @@ def _rename_table(node: exp.AlterRename, act: Action) -> list[Op]:
 
 
 def _alter_column(node: exp.AlterColumn, act: Action) -> list[Op]:
-    plain(node, {"this", "dtype", "using", "default", "drop", "allow_null"}, "ALTER COLUMN",
-          act.ctx)
+    plain(
+        node, {"this", "dtype", "using", "default", "drop", "allow_null"}, "ALTER COLUMN", act.ctx
+    )
     column = act.ctx.name(node.this)
     changes: dict[str, object] = {}
     if node.args.get("dtype"):
@@ -133,8 +154,7 @@ def _alter_column(node: exp.AlterColumn, act: Action) -> list[Op]:
         changes["server_default"] = None
     else:
         raise Unsupported(f"ALTER COLUMN {act.ctx.src.text(act.first, act.last)!r}")
-    return [AlterColumn(act.table, column, schema=act.schema, origin=act.origin,
-                        **changes)]  # type: ignore[arg-type]
+    return [AlterColumn(act.table, column, schema=act.schema, origin=act.origin, **changes)]  # type: ignore[arg-type]
 
 
 def _new_type(node: exp.AlterColumn, act: Action) -> tuple[TypeSpec, str | None]:
@@ -164,17 +184,35 @@ def _modify_column(node: exp.ModifyColumn, act: Action) -> list[Op]:
     unstated DEFAULT means none."""
     col = read_column(node.this, act.ctx, act.last)
     if col.primary_key or col.autoincrement or col.constraints or col.comment is not None:
-        raise Unsupported(f"column {col.name}: MODIFY with keys, AUTO_INCREMENT or COMMENT "
-                          "has no op form")
+        raise Unsupported(
+            f"column {col.name}: MODIFY with keys, AUTO_INCREMENT or COMMENT has no op form"
+        )
     ops: list[Op] = []
     old = act.ctx.name(node.args["rename_from"]) if node.args.get("rename_from") else col.name
     if old != col.name:
         # MySQL renames by restating the column: where the schema model does not know it, the
         # definition CHANGE gives is the one to restate (plan prefers the model's).
-        ops.append(RenameColumn(act.table, old, col.name, schema=act.schema, origin=act.origin,
-                                existing=col.definition()))
-    ops.append(AlterColumn(act.table, col.name, type=col.type or UNSET, nullable=col.nullable,
-                           server_default=col.default, schema=act.schema, origin=act.origin))
+        ops.append(
+            RenameColumn(
+                act.table,
+                old,
+                col.name,
+                schema=act.schema,
+                origin=act.origin,
+                existing=col.definition(),
+            )
+        )
+    ops.append(
+        AlterColumn(
+            act.table,
+            col.name,
+            type=col.type or UNSET,
+            nullable=col.nullable,
+            server_default=col.default,
+            schema=act.schema,
+            origin=act.origin,
+        )
+    )
     return ops
 
 

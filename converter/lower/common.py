@@ -21,12 +21,21 @@ from converter.ir.ops import ExecuteSQL
 from converter.ir.statements import Statement
 from converter.parse import tokenize
 
-_LITERAL_TOKENS = frozenset({
-    TokenType.STRING, TokenType.NUMBER, TokenType.IDENTIFIER, TokenType.BIT_STRING,
-    TokenType.HEX_STRING, TokenType.BYTE_STRING, TokenType.NATIONAL_RAW_STRING,
-    TokenType.NATIONAL_STRING, TokenType.RAW_STRING, TokenType.HEREDOC_STRING,
-    TokenType.UNICODE_STRING,
-})
+_LITERAL_TOKENS = frozenset(
+    {
+        TokenType.STRING,
+        TokenType.NUMBER,
+        TokenType.IDENTIFIER,
+        TokenType.BIT_STRING,
+        TokenType.HEX_STRING,
+        TokenType.BYTE_STRING,
+        TokenType.NATIONAL_RAW_STRING,
+        TokenType.NATIONAL_STRING,
+        TokenType.RAW_STRING,
+        TokenType.HEREDOC_STRING,
+        TokenType.UNICODE_STRING,
+    }
+)
 _OPEN = frozenset({TokenType.L_PAREN, TokenType.L_BRACKET})
 _CLOSE = frozenset({TokenType.R_PAREN, TokenType.R_BRACKET})
 _BRACKETS = _OPEN | _CLOSE
@@ -37,8 +46,10 @@ _DEFAULT_SCHEMAS = {"postgres": "public", "sqlite": "main"}
 def _scan(tokens: list[Token]) -> tuple[list[TokenType], list[str], dict[int, int]]:
     """Token kinds, keyword words, and each opening bracket's index mapped to its closing one."""
     kinds = [token.token_type for token in tokens]
-    words = ["" if kind in _LITERAL_TOKENS else token.text.partition(" ")[0].upper()
-             for token, kind in zip(tokens, kinds)]
+    words = [
+        "" if kind in _LITERAL_TOKENS else token.text.partition(" ")[0].upper()
+        for token, kind in zip(tokens, kinds)
+    ]
     partner: dict[int, int] = {}
     stack: list[int] = []
     for i, kind in enumerate(kinds):
@@ -70,8 +81,11 @@ class SourceText:
         self.tokens: list[Token] = tokenize(sql, dialect)
         self._starts = [t.start for t in self.tokens]
         self._ends = [t.end for t in self.tokens]
-        if len(self.tokens) > 1 and self.tokens[1].token_type == TokenType.STRING \
-                and self.tokens[0].token_type in _command_tokens(dialect):
+        if (
+            len(self.tokens) > 1
+            and self.tokens[1].token_type == TokenType.STRING
+            and self.tokens[0].token_type in _command_tokens(dialect)
+        ):
             self._expand_command(dialect)
         self.kinds, self.words, self._partner = _scan(self.tokens)
         last = len(self.tokens) - 1
@@ -92,7 +106,7 @@ class SourceText:
         """The exact source from token `first` through token `last`."""
         if first > last:
             raise Unsupported("an expected SQL fragment is empty")
-        return self.sql[self._starts[first]:self._ends[last] + 1]
+        return self.sql[self._starts[first] : self._ends[last] + 1]
 
     def index_of(self, node: exp.Expression) -> int:
         """The token where `node` (an identifier, literal or function name) starts."""
@@ -177,11 +191,22 @@ class Ctx:
     def info(self, message: str) -> None:
         self.diags.info(self.stmt.origin, message)
 
-    def execute(self, kind: str = "schema", reverse_sql: str | None = None,
-                autocommit: bool = False, tables: tuple[str, ...] = ()) -> ExecuteSQL:
+    def execute(
+        self,
+        kind: str = "schema",
+        reverse_sql: str | None = None,
+        autocommit: bool = False,
+        tables: tuple[str, ...] = (),
+    ) -> ExecuteSQL:
         """The statement as exact SQL, byte for byte."""
-        return ExecuteSQL(self.stmt.sql, kind=kind, reverse_sql=reverse_sql,
-                          autocommit=autocommit, tables=tables, origin=self.stmt.origin)
+        return ExecuteSQL(
+            self.stmt.sql,
+            kind=kind,
+            reverse_sql=reverse_sql,
+            autocommit=autocommit,
+            tables=tables,
+            origin=self.stmt.origin,
+        )
 
     def name(self, node: exp.Expression) -> str:
         """An identifier as the database stores it.

@@ -47,20 +47,53 @@ from converter.lower.objects import (
 from converter.lower.table import create_table
 
 # Functions a SELECT may call to change data or schema.
-_SIDE_EFFECTS = frozenset({
-    "setval", "nextval", "set_config", "lo_import", "lo_unlink", "create_hypertable",
-    "create_distributed_table", "add_retention_policy", "add_compression_policy",
-    "pg_terminate_backend", "pg_advisory_lock", "pg_advisory_unlock",
-})
+_SIDE_EFFECTS = frozenset(
+    {
+        "setval",
+        "nextval",
+        "set_config",
+        "lo_import",
+        "lo_unlink",
+        "create_hypertable",
+        "create_distributed_table",
+        "add_retention_policy",
+        "add_compression_policy",
+        "pg_terminate_backend",
+        "pg_advisory_lock",
+        "pg_advisory_unlock",
+    }
+)
 # Functions sqlglot does not know that only read; other unknown calls are kept, with a warning.
-_READ_ONLY = frozenset({
-    "version", "current_database", "current_schema", "to_regclass", "to_regtype",
-    "pg_get_serial_sequence", "col_description", "obj_description", "format_type",
-    "pg_table_is_visible", "has_table_privilege", "sqlite_version", "database", "schema",
-    "pg_get_indexdef", "pg_get_constraintdef", "pg_relation_size", "pg_total_relation_size",
-    "enum_range", "enum_first", "enum_last", "unnest", "pg_typeof", "has_column_privilege",
-    "has_schema_privilege", "current_setting",
-})
+_READ_ONLY = frozenset(
+    {
+        "version",
+        "current_database",
+        "current_schema",
+        "to_regclass",
+        "to_regtype",
+        "pg_get_serial_sequence",
+        "col_description",
+        "obj_description",
+        "format_type",
+        "pg_table_is_visible",
+        "has_table_privilege",
+        "sqlite_version",
+        "database",
+        "schema",
+        "pg_get_indexdef",
+        "pg_get_constraintdef",
+        "pg_relation_size",
+        "pg_total_relation_size",
+        "enum_range",
+        "enum_first",
+        "enum_last",
+        "unnest",
+        "pg_typeof",
+        "has_column_privilege",
+        "has_schema_privilege",
+        "current_setting",
+    }
+)
 _DATA_CHANGES = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 
 
@@ -71,8 +104,9 @@ class Ignored:
     reason: str
 
 
-def lower(stmt: Statement, expr: exp.Expression | None, dialect: str,
-          diags: Diagnostics) -> list[Op] | Ignored:
+def lower(
+    stmt: Statement, expr: exp.Expression | None, dialect: str, diags: Diagnostics
+) -> list[Op] | Ignored:
     """The ops for one statement parsed as `dialect`, or Ignored(reason)."""
     if stmt.ignored:
         return Ignored(stmt.ignored)
@@ -92,14 +126,28 @@ def lower(stmt: Statement, expr: exp.Expression | None, dialect: str,
     # ALTER TABLE action); a guard in the script guards what it did not mark already.
     guard = "sql" if expr.args.get("exists") else "script" if Flag.GUARDED in stmt.flags else None
     if guard and isinstance(result, list):
-        return [replace(op, guard=op.guard or guard, statement=op.statement or stmt.sql)
-                if isinstance(op, _GUARDABLE) else op for op in result]
+        return [
+            replace(op, guard=op.guard or guard, statement=op.statement or stmt.sql)
+            if isinstance(op, _GUARDABLE)
+            else op
+            for op in result
+        ]
     return result
 
 
 # Ops whose guard plan can decide against the schema model.
-_GUARDABLE = (CreateTable, DropTable, AddColumn, DropColumn, CreateIndex, DropIndex,
-              AddConstraint, DropConstraint, CreateEnum, DropEnum)
+_GUARDABLE = (
+    CreateTable,
+    DropTable,
+    AddColumn,
+    DropColumn,
+    CreateIndex,
+    DropIndex,
+    AddConstraint,
+    DropConstraint,
+    CreateEnum,
+    DropEnum,
+)
 
 
 @singledispatch
@@ -183,8 +231,9 @@ def _(expr: exp.Query, ctx: Ctx) -> list[Op] | Ignored:
     calls = {node.name.lower() for node in expr.find_all(exp.Anonymous)}
     unknown = sorted(calls - _SIDE_EFFECTS - _READ_ONLY)
     if unknown:
-        ctx.warning(f"kept as exact SQL: the SELECT calls {', '.join(unknown)}(), which may "
-                    "change data")
+        ctx.warning(
+            f"kept as exact SQL: the SELECT calls {', '.join(unknown)}(), which may change data"
+        )
     if unknown or calls & _SIDE_EFFECTS:
         return [ctx.execute("data")]
     return Ignored("SELECT probe: reads only")

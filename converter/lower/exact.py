@@ -18,20 +18,62 @@ from sqlglot.errors import TokenError
 from converter.ir.ops import ExecuteSQL, RenameTable
 from converter.lower.common import Ctx, SourceText, Unsupported
 
-_OBJECT_KINDS = frozenset({
-    "TABLE", "INDEX", "VIEW", "FUNCTION", "PROCEDURE", "TRIGGER", "SEQUENCE", "EXTENSION",
-    "SCHEMA", "DATABASE", "TYPE", "DOMAIN", "ROLE", "USER", "EVENT", "AGGREGATE", "OPERATOR",
-    "POLICY", "RULE", "PUBLICATION", "SUBSCRIPTION", "COLLATION", "CAST", "LANGUAGE", "SERVER",
-    "TABLESPACE", "STATISTICS", "CONVERSION", "GROUP",
-})
+_OBJECT_KINDS = frozenset(
+    {
+        "TABLE",
+        "INDEX",
+        "VIEW",
+        "FUNCTION",
+        "PROCEDURE",
+        "TRIGGER",
+        "SEQUENCE",
+        "EXTENSION",
+        "SCHEMA",
+        "DATABASE",
+        "TYPE",
+        "DOMAIN",
+        "ROLE",
+        "USER",
+        "EVENT",
+        "AGGREGATE",
+        "OPERATOR",
+        "POLICY",
+        "RULE",
+        "PUBLICATION",
+        "SUBSCRIPTION",
+        "COLLATION",
+        "CAST",
+        "LANGUAGE",
+        "SERVER",
+        "TABLESPACE",
+        "STATISTICS",
+        "CONVERSION",
+        "GROUP",
+    }
+)
 # Objects kept as exact SQL by design: no warning, a derived downgrade where possible.
-_EXPECTED = frozenset({"VIEW", "FUNCTION", "PROCEDURE", "TRIGGER", "SEQUENCE", "EXTENSION",
-                       "SCHEMA", "DOMAIN", "TYPE", "DATABASE"})
-_DATA_HEADS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "UPSERT", "COPY",
-                         "TRUNCATE"})
+_EXPECTED = frozenset(
+    {
+        "VIEW",
+        "FUNCTION",
+        "PROCEDURE",
+        "TRIGGER",
+        "SEQUENCE",
+        "EXTENSION",
+        "SCHEMA",
+        "DOMAIN",
+        "TYPE",
+        "DATABASE",
+    }
+)
+_DATA_HEADS = frozenset(
+    {"INSERT", "UPDATE", "DELETE", "MERGE", "REPLACE", "UPSERT", "COPY", "TRUNCATE"}
+)
 _IGNORED_HEADS = {
-    **dict.fromkeys(("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE",
-                     "ABORT"), "transaction control"),
+    **dict.fromkeys(
+        ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "ABORT"),
+        "transaction control",
+    ),
     "RESET": "session setting",
     **dict.fromkeys(("SHOW", "EXPLAIN", "DESCRIBE", "DESC"), "inspection only"),
     "USE": "USE selects the database of the connection",
@@ -65,8 +107,10 @@ def classify(ctx: Ctx) -> Exact:
     except TokenError:
         match = _FIRST_WORD.match(ctx.stmt.sql)
         head = match.group(1).upper() if match else ""
-        return Exact(kind="data" if head in _DATA_HEADS else "schema",
-                     warning="the statement could not even be tokenized")
+        return Exact(
+            kind="data" if head in _DATA_HEADS else "schema",
+            warning="the statement could not even be tokenized",
+        )
     if src.last < 0:
         return Exact(ignored="empty statement")
     try:
@@ -100,7 +144,8 @@ class _Reader:
     def _is_name(self, i: int) -> bool:
         token = self.src.tokens[i]
         return token.token_type.name in ("VAR", "IDENTIFIER") or (
-            self.word(i).isidentifier() and self.word(i) not in ("ON", "AS", "IF", "USING"))
+            self.word(i).isidentifier() and self.word(i) not in ("ON", "AS", "IF", "USING")
+        )
 
     def name(self, i: int) -> tuple[str, int] | None:
         end = self.name_end(i)
@@ -109,9 +154,11 @@ class _Reader:
 
 # ---- CREATE ... ----------------------------------------------------------------------------------
 
+
 def _create(r: _Reader) -> Exact:
-    kind_at = next((i for i in range(1, min(r.src.last, 16) + 1)
-                    if r.word(i) in _OBJECT_KINDS), None)
+    kind_at = next(
+        (i for i in range(1, min(r.src.last, 16) + 1) if r.word(i) in _OBJECT_KINDS), None
+    )
     if kind_at is None:
         return Exact(warning="kept as exact SQL: unrecognised CREATE statement")
     modifiers = {r.word(i) for i in range(1, kind_at)}
@@ -134,15 +181,14 @@ def _create(r: _Reader) -> Exact:
 _Reverse = Callable[[_Reader, str, set[str], "tuple[str, int] | None"], Exact]
 
 
-def _no_reverse(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None
-                ) -> Exact:
+def _no_reverse(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None) -> Exact:
     return Exact(autocommit=kind == "DATABASE")
 
 
 def _drop_named(template: str) -> _Reverse:
-    def build(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None
-              ) -> Exact:
+    def build(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None) -> Exact:
         return Exact(reverse_sql=template.format(name=found[0]) if found else None)
+
     return build
 
 
@@ -152,25 +198,31 @@ def _view(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | N
 
 
 def _table(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None) -> Exact:
-    return Exact(reverse_sql=f"DROP TABLE {found[0]}" if found else None,
-                 warning="kept as exact SQL: sqlglot does not model this CREATE TABLE")
+    return Exact(
+        reverse_sql=f"DROP TABLE {found[0]}" if found else None,
+        warning="kept as exact SQL: sqlglot does not model this CREATE TABLE",
+    )
 
 
 def _index(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None) -> Exact:
-    concurrently = "CONCURRENTLY" in r.src.words[:found[1] if found else 8]
+    concurrently = "CONCURRENTLY" in r.src.words[: found[1] if found else 8]
     if found is None:
-        return Exact(autocommit=concurrently,
-                     warning="kept as exact SQL: an index without a name has no op form")
+        return Exact(
+            autocommit=concurrently,
+            warning="kept as exact SQL: an index without a name has no op form",
+        )
     reverse = f"DROP INDEX {'CONCURRENTLY ' if concurrently else ''}{found[0]}"
     if r.ctx.dialect == "mysql":
         table = _after_on(r, found[1] + 1)
         reverse = f"DROP INDEX {found[0]} ON {table}" if table else ""
-    return Exact(reverse_sql=reverse or None, autocommit=concurrently,
-                 warning="kept as exact SQL: sqlglot does not model this CREATE INDEX")
+    return Exact(
+        reverse_sql=reverse or None,
+        autocommit=concurrently,
+        warning="kept as exact SQL: sqlglot does not model this CREATE INDEX",
+    )
 
 
-def _trigger(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None
-             ) -> Exact:
+def _trigger(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None) -> Exact:
     if found is None:
         return Exact()
     if r.ctx.dialect != "postgres":
@@ -185,8 +237,7 @@ def _after_on(r: _Reader, start: int) -> str | None:
     return found[0] if found else None
 
 
-def _function(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None
-              ) -> Exact:
+def _function(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None) -> Exact:
     """DROP FUNCTION f(argtypes): the argument list minus defaults and OUT arguments."""
     if found is None or r.ctx.dialect == "sqlite":
         return Exact()
@@ -208,8 +259,7 @@ def _argument(r: _Reader, first: int, last: int) -> str:
     return r.src.text(first, last if default is None else default - 1)
 
 
-def _schema(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None
-            ) -> Exact:
+def _schema(r: _Reader, kind: str, modifiers: set[str], found: tuple[str, int] | None) -> Exact:
     """CREATE SCHEMA name, or CREATE SCHEMA AUTHORIZATION role (the schema is named after it)."""
     if found and found[0].upper() == "AUTHORIZATION":
         found = r.name(found[1] + 1)
@@ -233,19 +283,28 @@ _CREATE_REVERSES: dict[str, _Reverse] = {
 
 # ---- other heads ---------------------------------------------------------------------------------
 
+
 def _alter(r: _Reader) -> Exact:
     kind = r.word(1)
-    if kind == "TYPE" and r.src.find({"ADD"}, 2, r.src.last) is not None \
-            and r.src.find({"VALUE"}, 2, r.src.last) is not None:
-        return Exact(info="ALTER TYPE ... ADD VALUE runs in the revision's transaction: "
-                          "PostgreSQL 12+ allows that, but the new value cannot be used before "
-                          "the transaction commits")
+    if (
+        kind == "TYPE"
+        and r.src.find({"ADD"}, 2, r.src.last) is not None
+        and r.src.find({"VALUE"}, 2, r.src.last) is not None
+    ):
+        return Exact(
+            info="ALTER TYPE ... ADD VALUE runs in the revision's transaction: "
+            "PostgreSQL 12+ allows that, but the new value cannot be used before "
+            "the transaction commits"
+        )
     if kind == "TABLE":  # sqlglot reads every ALTER TABLE it understands: this one it did not
-        return Exact(warning="kept as exact SQL: sqlglot could not read this ALTER TABLE (a "
-                             "syntax error in the legacy SQL, or a form sqlglot does not know); "
-                             "check that it runs on the target database")
-    return Exact(autocommit=kind == "SYSTEM",
-                 warning=f"kept as exact SQL: ALTER {kind} has no op form here")
+        return Exact(
+            warning="kept as exact SQL: sqlglot could not read this ALTER TABLE (a "
+            "syntax error in the legacy SQL, or a form sqlglot does not know); "
+            "check that it runs on the target database"
+        )
+    return Exact(
+        autocommit=kind == "SYSTEM", warning=f"kept as exact SQL: ALTER {kind} has no op form here"
+    )
 
 
 def _drop(r: _Reader) -> Exact:
@@ -253,9 +312,11 @@ def _drop(r: _Reader) -> Exact:
     if kind in ("MATERIALIZED", "TEMPORARY", "TEMP"):
         kind = r.word(2)
     concurrently = kind == "INDEX" and r.word(2) == "CONCURRENTLY"
-    return Exact(autocommit=concurrently or kind == "DATABASE",
-                 warning=f"kept as exact SQL: DROP {kind} has no Alembic operation; the "
-                         "downgrade cannot recreate what it drops")
+    return Exact(
+        autocommit=concurrently or kind == "DATABASE",
+        warning=f"kept as exact SQL: DROP {kind} has no Alembic operation; the "
+        "downgrade cannot recreate what it drops",
+    )
 
 
 def _reindex(r: _Reader) -> Exact:
@@ -307,9 +368,11 @@ def _rename(r: _Reader) -> Exact:
 def _set(r: _Reader) -> Exact:
     if "SEARCH_PATH" not in r.src.words[1:4]:
         return Exact(ignored="session setting")
-    return Exact(ignored="session setting",
-                 warning="SET search_path is ignored: later unqualified names are read as the "
-                         "default schema")
+    return Exact(
+        ignored="session setting",
+        warning="SET search_path is ignored: later unqualified names are read as the "
+        "default schema",
+    )
 
 
 def _ignored(reason: str, r: _Reader) -> Exact:
@@ -327,18 +390,23 @@ def _other(r: _Reader) -> Exact:
 _BODY_DDL = re.compile(
     r"\b(?:ALTER\s+TABLE|CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|TYPE|SEQUENCE|VIEW)|DROP\s+"
     r"(?:TABLE|INDEX|COLUMN|CONSTRAINT|TYPE|SEQUENCE|VIEW)|ADD\s+(?:COLUMN|CONSTRAINT|VALUE)|"
-    r"RENAME\s+(?:COLUMN|TO))\b", re.IGNORECASE)
+    r"RENAME\s+(?:COLUMN|TO))\b",
+    re.IGNORECASE,
+)
 
 
 def _do_block(r: _Reader) -> Exact:
     """A DO block runs as written; schema changes inside it are invisible to the schema model."""
-    found = sorted({" ".join(m.group().upper().split())
-                    for m in _BODY_DDL.finditer(r.ctx.stmt.sql)})
+    found = sorted(
+        {" ".join(m.group().upper().split()) for m in _BODY_DDL.finditer(r.ctx.stmt.sql)}
+    )
     if not found:
         return Exact()
-    return Exact(warning=f"the DO block changes the schema ({', '.join(found)}): it runs as "
-                         "written, but the schema model does not follow it, so later downgrades "
-                         "and the baseline may miss what it changed; check them")
+    return Exact(
+        warning=f"the DO block changes the schema ({', '.join(found)}): it runs as "
+        "written, but the schema model does not follow it, so later downgrades "
+        "and the baseline may miss what it changed; check them"
+    )
 
 
 _HEADS: dict[str, Callable[[_Reader], Exact]] = {

@@ -37,8 +37,9 @@ def create_index(expr: exp.Create, ctx: Ctx) -> list[Op]:
     columns = params.args.get("columns") or []
     if len(spans) != len(columns):
         raise Unsupported("cannot match the index elements with the source text")
-    elements = tuple(_element(node, first, last, ctx) for node, (first, last)
-                     in zip(columns, spans))
+    elements = tuple(
+        _element(node, first, last, ctx) for node, (first, last) in zip(columns, spans)
+    )
     where = None
     if params.args.get("where") is not None:
         keyword = src.find({"WHERE"}, close + 1, src.last)
@@ -46,10 +47,19 @@ def create_index(expr: exp.Create, ctx: Ctx) -> list[Op]:
             raise Unsupported("cannot locate the WHERE text")
         where = src.text(keyword + 1, src.last)
     using = params.args.get("using")
-    return [CreateIndex(ctx.name(index.this), table, elements, unique=bool(expr.args.get("unique")),
-                        where=where, method=using.name if using else None,
-                        concurrently=bool(expr.args.get("concurrently")), schema=schema,
-                        origin=ctx.stmt.origin)]
+    return [
+        CreateIndex(
+            ctx.name(index.this),
+            table,
+            elements,
+            unique=bool(expr.args.get("unique")),
+            where=where,
+            method=using.name if using else None,
+            concurrently=bool(expr.args.get("concurrently")),
+            schema=schema,
+            origin=ctx.stmt.origin,
+        )
+    ]
 
 
 def _element(node: exp.Expression, first: int, last: int, ctx: Ctx) -> IndexElement:
@@ -69,8 +79,15 @@ def drop_index(expr: exp.Drop, ctx: Ctx) -> list[Op]:
     ops: list[Op] = []
     for node in expr.args["tables"]:
         name, schema = ctx.table(node)
-        ops.append(DropIndex(name, table=table, concurrently=bool(expr.args.get("concurrently")),
-                             schema=schema, origin=ctx.stmt.origin))
+        ops.append(
+            DropIndex(
+                name,
+                table=table,
+                concurrently=bool(expr.args.get("concurrently")),
+                schema=schema,
+                origin=ctx.stmt.origin,
+            )
+        )
     return ops
 
 
@@ -87,8 +104,7 @@ def create_enum(expr: exp.Create, ctx: Ctx) -> list[Op]:
     if not all(isinstance(v, exp.Literal) and v.is_string for v in values):
         raise Unsupported("enum values must be string literals")
     name, schema = ctx.table(expr.this)
-    return [CreateEnum(name, tuple(v.name for v in values), schema=schema,
-                       origin=ctx.stmt.origin)]
+    return [CreateEnum(name, tuple(v.name for v in values), schema=schema, origin=ctx.stmt.origin)]
 
 
 def drop_enum(expr: exp.Drop, ctx: Ctx) -> list[Op]:

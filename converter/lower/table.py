@@ -27,25 +27,69 @@ from converter.lower.common import Ctx, SourceText, Unsupported
 from converter.lower.types import type_from_sqlglot
 
 # Words that end a column's type and start its constraints (first word of the token).
-_TYPE_END = frozenset({
-    "NOT", "NULL", "DEFAULT", "PRIMARY", "REFERENCES", "UNIQUE", "CHECK", "CONSTRAINT", "COLLATE",
-    "GENERATED", "AUTO_INCREMENT", "AUTOINCREMENT", "COMMENT", "ON", "CHARACTER", "CHARSET", "AS",
-    "IDENTITY", "KEY", "FIRST", "AFTER", "INVISIBLE", "VISIBLE", "STORAGE", "COLUMN_FORMAT",
-    "BINARY", "USING",
-})
+_TYPE_END = frozenset(
+    {
+        "NOT",
+        "NULL",
+        "DEFAULT",
+        "PRIMARY",
+        "REFERENCES",
+        "UNIQUE",
+        "CHECK",
+        "CONSTRAINT",
+        "COLLATE",
+        "GENERATED",
+        "AUTO_INCREMENT",
+        "AUTOINCREMENT",
+        "COMMENT",
+        "ON",
+        "CHARACTER",
+        "CHARSET",
+        "AS",
+        "IDENTITY",
+        "KEY",
+        "FIRST",
+        "AFTER",
+        "INVISIBLE",
+        "VISIBLE",
+        "STORAGE",
+        "COLUMN_FORMAT",
+        "BINARY",
+        "USING",
+    }
+)
 _COLUMN_KEYS = frozenset({"this", "kind", "constraints", "exists"})
 _EXPRESSION_END = _TYPE_END - {"BINARY", "CHARACTER", "KEY"}
-_INTEGER_TYPES = frozenset({"Integer", "BigInteger", "SmallInteger", "INTEGER", "BIGINT",
-                            "SMALLINT", "TINYINT", "MEDIUMINT"})
+_INTEGER_TYPES = frozenset(
+    {
+        "Integer",
+        "BigInteger",
+        "SmallInteger",
+        "INTEGER",
+        "BIGINT",
+        "SMALLINT",
+        "TINYINT",
+        "MEDIUMINT",
+    }
+)
 _SERIALS = frozenset({"SERIAL", "SERIAL4", "BIGSERIAL", "SERIAL8", "SMALLSERIAL", "SERIAL2"})
 _FK_ACTION = re.compile(r"ON (DELETE|UPDATE) (.+)")
 # How sqlglot argument names read in SQL, for messages.
 _CLAUSES = {
-    "expression": "AS ...", "position": "a column position (FIRST / AFTER)",
-    "with_storage": "WITH (...)", "partition_by": "PARTITION BY", "desc": "DESC",
-    "nulls": "NULLS NOT DISTINCT", "options": "trailing options", "kind": "the kind",
-    "only": "ONLY", "not_valid": "NOT VALID", "cluster": "ON ...", "collate": "COLLATE",
-    "temporary": "TEMPORARY", "materialized": "MATERIALIZED",
+    "expression": "AS ...",
+    "position": "a column position (FIRST / AFTER)",
+    "with_storage": "WITH (...)",
+    "partition_by": "PARTITION BY",
+    "desc": "DESC",
+    "nulls": "NULLS NOT DISTINCT",
+    "options": "trailing options",
+    "kind": "the kind",
+    "only": "ONLY",
+    "not_valid": "NOT VALID",
+    "cluster": "ON ...",
+    "collate": "COLLATE",
+    "temporary": "TEMPORARY",
+    "materialized": "MATERIALIZED",
 }
 _MYSQL_TABLE_OPTIONS = {
     exp.EngineProperty: "mysql_engine",
@@ -58,8 +102,11 @@ _MYSQL_TABLE_OPTIONS = {
 
 def plain(node: exp.Expression, allowed: AbstractSet[str], what: str, ctx: Ctx) -> None:
     """Refuse a node that uses any argument outside `allowed`: it would be lost."""
-    extra = [key for key, value in node.args.items()
-             if key not in allowed and value not in (None, False, []) and not _empty(value)]
+    extra = [
+        key
+        for key, value in node.args.items()
+        if key not in allowed and value not in (None, False, []) and not _empty(value)
+    ]
     if extra:
         parts = ", ".join(_CLAUSES.get(key, key.replace("_", " ").upper()) for key in extra)
         raise Unsupported(f"{what}: {parts} has no op form")
@@ -67,10 +114,12 @@ def plain(node: exp.Expression, allowed: AbstractSet[str], what: str, ctx: Ctx) 
 
 def _empty(value: object) -> bool:
     return isinstance(value, exp.IndexParameters) and not any(
-        v not in (None, False, []) for v in value.args.values())
+        v not in (None, False, []) for v in value.args.values()
+    )
 
 
 # ---- columns -------------------------------------------------------------------------------------
+
 
 @dataclass
 class Column:
@@ -92,10 +141,16 @@ class Column:
     cursor: int = 0  # where the next DEFAULT / CHECK keyword is looked for
 
     def definition(self) -> ColumnDef:
-        return ColumnDef(self.name, self.type, nullable=self.nullable,
-                         server_default=self.default, primary_key=self.primary_key,
-                         autoincrement=self.autoincrement, identity=self.identity,
-                         comment=self.comment)
+        return ColumnDef(
+            self.name,
+            self.type,
+            nullable=self.nullable,
+            server_default=self.default,
+            primary_key=self.primary_key,
+            autoincrement=self.autoincrement,
+            identity=self.identity,
+            comment=self.comment,
+        )
 
 
 def read_column(node: exp.ColumnDef, ctx: Ctx, last: int | None = None) -> Column:
@@ -178,8 +233,10 @@ def _auto_increment(col: Column, node: exp.Expression, name: str | None, ctx: Ct
 
 def _identity(col: Column, node: exp.Expression, name: str | None, ctx: Ctx) -> None:
     if node.this is True:
-        raise Unsupported(f"column {col.name}: GENERATED ALWAYS AS IDENTITY has no op form "
-                          "(ColumnDef.identity means BY DEFAULT)")
+        raise Unsupported(
+            f"column {col.name}: GENERATED ALWAYS AS IDENTITY has no op form "
+            "(ColumnDef.identity means BY DEFAULT)"
+        )
     plain(node, {"this"}, f"column {col.name}", ctx)
     col.identity = True
 
@@ -230,14 +287,21 @@ def check_text(src: SourceText, first: int, last: int) -> tuple[str, int]:
 
 # ---- constraints ---------------------------------------------------------------------------------
 
-def foreign_key(columns: tuple[str, ...], ref: exp.Expression, name: str | None, ctx: Ctx,
-                extra_options: list[str] | None = None) -> ForeignKey:
+
+def foreign_key(
+    columns: tuple[str, ...],
+    ref: exp.Expression,
+    name: str | None,
+    ctx: Ctx,
+    extra_options: list[str] | None = None,
+) -> ForeignKey:
     """A FOREIGN KEY / REFERENCES clause; MATCH and other options make it unsupported."""
     plain(ref, {"this", "options"}, "foreign key", ctx)
     target = ref.this
     if not isinstance(target, exp.Schema) or not target.expressions:
-        raise Unsupported("REFERENCES without a column list (the target's primary key) "
-                          "has no op form")
+        raise Unsupported(
+            "REFERENCES without a column list (the target's primary key) has no op form"
+        )
     table, schema = ctx.table(target.this)
     ref_columns = tuple(ctx.name(c) for c in target.expressions)
     if len(ref_columns) != len(columns):
@@ -245,8 +309,7 @@ def foreign_key(columns: tuple[str, ...], ref: exp.Expression, name: str | None,
     settings: dict[str, Literal] = {}
     for option in [*(extra_options or []), *(ref.args.get("options") or [])]:
         _fk_option(str(option).upper(), settings)
-    return ForeignKey(columns, table, ref_columns, name=name, ref_schema=schema,
-                      **settings)  # type: ignore[arg-type]
+    return ForeignKey(columns, table, ref_columns, name=name, ref_schema=schema, **settings)  # type: ignore[arg-type]
 
 
 def _fk_option(option: str, settings: dict[str, Literal]) -> None:
@@ -261,15 +324,19 @@ def _fk_option(option: str, settings: dict[str, Literal]) -> None:
         raise Unsupported(f"foreign key option {option} has no op form")
 
 
-def table_constraint(node: exp.Expression, span: tuple[int, int], ctx: Ctx,
-                     table: str, schema: str | None, name: str | None = None
-                     ) -> Constraint | CreateIndex:
+def table_constraint(
+    node: exp.Expression,
+    span: tuple[int, int],
+    ctx: Ctx,
+    table: str,
+    schema: str | None,
+    name: str | None = None,
+) -> Constraint | CreateIndex:
     """A table-level constraint (or MySQL KEY, which is an index)."""
     if isinstance(node, exp.Constraint):
         if len(node.expressions) != 1:
             raise Unsupported(f"constraint {node.sql(ctx.dialect)!r} has no op form")
-        return table_constraint(node.expressions[0], span, ctx, table, schema,
-                                ctx.name(node.this))
+        return table_constraint(node.expressions[0], span, ctx, table, schema, ctx.name(node.this))
     handler = _TABLE_CONSTRAINTS.get(type(node))
     if handler is None:
         raise Unsupported(f"table element {node.sql(ctx.dialect)!r} has no op form")
@@ -280,23 +347,40 @@ def _columns(nodes: list[exp.Expression], ctx: Ctx) -> tuple[str, ...]:
     return tuple(ctx.name(n) for n in nodes)
 
 
-def _table_pk(node: exp.Expression, span: tuple[int, int], ctx: Ctx, table: str,
-              schema: str | None, name: str | None) -> Constraint:
+def _table_pk(
+    node: exp.Expression,
+    span: tuple[int, int],
+    ctx: Ctx,
+    table: str,
+    schema: str | None,
+    name: str | None,
+) -> Constraint:
     plain(node, {"expressions"}, "primary key", ctx)
     return PrimaryKey(_columns(node.expressions, ctx), name=name)
 
 
-def _table_fk(node: exp.Expression, span: tuple[int, int], ctx: Ctx, table: str,
-              schema: str | None, name: str | None) -> Constraint:
+def _table_fk(
+    node: exp.Expression,
+    span: tuple[int, int],
+    ctx: Ctx,
+    table: str,
+    schema: str | None,
+    name: str | None,
+) -> Constraint:
     plain(node, {"expressions", "reference", "delete", "update"}, "foreign key", ctx)
     options = [f"ON DELETE {node.args['delete']}"] if node.args.get("delete") else []
     options += [f"ON UPDATE {node.args['update']}"] if node.args.get("update") else []
-    return foreign_key(_columns(node.expressions, ctx), node.args["reference"], name, ctx,
-                       options)
+    return foreign_key(_columns(node.expressions, ctx), node.args["reference"], name, ctx, options)
 
 
-def _table_unique(node: exp.Expression, span: tuple[int, int], ctx: Ctx, table: str,
-                  schema: str | None, name: str | None) -> Constraint:
+def _table_unique(
+    node: exp.Expression,
+    span: tuple[int, int],
+    ctx: Ctx,
+    table: str,
+    schema: str | None,
+    name: str | None,
+) -> Constraint:
     plain(node, {"this"}, "unique constraint", ctx)
     target = node.this
     if not isinstance(target, exp.Schema):
@@ -305,8 +389,14 @@ def _table_unique(node: exp.Expression, span: tuple[int, int], ctx: Ctx, table: 
     return Unique(_columns(target.expressions, ctx), name=name or key_name)
 
 
-def _table_check(node: exp.Expression, span: tuple[int, int], ctx: Ctx, table: str,
-                 schema: str | None, name: str | None) -> Constraint:
+def _table_check(
+    node: exp.Expression,
+    span: tuple[int, int],
+    ctx: Ctx,
+    table: str,
+    schema: str | None,
+    name: str | None,
+) -> Constraint:
     plain(node, {"this"}, "check constraint", ctx)
     text, after = check_text(ctx.src, span[0], span[1])
     if after <= span[1]:
@@ -314,16 +404,26 @@ def _table_check(node: exp.Expression, span: tuple[int, int], ctx: Ctx, table: s
     return Check(text, name=name)
 
 
-def _table_index(node: exp.Expression, span: tuple[int, int], ctx: Ctx, table: str,
-                 schema: str | None, name: str | None) -> CreateIndex:
+def _table_index(
+    node: exp.Expression,
+    span: tuple[int, int],
+    ctx: Ctx,
+    table: str,
+    schema: str | None,
+    name: str | None,
+) -> CreateIndex:
     plain(node, {"this", "expressions", "index_type"}, "index", ctx)
     if node.this is None:
         raise Unsupported("an unnamed KEY has no op form")
     method = node.args.get("index_type")
-    return CreateIndex(ctx.name(node.this), table,
-                       tuple(IndexElement(ctx.name(c)) for c in node.expressions),
-                       method=method.name if method else None, schema=schema,
-                       origin=ctx.stmt.origin)
+    return CreateIndex(
+        ctx.name(node.this),
+        table,
+        tuple(IndexElement(ctx.name(c)) for c in node.expressions),
+        method=method.name if method else None,
+        schema=schema,
+        origin=ctx.stmt.origin,
+    )
 
 
 _TABLE_CONSTRAINTS: dict[type, Callable[..., Constraint | CreateIndex]] = {
@@ -336,6 +436,7 @@ _TABLE_CONSTRAINTS: dict[type, Callable[..., Constraint | CreateIndex]] = {
 
 
 # ---- CREATE TABLE --------------------------------------------------------------------------------
+
 
 def create_table(expr: exp.Create, ctx: Ctx) -> list[Op]:
     """CREATE TABLE [IF NOT EXISTS] t (...) -> CreateTable (+ CreateIndex for MySQL KEYs)."""
@@ -365,8 +466,17 @@ def create_table(expr: exp.Create, ctx: Ctx) -> list[Op]:
     options += _settle_keys(columns, constraints, ctx)
     defs = tuple(c.definition() for c in columns)
     inline = [con for c in columns for con in c.constraints]
-    return [CreateTable(table, defs, tuple(inline + constraints), schema=schema,
-                        dialect_kwargs=tuple(options), origin=ctx.stmt.origin), *indexes]
+    return [
+        CreateTable(
+            table,
+            defs,
+            tuple(inline + constraints),
+            schema=schema,
+            dialect_kwargs=tuple(options),
+            origin=ctx.stmt.origin,
+        ),
+        *indexes,
+    ]
 
 
 def _table_options(props: exp.Expression | None, ctx: Ctx) -> list[tuple[str, Literal]]:
@@ -385,8 +495,9 @@ def _table_options(props: exp.Expression | None, ctx: Ctx) -> list[tuple[str, Li
     return options
 
 
-def _settle_keys(columns: list[Column], constraints: list[Constraint], ctx: Ctx
-                 ) -> list[tuple[str, Literal]]:
+def _settle_keys(
+    columns: list[Column], constraints: list[Constraint], ctx: Ctx
+) -> list[tuple[str, Literal]]:
     """Primary-key consequences the source leaves implicit: PK columns are NOT NULL on servers;
     auto-increment is only what the source asked for. Returns table options it implies."""
     pk = next((c for c in constraints if isinstance(c, PrimaryKey)), None)
@@ -402,8 +513,7 @@ def _settle_keys(columns: list[Column], constraints: list[Constraint], ctx: Ctx
             col.primary_key = True
             if ctx.dialect != "sqlite":
                 col.nullable = False
-        options += _settle_autoincrement(col, len(pk_columns) == 1 and col.name in pk_columns,
-                                         ctx)
+        options += _settle_autoincrement(col, len(pk_columns) == 1 and col.name in pk_columns, ctx)
     return options
 
 
@@ -411,13 +521,23 @@ def _settle_autoincrement(col: Column, sole_key: bool, ctx: Ctx) -> list[tuple[s
     integer = col.type is not None and col.type.name in _INTEGER_TYPES
     if col.autoincrement:
         if not (sole_key and integer):
-            raise Unsupported(f"column {col.name}: auto-increment outside a single-column "
-                              "integer primary key has no op form")
+            raise Unsupported(
+                f"column {col.name}: auto-increment outside a single-column "
+                "integer primary key has no op form"
+            )
         return [("sqlite_autoincrement", True)] if ctx.dialect == "sqlite" else []
     if sole_key and integer and ctx.dialect != "sqlite" and not col.identity:
         col.autoincrement = False
-    if sole_key and ctx.dialect == "sqlite" and integer and col.words != "INTEGER" \
-            and col.type is not None and col.type.name == "Integer":
-        raise Unsupported(f"column {col.name}: on SQLite only INTEGER PRIMARY KEY is a rowid "
-                          f"alias; {col.words} PRIMARY KEY is not")
+    if (
+        sole_key
+        and ctx.dialect == "sqlite"
+        and integer
+        and col.words != "INTEGER"
+        and col.type is not None
+        and col.type.name == "Integer"
+    ):
+        raise Unsupported(
+            f"column {col.name}: on SQLite only INTEGER PRIMARY KEY is a rowid "
+            f"alias; {col.words} PRIMARY KEY is not"
+        )
     return []

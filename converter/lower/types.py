@@ -64,8 +64,14 @@ Builder = Callable[[Spelling], "TypeSpec | None"]
 
 # ---- legacy SQL -> TypeSpec ----------------------------------------------------------------------
 
-def type_from_sqlglot(dt: exp.DataType, dialect: str, *, spelled: str | None = None,
-                      udt: tuple[str, str | None] | None = None) -> TypeSpec | None:
+
+def type_from_sqlglot(
+    dt: exp.DataType,
+    dialect: str,
+    *,
+    spelled: str | None = None,
+    udt: tuple[str, str | None] | None = None,
+) -> TypeSpec | None:
     """The faithful SQLAlchemy type for a parsed column type, or None when there is none.
 
     `spelled`: the type exactly as the source wrote it (needed for fidelity on SQLite and MySQL;
@@ -79,8 +85,9 @@ def type_from_sqlglot(dt: exp.DataType, dialect: str, *, spelled: str | None = N
 
 
 @functools.lru_cache(maxsize=4096)
-def _spec_for_text(text: str, dialect: str, values: tuple[str, ...],
-                   udt: tuple[str, str | None] | None) -> TypeSpec | None:
+def _spec_for_text(
+    text: str, dialect: str, values: tuple[str, ...], udt: tuple[str, str | None] | None
+) -> TypeSpec | None:
     """Legacy schemas repeat a few spellings many times: map each once."""
     return spec_for(parse_spelling(text, values, udt), dialect)
 
@@ -96,12 +103,16 @@ def spec_for(sp: Spelling, dialect: str) -> TypeSpec | None:
     if sp.modifiers and builder not in _MODIFIER_AWARE:
         return None
     spec = builder(sp)
-    return None if spec is None else TypeSpec(spec.name, spec.module, spec.args, spec.kwargs,
-                                              sql=sp.sql)
+    return (
+        None
+        if spec is None
+        else TypeSpec(spec.name, spec.module, spec.args, spec.kwargs, sql=sp.sql)
+    )
 
 
-def parse_spelling(text: str, values: tuple[str, ...] = (),
-                   udt: tuple[str, str | None] | None = None) -> Spelling:
+def parse_spelling(
+    text: str, values: tuple[str, ...] = (), udt: tuple[str, str | None] | None = None
+) -> Spelling:
     """Split `timestamp(3) with time zone`, `INT(11) UNSIGNED`, `varchar(20)[]`... into a
     Spelling. Parameters that are not plain integers make the spelling unmappable."""
     bare = _BRACKETS.sub(" ", _STRINGS.sub("''", text))
@@ -185,6 +196,7 @@ def _user_defined(sp: Spelling) -> TypeSpec | None:
 
 # ---- builders ------------------------------------------------------------------------------------
 
+
 def _spec(module: str, name: str, *args: Literal, **kwargs: Literal) -> TypeSpec:
     return TypeSpec(name, module, tuple(args), tuple(kwargs.items()))
 
@@ -196,10 +208,12 @@ def _plain(module: str, name: str, **kwargs: Literal) -> Builder:
 
 def _sized(module: str, name: str, key: str = "length") -> Builder:
     """An optional single size parameter."""
+
     def build(sp: Spelling) -> TypeSpec | None:
         if len(sp.params) > 1:
             return None
         return _spec(module, name, **({key: sp.params[0]} if sp.params else {}))
+
     return build
 
 
@@ -208,11 +222,13 @@ def _numeric(module: str, name: str) -> Builder:
         if len(sp.params) > 2:
             return None
         return _spec(module, name, **dict(zip(("precision", "scale"), sp.params)))
+
     return build
 
 
 def _pg_temporal(generic: str, pg_name: str, timezone: bool) -> Builder:
     """TIME / TIMESTAMP, with or without time zone; a precision needs the dialect type."""
+
     def build(sp: Spelling) -> TypeSpec | None:
         tz: dict[str, Literal] = {"timezone": True} if timezone else {}
         if not sp.params:
@@ -220,6 +236,7 @@ def _pg_temporal(generic: str, pg_name: str, timezone: bool) -> Builder:
         if len(sp.params) > 1:
             return None
         return _spec("postgresql", pg_name, **tz, precision=sp.params[0])
+
     return build
 
 
@@ -235,11 +252,13 @@ def _pg_bit(varying: bool) -> Builder:
             return None
         kwargs: dict[str, Literal] = {"length": sp.params[0]} if sp.params else {}
         return _spec("postgresql", "BIT", **kwargs, **({"varying": True} if varying else {}))
+
     return build
 
 
 def _my_int(generic: str | None, name: str) -> Builder:
     """MySQL integers: the generic type unless a display width or UNSIGNED/ZEROFILL is given."""
+
     def build(sp: Spelling) -> TypeSpec | None:
         if len(sp.params) > 1 or "SIGNED" in sp.modifiers:
             return None
@@ -248,15 +267,18 @@ def _my_int(generic: str | None, name: str) -> Builder:
         kwargs: dict[str, Literal] = {"display_width": sp.params[0]} if sp.params else {}
         kwargs.update({m.lower(): True for m in sorted(sp.modifiers)})
         return _spec("mysql", name, **kwargs)
+
     return build
 
 
 def _my_fsp(generic: str, name: str) -> Builder:
     """MySQL temporal types with fractional-seconds precision."""
+
     def build(sp: Spelling) -> TypeSpec | None:
         if len(sp.params) > 1:
             return None
         return _spec("mysql", name, fsp=sp.params[0]) if sp.params else _spec("sa", generic)
+
     return build
 
 
@@ -272,6 +294,7 @@ def _my_numeric(generic: str, name: str, params: int) -> Builder:
             return _spec("sa", generic, **kwargs)
         kwargs.update({m.lower(): True for m in sorted(sp.modifiers)})
         return _spec("mysql", name, **kwargs)
+
     return build
 
 
@@ -307,16 +330,37 @@ _SQLITE: dict[str, Builder] = {
     "UUID": _plain("sa", "UUID"),
 }
 
-_PG_PLAIN = {name: _plain("postgresql", name) for name in (
-    "JSONB", "INET", "CIDR", "MACADDR", "MACADDR8", "MONEY", "TSVECTOR", "TSQUERY", "HSTORE",
-    "CITEXT", "OID", "REGCLASS", "INT4RANGE", "INT8RANGE", "NUMRANGE", "DATERANGE", "TSRANGE",
-    "TSTZRANGE")}
+_PG_PLAIN = {
+    name: _plain("postgresql", name)
+    for name in (
+        "JSONB",
+        "INET",
+        "CIDR",
+        "MACADDR",
+        "MACADDR8",
+        "MONEY",
+        "TSVECTOR",
+        "TSQUERY",
+        "HSTORE",
+        "CITEXT",
+        "OID",
+        "REGCLASS",
+        "INT4RANGE",
+        "INT8RANGE",
+        "NUMRANGE",
+        "DATERANGE",
+        "TSRANGE",
+        "TSTZRANGE",
+    )
+}
 
 _POSTGRES: dict[str, Builder] = {
     **{name: _plain("sa", "Integer") for name in ("INTEGER", "INT", "INT4", "SERIAL", "SERIAL4")},
     **{name: _plain("sa", "BigInteger") for name in ("BIGINT", "INT8", "BIGSERIAL", "SERIAL8")},
-    **{name: _plain("sa", "SmallInteger")
-       for name in ("SMALLINT", "INT2", "SMALLSERIAL", "SERIAL2")},
+    **{
+        name: _plain("sa", "SmallInteger")
+        for name in ("SMALLINT", "INT2", "SMALLSERIAL", "SERIAL2")
+    },
     "VARCHAR": _sized("sa", "String"),
     "CHARACTER VARYING": _sized("sa", "String"),
     "CHAR": _sized("sa", "CHAR"),
@@ -400,6 +444,7 @@ _MODIFIER_AWARE = frozenset(_MY_INTS.values())
 
 # ---- SQLAlchemy type -> TypeSpec -----------------------------------------------------------------
 
+
 def type_from_sqlalchemy(t: TypeEngine[Any], notes: list[str] | None = None) -> TypeSpec:
     """A model's type as Alembic autogenerate would write it (`sa.String(length=50)`).
 
@@ -475,8 +520,9 @@ def _parameters(cls: type) -> dict[str, inspect.Parameter]:
     return found
 
 
-def _constructor_arguments(t: TypeEngine[Any], cls: type, notes: list[str] | None
-                           ) -> tuple[list[Any], list[tuple[str, Any]]]:
+def _constructor_arguments(
+    t: TypeEngine[Any], cls: type, notes: list[str] | None
+) -> tuple[list[Any], list[tuple[str, Any]]]:
     reference = _default_instance(cls)
     args: list[Any] = []
     kwargs: list[tuple[str, Any]] = []
@@ -515,6 +561,7 @@ def _literal(value: Any, notes: list[str] | None) -> Any:
 
 
 # ---- TypeSpec -> SQLAlchemy / Python source ------------------------------------------------------
+
 
 def to_sqlalchemy(spec: TypeSpec) -> TypeEngine[Any]:
     """The SQLAlchemy type object a TypeSpec describes."""

@@ -26,6 +26,7 @@ from converter.plan.schema import SchemaModel, TableModel
 
 # ---- MetaData -> SchemaModel ------------------------------------------------------------------
 
+
 def model_from_metadata(metadata: sa.MetaData, dialect: str) -> SchemaModel:
     model = SchemaModel(dialect=dialect)
     for table in metadata.sorted_tables:
@@ -41,17 +42,27 @@ def _name(value: object) -> str | None:
 
 def _table_model(table: sa.Table, model: SchemaModel, dialect: str) -> TableModel:
     columns = {c.name: _column_def(c, model, dialect) for c in table.columns}
-    constraints = [c for c in (_constraint(x, dialect) for x in _ordered(table.constraints))
-                   if c is not None]
+    constraints = [
+        c for c in (_constraint(x, dialect) for x in _ordered(table.constraints)) if c is not None
+    ]
     return TableModel(table.name, columns, constraints, _name(table.schema))
 
 
 def _ordered(constraints: Iterable[sa.Constraint]) -> list[sa.Constraint]:
-    order = {sa.PrimaryKeyConstraint: 0, sa.ForeignKeyConstraint: 1, sa.UniqueConstraint: 2,
-             sa.CheckConstraint: 3}
-    return sorted(constraints, key=lambda c: (order.get(type(c), 9), str(c.name),
-                                              [getattr(x, "name", "") for x in c.columns]
-                                              if hasattr(c, "columns") else []))
+    order = {
+        sa.PrimaryKeyConstraint: 0,
+        sa.ForeignKeyConstraint: 1,
+        sa.UniqueConstraint: 2,
+        sa.CheckConstraint: 3,
+    }
+    return sorted(
+        constraints,
+        key=lambda c: (
+            order.get(type(c), 9),
+            str(c.name),
+            [getattr(x, "name", "") for x in c.columns] if hasattr(c, "columns") else [],
+        ),
+    )
 
 
 def _column_def(col: sa.Column, model: SchemaModel, dialect: str) -> o.ColumnDef:
@@ -60,13 +71,19 @@ def _column_def(col: sa.Column, model: SchemaModel, dialect: str) -> o.ColumnDef
     spec = type_from_sqlalchemy(col.type)
     if dialect == "postgres" and isinstance(col.type, sa.Enum) and col.type.name:
         model.enums[col.type.name] = tuple(col.type.enums)
-        spec = o.TypeSpec("ENUM", "postgresql", (),
-                          (("name", col.type.name), ("create_type", False)))
+        spec = o.TypeSpec(
+            "ENUM", "postgresql", (), (("name", col.type.name), ("create_type", False))
+        )
     return o.ColumnDef(
-        col.name, spec, nullable=bool(col.nullable), server_default=_server_default(col, dialect),
+        col.name,
+        spec,
+        nullable=bool(col.nullable),
+        server_default=_server_default(col, dialect),
         primary_key=bool(col.primary_key),
         autoincrement=col.autoincrement if isinstance(col.autoincrement, bool) else None,
-        identity=col.identity is not None, comment=col.comment)
+        identity=col.identity is not None,
+        comment=col.comment,
+    )
 
 
 def _server_default(col: sa.Column, dialect: str) -> str | None:
@@ -92,14 +109,22 @@ def _constraint(c: sa.Constraint, dialect: str) -> o.Constraint | None:
         return o.PrimaryKey(cols, _name(c.name)) if cols else None
     if isinstance(c, sa.ForeignKeyConstraint):
         refs = [e.column for e in c.elements]
-        return o.ForeignKey(cols, refs[0].table.name, tuple(r.name for r in refs), _name(c.name),
-                            ondelete=c.ondelete, onupdate=c.onupdate, deferrable=c.deferrable,
-                            initially=c.initially)
+        return o.ForeignKey(
+            cols,
+            refs[0].table.name,
+            tuple(r.name for r in refs),
+            _name(c.name),
+            ondelete=c.ondelete,
+            onupdate=c.onupdate,
+            deferrable=c.deferrable,
+            initially=c.initially,
+        )
     if isinstance(c, sa.UniqueConstraint):
         return o.Unique(cols, _name(c.name))
     if isinstance(c, sa.CheckConstraint):
-        text = str(c.sqltext.compile(dialect=_sa_dialect(dialect),
-                                     compile_kwargs={"literal_binds": True}))
+        text = str(
+            c.sqltext.compile(dialect=_sa_dialect(dialect), compile_kwargs={"literal_binds": True})
+        )
         return o.Check(text, _name(c.name))
     return None
 
@@ -107,20 +132,40 @@ def _constraint(c: sa.Constraint, dialect: str) -> o.Constraint | None:
 def _index_op(index: sa.Index, table: sa.Table, dialect: str) -> o.CreateIndex:
     sa_dialect = _sa_dialect(dialect)
     elements = tuple(
-        o.IndexElement(e.name) if isinstance(e, sa.Column) else
-        o.IndexElement(str(e.compile(dialect=sa_dialect, compile_kwargs={"literal_binds": True})),
-                       expression=True)
-        for e in index.expressions)
-    opts = dict(index.dialect_options["postgresql"]) if dialect == "postgres" else dict(
-        index.dialect_options["sqlite"]) if dialect == "sqlite" else {}
+        o.IndexElement(e.name)
+        if isinstance(e, sa.Column)
+        else o.IndexElement(
+            str(e.compile(dialect=sa_dialect, compile_kwargs={"literal_binds": True})),
+            expression=True,
+        )
+        for e in index.expressions
+    )
+    opts = (
+        dict(index.dialect_options["postgresql"])
+        if dialect == "postgres"
+        else dict(index.dialect_options["sqlite"])
+        if dialect == "sqlite"
+        else {}
+    )
     where = opts.get("where")
-    where_sql = (str(where.compile(dialect=sa_dialect, compile_kwargs={"literal_binds": True}))
-                 if where is not None else None)
-    return o.CreateIndex(str(index.name), table.name, elements, unique=bool(index.unique),
-                         where=where_sql, method=opts.get("using"), schema=_name(table.schema))
+    where_sql = (
+        str(where.compile(dialect=sa_dialect, compile_kwargs={"literal_binds": True}))
+        if where is not None
+        else None
+    )
+    return o.CreateIndex(
+        str(index.name),
+        table.name,
+        elements,
+        unique=bool(index.unique),
+        where=where_sql,
+        method=opts.get("using"),
+        schema=_name(table.schema),
+    )
 
 
 # ---- class name -> table name, read statically ----------------------------------------------
+
 
 def class_tables(root: Path, spec: str) -> dict[str, str]:
     """Model class name -> table name, from the models module's source (never imported here).
@@ -146,9 +191,12 @@ def _module_files(root: Path, module: str) -> list[Path]:
 
 def _tablename(node: ast.ClassDef) -> str | None:
     for stmt in node.body:
-        if (isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and
-                                                 t.id == "__tablename__" for t in stmt.targets)
-                and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)):
+        if (
+            isinstance(stmt, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in stmt.targets)
+            and isinstance(stmt.value, ast.Constant)
+            and isinstance(stmt.value.value, str)
+        ):
             return stmt.value.value
     return None
 
@@ -158,6 +206,7 @@ def _snake(name: str) -> str:
 
 
 # ---- baseline --------------------------------------------------------------------------------
+
 
 def unapplied(reference: SchemaModel, ops: Sequence[o.Op]) -> SchemaModel:
     """The reference with every op un-applied, last op first."""
@@ -181,9 +230,12 @@ def fill_unknowns(derived: SchemaModel, old: SchemaModel, diags: Diagnostics) ->
             continue
         if table.known and table.columns and not table.inferred_from:
             for difference in _table_differences(table, before, derived, old):
-                diags.warning(None, f"baseline table {name}: {difference}; following the models "
-                                    "before the first legacy script (the difference comes from "
-                                    "SQL kept as exact text, or models changed without a script)")
+                diags.warning(
+                    None,
+                    f"baseline table {name}: {difference}; following the models "
+                    "before the first legacy script (the difference comes from "
+                    "SQL kept as exact text, or models changed without a script)",
+                )
         result.tables[name] = _copy_table(before)
         for ix_name in [n for n, ix in result.indexes.items() if ix.table == name]:
             del result.indexes[ix_name]
@@ -194,20 +246,30 @@ def fill_unknowns(derived: SchemaModel, old: SchemaModel, diags: Diagnostics) ->
     return result
 
 
-def _table_differences(table: TableModel, before: TableModel, derived: SchemaModel,
-                       old: SchemaModel) -> list[str]:
-    found = [f"column {c} is not in the old models" for c in table.columns
-             if c not in before.columns]
-    found += [f"column {c} is only in the old models" for c in before.columns
-              if c not in table.columns]
-    found += [f"column {c} type {col.type.name} differs from the old models"
-              for c, col in table.columns.items()
-              if col.type is not None and c in before.columns
-              and before.columns[c].type != col.type]
-    found += [f"constraint {_describe(c)} is not in the old models" for c in table.constraints
-              if c not in before.constraints]
-    found += [f"constraint {_describe(c)} is only in the old models" for c in before.constraints
-              if c not in table.constraints]
+def _table_differences(
+    table: TableModel, before: TableModel, derived: SchemaModel, old: SchemaModel
+) -> list[str]:
+    found = [
+        f"column {c} is not in the old models" for c in table.columns if c not in before.columns
+    ]
+    found += [
+        f"column {c} is only in the old models" for c in before.columns if c not in table.columns
+    ]
+    found += [
+        f"column {c} type {col.type.name} differs from the old models"
+        for c, col in table.columns.items()
+        if col.type is not None and c in before.columns and before.columns[c].type != col.type
+    ]
+    found += [
+        f"constraint {_describe(c)} is not in the old models"
+        for c in table.constraints
+        if c not in before.constraints
+    ]
+    found += [
+        f"constraint {_describe(c)} is only in the old models"
+        for c in before.constraints
+        if c not in table.constraints
+    ]
     mine = {n for n, ix in derived.indexes.items() if ix.table == table.name}
     theirs = {n for n, ix in old.indexes.items() if ix.table == table.name}
     found += [f"index {n} is not in the old models" for n in sorted(mine - theirs)]
@@ -224,8 +286,9 @@ def _copy_table(t: TableModel) -> TableModel:
     return TableModel(t.name, dict(t.columns), list(t.constraints), t.schema, t.known)
 
 
-def _existing_before_guarded_creates(derived: SchemaModel, old: SchemaModel | None,
-                                     ops: Sequence[o.Op], diags: Diagnostics) -> None:
+def _existing_before_guarded_creates(
+    derived: SchemaModel, old: SchemaModel | None, ops: Sequence[o.Op], diags: Diagnostics
+) -> None:
     """`CREATE TABLE IF NOT EXISTS t` ("ensure schema" scripts) says nothing of whether t was
     there. Un-applying it took t out of the baseline; when the models before the first script
     have t, it was there (create_all() made it) and the statement changed nothing: t goes back."""
@@ -238,19 +301,26 @@ def _existing_before_guarded_creates(derived: SchemaModel, old: SchemaModel | No
             continue
         before = old.tables.get(op.table) if old is not None else None
         if before is None:
-            diags.info(op.origin, f"a guarded CREATE TABLE {op.table}: taken as creating it, as "
-                                  "the models before the first legacy script do not have it (pass "
-                                  "--baseline-models if it existed before)")
+            diags.info(
+                op.origin,
+                f"a guarded CREATE TABLE {op.table}: taken as creating it, as "
+                "the models before the first legacy script do not have it (pass "
+                "--baseline-models if it existed before)",
+            )
             continue
         derived.tables[op.table] = _copy_table(before)
         derived.indexes.update({n: ix for n, ix in old.indexes.items() if ix.table == op.table})
-        diags.info(op.origin, f"table {op.table} is in the models before the first legacy "
-                              "script, so this guarded CREATE TABLE found it there: the baseline "
-                              "has it")
+        diags.info(
+            op.origin,
+            f"table {op.table} is in the models before the first legacy "
+            "script, so this guarded CREATE TABLE found it there: the baseline "
+            "has it",
+        )
 
 
-def compute_baseline(reference: SchemaModel | None, ops: Sequence[o.Op],
-                     old: SchemaModel | None, diags: Diagnostics) -> SchemaModel:
+def compute_baseline(
+    reference: SchemaModel | None, ops: Sequence[o.Op], old: SchemaModel | None, diags: Diagnostics
+) -> SchemaModel:
     """The schema before the first legacy source (empty without a reference)."""
     if reference is None:
         return old.copy() if old is not None else SchemaModel()
@@ -262,17 +332,22 @@ def compute_baseline(reference: SchemaModel | None, ops: Sequence[o.Op],
         diags.warning(None, f"baseline: {item}")
     for table in derived.tables.values():
         if table.inferred_from:
-            diags.warning(table.inferred_from, f"baseline table {table.name} is inferred from "
-                          "this rebuild's copy statement (columns copied as they are assumed "
-                          "unchanged); confirm with --baseline-models or git history")
+            diags.warning(
+                table.inferred_from,
+                f"baseline table {table.name} is inferred from "
+                "this rebuild's copy statement (columns copied as they are assumed "
+                "unchanged); confirm with --baseline-models or git history",
+            )
     return derived
 
 
 # ---- the models as they were before the first legacy source (git) --------------------------
 
+
 def checkout_before(root: Path, first_source: str, dest: Path) -> str | None:
     """Extract the project tree of the commit before `first_source` was added into `dest`.
     Returns the commit id, or None when git cannot tell."""
+
     def git(*args: str) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
 
@@ -292,8 +367,13 @@ def checkout_before(root: Path, first_source: str, dest: Path) -> str | None:
     return git("rev-parse", "--short", parent).stdout.decode().strip()
 
 
-def recover_old_models(root: Path, load: Callable[[Path], sa.MetaData], first_source: str,
-                       dialect: str, diags: Diagnostics) -> SchemaModel | None:
+def recover_old_models(
+    root: Path,
+    load: Callable[[Path], sa.MetaData],
+    first_source: str,
+    dialect: str,
+    diags: Diagnostics,
+) -> SchemaModel | None:
     """The models as they were before the first legacy source, loaded by `load` from a checkout
     of the commit before it (only with --models: loading imports them)."""
     from converter.core.errors import ConverterError
@@ -302,14 +382,17 @@ def recover_old_models(root: Path, load: Callable[[Path], sa.MetaData], first_so
         commit = checkout_before(root, first_source, Path(tmp))
         if commit is None:
             return None
-        prefix = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix"],
-                                capture_output=True, text=True).stdout.strip()
+        prefix = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--show-prefix"], capture_output=True, text=True
+        ).stdout.strip()
         tree = Path(tmp) / "tree" / prefix
         try:
             metadata = load(tree)
         except ConverterError as exc:
-            diags.warning(Origin(first_source), f"models before this script (commit {commit}) "
-                                                f"could not be loaded: {exc}")
+            diags.warning(
+                Origin(first_source),
+                f"models before this script (commit {commit}) could not be loaded: {exc}",
+            )
             return None
         diags.info(Origin(first_source), f"baseline models recovered from commit {commit}")
         return model_from_metadata(metadata, dialect)

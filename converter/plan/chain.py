@@ -33,22 +33,37 @@ class Plan:
     final: SchemaModel  # the schema the chain builds
 
 
-def plan(sources: Sequence[SourceOps], baseline: SchemaModel, dialect: str,
-         diags: Diagnostics, *, reference: SchemaModel | None = None,
-         squash: bool = False) -> Plan:
+def plan(
+    sources: Sequence[SourceOps],
+    baseline: SchemaModel,
+    dialect: str,
+    diags: Diagnostics,
+    *,
+    reference: SchemaModel | None = None,
+    squash: bool = False,
+) -> Plan:
     model = SchemaModel(dialect=dialect)
     steps: list[tuple[str, str, tuple[SourceRef, ...], list[o.Op], list[o.Op], str | None]] = []
     base_ops = baseline_ops(baseline, diags)
     if base_ops:
         up, down = _replay(base_ops, model, dialect, diags, later=[], reference=reference)
-        steps.append(("Baseline: the schema before the first legacy script", "baseline",
-                      (), up, down, None))
+        steps.append(
+            ("Baseline: the schema before the first legacy script", "baseline", (), up, down, None)
+        )
     for index, source in enumerate(sources):
         ops = source.ops
-        later = [op for rest in sources[index + 1:] for op in rest.ops]
+        later = [op for rest in sources[index + 1 :] for op in rest.ops]
         up, down = _replay(ops, model, dialect, diags, later=later, reference=reference)
-        steps.append((f"Legacy {source.path}", _slug(source.path),
-                      (SourceRef(source.path, source.sha256),), up, down, source.added))
+        steps.append(
+            (
+                f"Legacy {source.path}",
+                _slug(source.path),
+                (SourceRef(source.path, source.sha256),),
+                up,
+                down,
+                source.added,
+            )
+        )
     if squash and steps:
         steps = [_squash(steps)]
     return Plan(_chain(steps, dialect), model)
@@ -66,14 +81,16 @@ def _chain(steps: list, dialect: str) -> list[Revision]:
     previous: str | None = None
     for message, slug, refs, up, down, added in steps:
         rev_id = _revision_id(previous, dialect, slug, refs)
-        revisions.append(Revision(rev_id, previous, message, slug, refs, tuple(up), tuple(down),
-                                  create_date=added))
+        revisions.append(
+            Revision(
+                rev_id, previous, message, slug, refs, tuple(up), tuple(down), create_date=added
+            )
+        )
         previous = rev_id
     return revisions
 
 
-def _revision_id(previous: str | None, dialect: str, slug: str,
-                 refs: tuple[SourceRef, ...]) -> str:
+def _revision_id(previous: str | None, dialect: str, slug: str, refs: tuple[SourceRef, ...]) -> str:
     """Derived from content, so the same input always gives the same chain."""
     h = hashlib.sha256(f"{previous}|{dialect}|{slug}".encode())
     for ref in refs:
@@ -88,8 +105,16 @@ def _slug(path: str) -> str:
 
 # ---- replay ----------------------------------------------------------------------------------
 
-def _replay(ops: Sequence[o.Op], model: SchemaModel, dialect: str, diags: Diagnostics, *,
-            later: Sequence[o.Op], reference: SchemaModel | None) -> tuple[list[o.Op], list[o.Op]]:
+
+def _replay(
+    ops: Sequence[o.Op],
+    model: SchemaModel,
+    dialect: str,
+    diags: Diagnostics,
+    *,
+    later: Sequence[o.Op],
+    reference: SchemaModel | None,
+) -> tuple[list[o.Op], list[o.Op]]:
     """Apply ops to the model in order; return (upgrade ops, downgrade ops)."""
     upgrade: list[o.Op] = []
     downgrade: list[o.Op] = []
@@ -102,33 +127,53 @@ def _replay(ops: Sequence[o.Op], model: SchemaModel, dialect: str, diags: Diagno
     return upgrade, downgrade
 
 
-def _resolve(op: o.Op, model: SchemaModel, diags: Diagnostics, *, later: Sequence[o.Op],
-             reference: SchemaModel | None) -> list[o.Op]:
+def _resolve(
+    op: o.Op,
+    model: SchemaModel,
+    diags: Diagnostics,
+    *,
+    later: Sequence[o.Op],
+    reference: SchemaModel | None,
+) -> list[o.Op]:
     """Fill in what the SQL left implicit, from the model; expand create_all calls."""
     if isinstance(op, o.CreateTablesFromModels):
         return _expand_create_all(op, model, diags, later=later, reference=reference)
     if op.guard:
         applies = guard_applies(op, model, complete=reference is not None)
         if applies is False:
-            diags.info(op.origin, f"left out: {_guard_words(op)} (the legacy statement was "
-                                  "guarded, and the schema model shows it changes nothing here)")
+            diags.info(
+                op.origin,
+                f"left out: {_guard_words(op)} (the legacy statement was "
+                "guarded, and the schema model shows it changes nothing here)",
+            )
             return []
         if applies is None and op.guard == "sql" and op.statement:
             why = "" if reference is not None else " (no reference schema)"
-            diags.info(op.origin, "kept as exact SQL with its IF [NOT] EXISTS: the schema model "
-                                  f"cannot tell whether it applies here{why}")
+            diags.info(
+                op.origin,
+                "kept as exact SQL with its IF [NOT] EXISTS: the schema model "
+                f"cannot tell whether it applies here{why}",
+            )
             return [replace(op, exact=True)]
         elif applies is None:
-            diags.warning(op.origin, "the legacy script guarded this statement, and whether it "
-                                     "applies here is not known: it is converted as if it did")
+            diags.warning(
+                op.origin,
+                "the legacy script guarded this statement, and whether it "
+                "applies here is not known: it is converted as if it did",
+            )
     if isinstance(op, (o.AlterColumn, o.RenameColumn)):
         table = model.table(op.table)
         name = op.column if isinstance(op, o.AlterColumn) else op.old
         existing = table.columns.get(name) if table else None
         if existing is not None and existing.type is not None:
             op = replace(op, existing=existing)
-        if isinstance(op, o.AlterColumn) and op.nullable is True and table is not None \
-                and model.dialect == "mysql" and name in _primary_key(table):
+        if (
+            isinstance(op, o.AlterColumn)
+            and op.nullable is True
+            and table is not None
+            and model.dialect == "mysql"
+            and name in _primary_key(table)
+        ):
             # MySQL MODIFY restates the column; without NOT NULL a key column stays NOT NULL
             # (an explicit NULL is refused), so nullability does not change.
             op = replace(op, nullable=o.UNSET)
@@ -137,8 +182,10 @@ def _resolve(op: o.Op, model: SchemaModel, diags: Diagnostics, *, later: Sequenc
         ix = model.indexes.get(op.name)
         if ix is not None and ix.table:
             return [replace(op, table=ix.table)]
-        diags.warning(op.origin, f"index {op.name} is not known to the schema model; "
-                                 "its table could not be determined")
+        diags.warning(
+            op.origin,
+            f"index {op.name} is not known to the schema model; its table could not be determined",
+        )
     return [op]
 
 
@@ -180,10 +227,16 @@ def guard_applies(op: o.Op, model: SchemaModel, *, complete: bool) -> bool | Non
     return True
 
 
-_GUARD_VERBS = {o.CreateTable: "creates table", o.DropTable: "drops table",
-                o.CreateIndex: "creates index", o.DropIndex: "drops index",
-                o.CreateEnum: "creates type", o.DropEnum: "drops type",
-                o.AddConstraint: "adds constraint", o.DropConstraint: "drops constraint"}
+_GUARD_VERBS = {
+    o.CreateTable: "creates table",
+    o.DropTable: "drops table",
+    o.CreateIndex: "creates index",
+    o.DropIndex: "drops index",
+    o.CreateEnum: "creates type",
+    o.DropEnum: "drops type",
+    o.AddConstraint: "adds constraint",
+    o.DropConstraint: "drops constraint",
+}
 
 
 def _guard_words(op: o.Op) -> str:
@@ -201,16 +254,28 @@ def _guard_words(op: o.Op) -> str:
     return f"{_GUARD_VERBS.get(type(op), type(op).__name__)} {name}"
 
 
-def _expand_create_all(op: o.CreateTablesFromModels, model: SchemaModel, diags: Diagnostics,
-                       *, later: Sequence[o.Op], reference: SchemaModel | None) -> list[o.Op]:
+def _expand_create_all(
+    op: o.CreateTablesFromModels,
+    model: SchemaModel,
+    diags: Diagnostics,
+    *,
+    later: Sequence[o.Op],
+    reference: SchemaModel | None,
+) -> list[o.Op]:
     if reference is None:
-        diags.warning(op.origin, f"{op.call}: which tables it created cannot be known without "
-                                 "--models or --reference-url; left as a TODO")
+        diags.warning(
+            op.origin,
+            f"{op.call}: which tables it created cannot be known without "
+            "--models or --reference-url; left as a TODO",
+        )
         return [o.ManualTodo(op.call, "create_all() could not be resolved", origin=op.origin)]
     created_later = {x.table for x in later if isinstance(x, o.CreateTable)}
     candidates = set(op.tables) if op.tables else set(reference.tables)
-    new = [t for t in reference.tables
-           if t in candidates and t not in model.tables and t not in created_later]
+    new = [
+        t
+        for t in reference.tables
+        if t in candidates and t not in model.tables and t not in created_later
+    ]
     if not new:
         diags.info(op.origin, f"{op.call}: creates no table that did not exist already")
         return []
@@ -224,16 +289,23 @@ def creation_ops(source: SchemaModel, tables: Sequence[str], origin: Origin) -> 
     enums = _enums_used(source, tables)
     result += [o.CreateEnum(n, v, origin=origin) for n, v in enums.items() if v is not None]
     result += [source.tables[t].as_create(origin) for t in _fk_order(source, tables)]
-    result += [replace(ix, origin=origin) for ix in sorted(
-        (ix for ix in source.indexes.values() if ix.table in tables and ix.elements),
-        key=lambda ix: (tables.index(ix.table), ix.name))]
+    result += [
+        replace(ix, origin=origin)
+        for ix in sorted(
+            (ix for ix in source.indexes.values() if ix.table in tables and ix.elements),
+            key=lambda ix: (tables.index(ix.table), ix.name),
+        )
+    ]
     return result
 
 
 def _enums_used(source: SchemaModel, tables: Sequence[str]) -> dict[str, tuple[str, ...] | None]:
-    used = {dict(c.type.kwargs).get("name")
-            for t in tables for c in source.tables[t].columns.values()
-            if c.type is not None and c.type.name.upper() == "ENUM"}
+    used = {
+        dict(c.type.kwargs).get("name")
+        for t in tables
+        for c in source.tables[t].columns.values()
+        if c.type is not None and c.type.name.upper() == "ENUM"
+    }
     return {n: v for n, v in source.enums.items() if n in used}
 
 
@@ -261,16 +333,24 @@ def _fk_order(source: SchemaModel, tables: Sequence[str]) -> list[str]:
 def baseline_ops(baseline: SchemaModel, diags: Diagnostics) -> list[o.Op]:
     """Ops that build the baseline schema from nothing; unknown parts become TODOs."""
     origin = Origin("")
-    complete = [name for name, t in baseline.tables.items()
-                if t.known and t.columns and all(c.type is not None for c in t.columns.values())]
+    complete = [
+        name
+        for name, t in baseline.tables.items()
+        if t.known and t.columns and all(c.type is not None for c in t.columns.values())
+    ]
     ops = creation_ops(baseline, complete, origin)
     for name in baseline.tables:
         if name in complete:
             continue
-        reason = (f"baseline table {name}: its definition before the first legacy script is "
-                  "unknown (pass --baseline-models, or run in the project's git work tree with "
-                  "--models, so it can be recovered)")
+        reason = (
+            f"baseline table {name}: its definition before the first legacy script is "
+            "unknown (pass --baseline-models, or run in the project's git work tree with "
+            "--models, so it can be recovered)"
+        )
         diags.warning(None, reason)
-        ops.append(o.ManualTodo(f"# create table {name} as it was before the legacy scripts",
-                                reason, origin=origin))
+        ops.append(
+            o.ManualTodo(
+                f"# create table {name} as it was before the legacy scripts", reason, origin=origin
+            )
+        )
     return ops

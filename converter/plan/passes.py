@@ -46,10 +46,11 @@ def _rewrite_at(ops: Sequence[o.Op], i: int) -> tuple[o.RewriteTable, int] | Non
     if rename.old != create.table or rename.new != drop.table or drop.table == create.table:
         return None
     new_table = replace(create, table=drop.table)
-    steps = tuple(ops[i:j + 2])
-    copied = _copied_columns(ops[i + 1:j], create, drop.table)
-    return o.RewriteTable(drop.table, create.table, new_table, steps, copied,
-                          origin=create.origin), j + 2
+    steps = tuple(ops[i : j + 2])
+    copied = _copied_columns(ops[i + 1 : j], create, drop.table)
+    return o.RewriteTable(
+        drop.table, create.table, new_table, steps, copied, origin=create.origin
+    ), j + 2
 
 
 def _rename_first_rewrite_at(ops: Sequence[o.Op], i: int) -> tuple[o.RewriteTable, int] | None:
@@ -63,9 +64,10 @@ def _rename_first_rewrite_at(ops: Sequence[o.Op], i: int) -> tuple[o.RewriteTabl
     drop = ops[j] if j < len(ops) else None
     if not isinstance(drop, o.DropTable) or drop.table != rename.new:
         return None
-    copied = _copied_columns(ops[i + 2:j], create, rename.new)
-    return o.RewriteTable(create.table, rename.new, create, tuple(ops[i:j + 1]), copied,
-                          origin=rename.origin), j + 1
+    copied = _copied_columns(ops[i + 2 : j], create, rename.new)
+    return o.RewriteTable(
+        create.table, rename.new, create, tuple(ops[i : j + 1]), copied, origin=rename.origin
+    ), j + 1
 
 
 def _after_data(ops: Sequence[o.Op], j: int) -> int:
@@ -75,8 +77,9 @@ def _after_data(ops: Sequence[o.Op], j: int) -> int:
     return j
 
 
-def _copied_columns(copies: Sequence[o.Op], create: o.CreateTable,
-                    old: str) -> tuple[tuple[str, str, bool], ...]:
+def _copied_columns(
+    copies: Sequence[o.Op], create: o.CreateTable, old: str
+) -> tuple[tuple[str, str, bool], ...]:
     """(new column, old column read, copied unchanged?) from `INSERT INTO tmp (...) SELECT ...
     FROM old`; empty when the copy is not of that plain shape."""
     import sqlglot
@@ -93,12 +96,18 @@ def _copied_columns(copies: Sequence[o.Op], create: o.CreateTable,
     if not isinstance(select, exp.Select) or _source_table(select) != old:
         return ()
     target = tree.this
-    names = ([c.name for c in target.expressions] if isinstance(target, exp.Schema)
-             else [c.name for c in create.columns])
+    names = (
+        [c.name for c in target.expressions]
+        if isinstance(target, exp.Schema)
+        else [c.name for c in create.columns]
+    )
     if len(names) != len(select.expressions):
         return ()
-    return tuple(item for name, e in zip(names, select.expressions)
-                 if (item := _read_column(name, e.unalias())) is not None)
+    return tuple(
+        item
+        for name, e in zip(names, select.expressions)
+        if (item := _read_column(name, e.unalias())) is not None
+    )
 
 
 def _source_table(select: object) -> str | None:

@@ -28,8 +28,12 @@ class TableModel:
 
     def as_create(self, origin: o.Origin) -> o.CreateTable:
         return o.CreateTable(
-            self.name, tuple(self.columns.values()), tuple(self.constraints),
-            schema=self.schema, origin=origin)
+            self.name,
+            tuple(self.columns.values()),
+            tuple(self.constraints),
+            schema=self.schema,
+            origin=origin,
+        )
 
 
 @dataclass
@@ -62,10 +66,14 @@ class SchemaModel:
         for t in self.tables.values():
             if not t.known and not t.columns:
                 found.append(f"table {t.name}: definition unknown")
-            found += [f"table {t.name}: type of column {c.name} unknown"
-                      for c in t.columns.values() if c.type is None]
-        found += [f"index {n}: definition unknown" for n, ix in self.indexes.items()
-                  if not ix.elements]
+            found += [
+                f"table {t.name}: type of column {c.name} unknown"
+                for c in t.columns.values()
+                if c.type is None
+            ]
+        found += [
+            f"index {n}: definition unknown" for n, ix in self.indexes.items() if not ix.elements
+        ]
         found += [f"enum {n}: values unknown" for n, v in self.enums.items() if v is None]
         return found
 
@@ -107,19 +115,25 @@ def _rename_in(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
 
 def _rename_column_refs(schema: SchemaModel, table: str, old: str, new: str) -> None:
     t = schema.tables[table]
-    t.columns = {(new if k == old else k): (replace(c, name=new) if k == old else c)
-                 for k, c in t.columns.items()}
+    t.columns = {
+        (new if k == old else k): (replace(c, name=new) if k == old else c)
+        for k, c in t.columns.items()
+    }
     t.constraints = [_rename_constraint_column(c, old, new) for c in t.constraints]
     for name, ix in list(schema.indexes.items()):
         if ix.table == table:
-            elements = tuple(replace(e, text=new) if not e.expression and e.text == old else e
-                             for e in ix.elements)
+            elements = tuple(
+                replace(e, text=new) if not e.expression and e.text == old else e
+                for e in ix.elements
+            )
             schema.indexes[name] = replace(ix, elements=elements)
     for other in schema.tables.values():
         other.constraints = [
             replace(c, ref_columns=_rename_in(c.ref_columns, old, new))
-            if isinstance(c, o.ForeignKey) and c.ref_table == table else c
-            for c in other.constraints]
+            if isinstance(c, o.ForeignKey) and c.ref_table == table
+            else c
+            for c in other.constraints
+        ]
 
 
 def _rename_constraint_column(c: o.Constraint, old: str, new: str) -> o.Constraint:
@@ -136,9 +150,10 @@ def _rename_table_refs(schema: SchemaModel, old: str, new: str) -> None:
         if ix.table == old:
             schema.indexes[name] = replace(ix, table=new)
     for other in schema.tables.values():
-        other.constraints = [replace(c, ref_table=new)
-                             if isinstance(c, o.ForeignKey) and c.ref_table == old else c
-                             for c in other.constraints]
+        other.constraints = [
+            replace(c, ref_table=new) if isinstance(c, o.ForeignKey) and c.ref_table == old else c
+            for c in other.constraints
+        ]
 
 
 def _drop_table(schema: SchemaModel, name: str) -> None:
@@ -160,8 +175,9 @@ def _drop_column(schema: SchemaModel, table: str, column: str) -> None:
     t = schema.ensure_table(table)
     t.columns.pop(column, None)
     t.constraints = [c for c in t.constraints if column not in _constraint_columns(c)]
-    for name in [n for n, ix in schema.indexes.items()
-                 if ix.table == table and _uses_column(ix, column)]:
+    for name in [
+        n for n, ix in schema.indexes.items() if ix.table == table and _uses_column(ix, column)
+    ]:
         del schema.indexes[name]
 
 
@@ -170,6 +186,7 @@ def _find_constraint(t: TableModel, name: str) -> o.Constraint | None:
 
 
 # ---- apply -----------------------------------------------------------------------------------
+
 
 @singledispatch
 def apply(op: o.Op, schema: SchemaModel) -> None:
@@ -223,7 +240,8 @@ def _(op: o.RenameColumn, schema: SchemaModel) -> None:
 def _(op: o.AlterColumn, schema: SchemaModel) -> None:
     t = schema.ensure_table(op.table, op.schema)
     t.columns[op.column] = schema_after_alter(
-        t.columns.get(op.column) or o.ColumnDef(op.column, None), op)
+        t.columns.get(op.column) or o.ColumnDef(op.column, None), op
+    )
 
 
 @apply.register
@@ -266,6 +284,7 @@ def _(op: o.RewriteTable, schema: SchemaModel) -> None:
 
 
 # ---- unapply (walk back from a later state) --------------------------------------------------
+
 
 @singledispatch
 def unapply(op: o.Op, schema: SchemaModel) -> None:
@@ -370,13 +389,17 @@ def _inferred_before(op: o.RewriteTable) -> TableModel:
     nullable. A guess, reported as such; old models replace it when available."""
     new_cols = {c.name: c for c in op.new_table.columns}
     renamed = {new: old for new, old, _ in op.copied}
-    columns = {old: replace(new_cols[new], name=old,
-                            nullable=new_cols[new].nullable if plain else True)
-               for new, old, plain in op.copied if new in new_cols}
-    constraints = [_rename_all(c, renamed) for c in op.new_table.constraints
-                   if set(_constraint_columns(c)) <= set(renamed)]
-    return TableModel(op.table, columns, constraints, op.new_table.schema,
-                      inferred_from=op.origin)
+    columns = {
+        old: replace(new_cols[new], name=old, nullable=new_cols[new].nullable if plain else True)
+        for new, old, plain in op.copied
+        if new in new_cols
+    }
+    constraints = [
+        _rename_all(c, renamed)
+        for c in op.new_table.constraints
+        if set(_constraint_columns(c)) <= set(renamed)
+    ]
+    return TableModel(op.table, columns, constraints, op.new_table.schema, inferred_from=op.origin)
 
 
 def _rename_all(c: o.Constraint, renamed: dict[str, str]) -> o.Constraint:
@@ -387,6 +410,7 @@ def _rename_all(c: o.Constraint, renamed: dict[str, str]) -> o.Constraint:
 
 # ---- reverse (the downgrade of one op, against the state it applies to) ----------------------
 
+
 def _irreversible(op: o.Op, reason: str) -> list[o.Op]:
     return [o.Irreversible(reason, origin=op.origin)]
 
@@ -395,8 +419,9 @@ def _recreate_table(t: TableModel, schema: SchemaModel, origin: o.Origin) -> lis
     unknown = [c.name for c in t.columns.values() if c.type is None]
     if not t.known or not t.columns or unknown:
         what = f"columns {', '.join(unknown)} of" if unknown else "the definition of"
-        return [o.Irreversible(f"cannot recreate table {t.name}: {what} it is unknown",
-                               origin=origin)]
+        return [
+            o.Irreversible(f"cannot recreate table {t.name}: {what} it is unknown", origin=origin)
+        ]
     indexes = [replace(ix, origin=origin) for ix in schema.indexes_of(t.name) if ix.elements]
     return [t.as_create(origin), *indexes]
 
@@ -426,9 +451,11 @@ def _(op: o.RenameTable, schema: SchemaModel) -> list[o.Op]:
 
 @reverse.register
 def _(op: o.AddColumn, schema: SchemaModel) -> list[o.Op]:
-    drops: list[o.Op] = [o.DropConstraint(op.table, c.name, _kind(c), schema=op.schema,
-                                          origin=op.origin)
-                         for c in op.constraints if c.name and not isinstance(c, o.Check)]
+    drops: list[o.Op] = [
+        o.DropConstraint(op.table, c.name, _kind(c), schema=op.schema, origin=op.origin)
+        for c in op.constraints
+        if c.name and not isinstance(c, o.Check)
+    ]
     return [*drops, o.DropColumn(op.table, op.column.name, schema=op.schema, origin=op.origin)]
 
 
@@ -438,12 +465,19 @@ def _(op: o.DropColumn, schema: SchemaModel) -> list[o.Op]:
     col = t.columns.get(op.column) if t else None
     if col is None or col.type is None:
         return _irreversible(op, f"type of dropped column {op.table}.{op.column} is unknown")
-    restored: list[o.Op] = [o.AddColumn(op.table, replace(col, primary_key=False),
-                                        schema=op.schema, origin=op.origin)]
-    restored += [replace(ix, origin=op.origin) for ix in schema.indexes_of(op.table)
-                 if _uses_column(ix, op.column)]
-    restored += [o.AddConstraint(op.table, c, schema=op.schema, origin=op.origin)
-                 for c in t.constraints if op.column in _constraint_columns(c) and c.name]
+    restored: list[o.Op] = [
+        o.AddColumn(op.table, replace(col, primary_key=False), schema=op.schema, origin=op.origin)
+    ]
+    restored += [
+        replace(ix, origin=op.origin)
+        for ix in schema.indexes_of(op.table)
+        if _uses_column(ix, op.column)
+    ]
+    restored += [
+        o.AddConstraint(op.table, c, schema=op.schema, origin=op.origin)
+        for c in t.constraints
+        if op.column in _constraint_columns(c) and c.name
+    ]
     return restored
 
 
@@ -454,8 +488,11 @@ def _(op: o.RenameColumn, schema: SchemaModel) -> list[o.Op]:
     if existing is None or existing.type is None:
         existing = op.existing  # what the statement itself said (MySQL CHANGE)
     renamed = replace(existing, name=op.new) if existing else None
-    return [o.RenameColumn(op.table, op.new, op.old, schema=op.schema, existing=renamed,
-                           origin=op.origin)]
+    return [
+        o.RenameColumn(
+            op.table, op.new, op.old, schema=op.schema, existing=renamed, origin=op.origin
+        )
+    ]
 
 
 @reverse.register
@@ -478,8 +515,12 @@ def _(op: o.AlterColumn, schema: SchemaModel) -> list[o.Op]:
     after = schema_after_alter(before, op)
     if not changes:
         return notes
-    return [*notes, o.AlterColumn(op.table, op.column, schema=op.schema, existing=after,
-                                  origin=op.origin, **changes)]  # type: ignore[arg-type]
+    return [
+        *notes,
+        o.AlterColumn(
+            op.table, op.column, schema=op.schema, existing=after, origin=op.origin, **changes
+        ),
+    ]  # type: ignore[arg-type]
 
 
 def schema_after_alter(before: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
@@ -496,8 +537,11 @@ def schema_after_alter(before: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
 
 @reverse.register
 def _(op: o.CreateIndex, schema: SchemaModel) -> list[o.Op]:
-    return [o.DropIndex(op.name, op.table, concurrently=op.concurrently, schema=op.schema,
-                        origin=op.origin)]
+    return [
+        o.DropIndex(
+            op.name, op.table, concurrently=op.concurrently, schema=op.schema, origin=op.origin
+        )
+    ]
 
 
 @reverse.register
@@ -509,17 +553,25 @@ def _(op: o.DropIndex, schema: SchemaModel) -> list[o.Op]:
 
 
 def _kind(c: o.Constraint) -> str:
-    return {o.PrimaryKey: "primary", o.ForeignKey: "foreignkey", o.Unique: "unique",
-            o.Check: "check"}[type(c)]
+    return {
+        o.PrimaryKey: "primary",
+        o.ForeignKey: "foreignkey",
+        o.Unique: "unique",
+        o.Check: "check",
+    }[type(c)]
 
 
 @reverse.register
 def _(op: o.AddConstraint, schema: SchemaModel) -> list[o.Op]:
     if not op.constraint.name:
-        return _irreversible(op, f"unnamed {_kind(op.constraint)} constraint on {op.table} "
-                                 "cannot be dropped by name")
-    return [o.DropConstraint(op.table, op.constraint.name, _kind(op.constraint),
-                             schema=op.schema, origin=op.origin)]
+        return _irreversible(
+            op, f"unnamed {_kind(op.constraint)} constraint on {op.table} cannot be dropped by name"
+        )
+    return [
+        o.DropConstraint(
+            op.table, op.constraint.name, _kind(op.constraint), schema=op.schema, origin=op.origin
+        )
+    ]
 
 
 @reverse.register
@@ -547,8 +599,15 @@ def _(op: o.DropEnum, schema: SchemaModel) -> list[o.Op]:
 @reverse.register
 def _(op: o.ExecuteSQL, schema: SchemaModel) -> list[o.Op]:
     if op.reverse_sql:
-        return [o.ExecuteSQL(op.reverse_sql, kind=op.kind, autocommit=op.autocommit,
-                             tables=op.tables, origin=op.origin)]
+        return [
+            o.ExecuteSQL(
+                op.reverse_sql,
+                kind=op.kind,
+                autocommit=op.autocommit,
+                tables=op.tables,
+                origin=op.origin,
+            )
+        ]
     if op.kind == "data":
         return _irreversible(op, "data change; the previous values are not kept")
     return _irreversible(op, "exact SQL with no derivable inverse")
@@ -576,8 +635,10 @@ def _(op: o.RewriteTable, schema: SchemaModel) -> list[o.Op]:
     temp = f"_l2a_{op.table}_old"
     shared = [c.name for c in op.new_table.columns if c.name in old.columns]
     cols = ", ".join(quote_ident(c, schema.dialect) for c in shared)
-    copy_sql = (f"INSERT INTO {quote_ident(temp, schema.dialect)} ({cols}) "
-                f"SELECT {cols} FROM {quote_ident(op.table, schema.dialect)}")
+    copy_sql = (
+        f"INSERT INTO {quote_ident(temp, schema.dialect)} ({cols}) "
+        f"SELECT {cols} FROM {quote_ident(op.table, schema.dialect)}"
+    )
     create = replace(old.as_create(op.origin), table=temp)
     steps: tuple[o.Op, ...] = (
         create,
@@ -585,6 +646,7 @@ def _(op: o.RewriteTable, schema: SchemaModel) -> list[o.Op]:
         o.DropTable(op.table, schema=old.schema, origin=op.origin),
         o.RenameTable(temp, op.table, schema=old.schema, origin=op.origin),
     )
-    rewrite = o.RewriteTable(op.table, temp, replace(create, table=op.table), steps,
-                             origin=op.origin)
+    rewrite = o.RewriteTable(
+        op.table, temp, replace(create, table=op.table), steps, origin=op.origin
+    )
     return [rewrite, *recreated[1:]]

@@ -37,8 +37,14 @@ END_MARK = "# ### end legacy2alembic commands ###"
 TODO_MARK = "TODO(legacy2alembic)"
 
 # Column and constraint changes SQLite cannot do with ALTER TABLE: they run in batch mode there.
-_BATCH_OPS = (o.AddColumn, o.DropColumn, o.AlterColumn, o.RenameColumn, o.AddConstraint,
-              o.DropConstraint)
+_BATCH_OPS = (
+    o.AddColumn,
+    o.DropColumn,
+    o.AlterColumn,
+    o.RenameColumn,
+    o.AddConstraint,
+    o.DropConstraint,
+)
 _DIALECT_MODULE = re.compile(r"\b(postgresql|mysql|sqlite|mssql|oracle)\.")
 
 
@@ -67,6 +73,7 @@ class _Ctx:
 
 
 # ---- public entry point ------------------------------------------------------------------------
+
 
 def render_revision(rev: Revision, dialect: str) -> str:
     """The complete text of one revision file; byte-identical for the same input."""
@@ -99,6 +106,7 @@ def _template() -> jinja2.Template:
 
 
 # ---- header ------------------------------------------------------------------------------------
+
 
 def _header_text(rev: Revision) -> str:
     lines = [rev.message, "", f"Revision ID: {rev.id}", f"Revises: {rev.down_revision or ''}"]
@@ -135,6 +143,7 @@ def _legacy_sources(rev: Revision) -> str:
 
 
 # ---- bodies: blocks of ops ---------------------------------------------------------------------
+
 
 def _render_body(ops: Sequence[o.Op], ctx: _Ctx) -> str:
     """The lines of upgrade() or downgrade() between the markers; `pass` when nothing runs."""
@@ -202,6 +211,7 @@ def _needs_autocommit(op: o.Op) -> bool:
 
 # ---- code building helpers ---------------------------------------------------------------------
 
+
 class _Call:
     """Code of the form `head part, part, ... tail`, laid out by `_layout`.
 
@@ -210,8 +220,9 @@ class _Call:
 
     __slots__ = ("head", "parts", "tail", "single_comma", "flat")
 
-    def __init__(self, head: str, parts: tuple[_Code, ...], tail: str = ")",
-                 single_comma: bool = False) -> None:
+    def __init__(
+        self, head: str, parts: tuple[_Code, ...], tail: str = ")", single_comma: bool = False
+    ) -> None:
         self.head = head
         self.parts = parts
         self.tail = tail
@@ -223,7 +234,7 @@ class _Call:
     def joined(self) -> str:
         """The parts on one line, separated by commas (the middle of `flat`)."""
         comma = 1 if self.single_comma and len(self.parts) == 1 else 0
-        return self.flat[len(self.head):len(self.flat) - len(self.tail) - comma]
+        return self.flat[len(self.head) : len(self.flat) - len(self.tail) - comma]
 
 
 _Code: TypeAlias = "str | _Call"
@@ -246,7 +257,8 @@ def _layout(code: _Code, indent: int, reserve: int = 0) -> str:
     multiline = "\n" in joined
     single = len(code.parts) == 1
     if not code.single_comma and (
-            (multiline and single) or (not multiline and len(inner) + len(joined) <= LINE_LENGTH)):
+        (multiline and single) or (not multiline and len(inner) + len(joined) <= LINE_LENGTH)
+    ):
         return f"{code.head}\n{inner}{joined}\n{pad}{code.tail}"
     body = "".join(f"{inner}{_layout(p, indent + STEP, reserve=1)},\n" for p in code.parts)
     return f"{code.head}\n{body}{pad}{code.tail}"
@@ -256,8 +268,9 @@ def _statement(code: _Code, ctx: _Ctx) -> str:
     return ctx.pad + _layout(code, ctx.indent)
 
 
-def _call(ctx: _Ctx, func: str, args: Sequence[_Code],
-          kwargs: Sequence[tuple[str, str | None]] = ()) -> list[str]:
+def _call(
+    ctx: _Ctx, func: str, args: Sequence[_Code], kwargs: Sequence[tuple[str, str | None]] = ()
+) -> list[str]:
     """One call statement at the context's indentation; kwargs whose code is None are left out."""
     parts: list[_Code] = list(args)
     parts += [f"{key}={value}" for key, value in kwargs if value is not None]
@@ -305,8 +318,9 @@ def _note(text: str, ctx: _Ctx) -> list[str]:
 @functools.lru_cache(maxsize=1024)
 def _wrapped(text: str, width: int) -> tuple[str, ...]:
     """The lines of a note (the same reasons recur for thousands of ops: wrapped once each)."""
-    lines = textwrap.wrap(_printable(" ".join(text.split())), width, break_long_words=False,
-                          break_on_hyphens=False)
+    lines = textwrap.wrap(
+        _printable(" ".join(text.split())), width, break_long_words=False, break_on_hyphens=False
+    )
     return tuple(lines or [""])
 
 
@@ -384,6 +398,7 @@ def _sa_text(sql: str) -> str:
 
 # ---- renderers: one per op class ---------------------------------------------------------------
 
+
 @functools.singledispatch
 def render_op(op: o.Op, ctx: _Ctx) -> list[str]:
     """The code lines of one op, indented for `ctx`."""
@@ -459,20 +474,26 @@ def _(con: o.Check) -> _Call:
 def _(con: o.ForeignKey) -> _Call:
     prefix = f"{con.ref_schema}." if con.ref_schema else ""
     refs = _names(f"{prefix}{con.ref_table}.{col}" for col in con.ref_columns)
-    return _element("sa.ForeignKeyConstraint", [_names(con.columns), refs], con.name,
-                    _fk_options(con))
+    return _element(
+        "sa.ForeignKeyConstraint", [_names(con.columns), refs], con.name, _fk_options(con)
+    )
 
 
-def _element(func: str, args: list[str], name: str | None,
-             options: Sequence[tuple[str, str | None]] = ()) -> _Call:
+def _element(
+    func: str, args: list[str], name: str | None, options: Sequence[tuple[str, str | None]] = ()
+) -> _Call:
     kwargs = [("name", _opt(name)), *options]
     parts = args + [f"{key}={value}" for key, value in kwargs if value is not None]
     return _Call(f"{func}(", tuple(parts))
 
 
 def _fk_options(con: o.ForeignKey) -> list[tuple[str, str | None]]:
-    return [("ondelete", _opt(con.ondelete)), ("onupdate", _opt(con.onupdate)),
-            ("deferrable", _opt(con.deferrable)), ("initially", _opt(con.initially))]
+    return [
+        ("ondelete", _opt(con.ondelete)),
+        ("onupdate", _opt(con.onupdate)),
+        ("deferrable", _opt(con.deferrable)),
+        ("initially", _opt(con.initially)),
+    ]
 
 
 @render_op.register
@@ -488,8 +509,9 @@ def _(op: o.RenameTable, ctx: _Ctx) -> list[str]:
 @render_op.register
 def _(op: o.AddColumn, ctx: _Ctx) -> list[str]:
     func, args = _target(ctx, "add_column", op.table)
-    lines = _call(ctx, func, args + [_column(op.column, ctx, primary_key=True)],
-                  [_schema_kw(ctx, op.schema)])
+    lines = _call(
+        ctx, func, args + [_column(op.column, ctx, primary_key=True)], [_schema_kw(ctx, op.schema)]
+    )
     for con in op.constraints:
         lines += _create_constraint(con, op.table, op.schema, ctx)
     return lines
@@ -597,8 +619,7 @@ def _(op: o.DropConstraint, ctx: _Ctx) -> list[str]:
 
 
 @functools.singledispatch
-def _create_constraint(con: o.Constraint, table: str, schema: str | None,
-                       ctx: _Ctx) -> list[str]:
+def _create_constraint(con: o.Constraint, table: str, schema: str | None, ctx: _Ctx) -> list[str]:
     """`op.create_*` for a constraint added to an existing table."""
     raise RenderError(f"no renderer for constraint {type(con).__name__}")
 
@@ -606,29 +627,35 @@ def _create_constraint(con: o.Constraint, table: str, schema: str | None,
 @_create_constraint.register
 def _(con: o.PrimaryKey, table: str, schema: str | None, ctx: _Ctx) -> list[str]:
     func, args = _target(ctx, "create_primary_key", table)
-    return _call(ctx, func, [repr(con.name)] + args + [_names(con.columns)],
-                 [_schema_kw(ctx, schema)])
+    return _call(
+        ctx, func, [repr(con.name)] + args + [_names(con.columns)], [_schema_kw(ctx, schema)]
+    )
 
 
 @_create_constraint.register
 def _(con: o.Unique, table: str, schema: str | None, ctx: _Ctx) -> list[str]:
     func, args = _target(ctx, "create_unique_constraint", table)
-    return _call(ctx, func, [repr(con.name)] + args + [_names(con.columns)],
-                 [_schema_kw(ctx, schema)])
+    return _call(
+        ctx, func, [repr(con.name)] + args + [_names(con.columns)], [_schema_kw(ctx, schema)]
+    )
 
 
 @_create_constraint.register
 def _(con: o.Check, table: str, schema: str | None, ctx: _Ctx) -> list[str]:
     func, args = _target(ctx, "create_check_constraint", table)
-    return _call(ctx, func, [repr(con.name)] + args + [_sql_literal(con.sqltext)],
-                 [_schema_kw(ctx, schema)])
+    return _call(
+        ctx, func, [repr(con.name)] + args + [_sql_literal(con.sqltext)], [_schema_kw(ctx, schema)]
+    )
 
 
 @_create_constraint.register
 def _(con: o.ForeignKey, table: str, schema: str | None, ctx: _Ctx) -> list[str]:
     func, args = _target(ctx, "create_foreign_key", table)
-    positional = [repr(con.name)] + args + [
-        repr(con.ref_table), _names(con.columns), _names(con.ref_columns)]
+    positional = (
+        [repr(con.name)]
+        + args
+        + [repr(con.ref_table), _names(con.columns), _names(con.ref_columns)]
+    )
     kwargs = _fk_options(con) + [
         ("source_schema", None if ctx.batch else _opt(schema)),
         ("referent_schema", _opt(con.ref_schema)),
@@ -674,7 +701,8 @@ def _(op: o.RewriteTable, ctx: _Ctx) -> list[str]:
 @render_op.register
 def _(op: o.CreateTablesFromModels, ctx: _Ctx) -> list[str]:
     raise RenderError(
-        f"{op.call} was not resolved to create_table operations before rendering", _where(op))
+        f"{op.call} was not resolved to create_table operations before rendering", _where(op)
+    )
 
 
 @render_op.register

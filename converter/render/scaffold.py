@@ -37,5 +37,6 @@ def _read(name: str) -> str:
 
 def _render(name: str, dialect: str) -> str:
     env = jinja2.Environment(
-        autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+        autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined
+    )
     return env.from_string(_read(name)).render(dialect=dialect)

@@ -24,8 +24,9 @@ def text_of(content: Content) -> str:
     return content if isinstance(content, str) else content()
 
 
-def write_new_files(out_dir: Path, files: Mapping[str, Content],
-                    dry_run: bool = False) -> list[Path]:
+def write_new_files(
+    out_dir: Path, files: Mapping[str, Content], dry_run: bool = False
+) -> list[Path]:
     """Write `files` (relative posix path -> text, or a function producing it when the file is
     written, so that one file's text at a time is in memory) under `out_dir`; return the paths
     written, in the order given. With `dry_run`, check everything (texts are produced, then
@@ -48,11 +49,16 @@ def write_new_files(out_dir: Path, files: Mapping[str, Content],
 
 # ---- checks ------------------------------------------------------------------------------------
 
+
 def _target(root: Path, rel: str) -> Path:
     """The absolute path of `rel` under `root`, refusing anything that could land elsewhere."""
     parts = rel.split("/")
-    if ("\0" in rel or "\\" in rel or PureWindowsPath(rel).drive
-            or any(part in ("", ".", "..") for part in parts)):
+    if (
+        "\0" in rel
+        or "\\" in rel
+        or PureWindowsPath(rel).drive
+        or any(part in ("", ".", "..") for part in parts)
+    ):
         raise InputError(f"refusing to write {rel!r}: not a plain relative path inside {root}")
     target = root.joinpath(*parts)
     if not target.parent.resolve().is_relative_to(root):
@@ -87,6 +93,7 @@ def _check_parents(root: Path, target: Path) -> None:
 
 
 # ---- writing -----------------------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def _rollback() -> Iterator[list[Path]]:

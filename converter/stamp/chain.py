@@ -63,11 +63,14 @@ def load_chain(migrations: Path) -> list[ChainRevision]:
     except CommandError as exc:
         raise InputError(f"{migrations}: cannot read the revision chain: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - importing a revision file may raise anything
-        raise InputError(f"{migrations}: cannot read the revision chain: "
-                         f"{type(exc).__name__}: {exc}") from None
+        raise InputError(
+            f"{migrations}: cannot read the revision chain: {type(exc).__name__}: {exc}"
+        ) from None
     if len(heads) > 1 or any(isinstance(r.down_revision, (tuple, list)) for r in revisions):
-        raise InputError(f"{migrations}: the chain has branches ({', '.join(sorted(heads))}); "
-                         "merge them before stamping")
+        raise InputError(
+            f"{migrations}: the chain has branches ({', '.join(sorted(heads))}); "
+            "merge them before stamping"
+        )
     if not revisions:
         raise InputError(f"{migrations}: no revisions to stamp")
     return [_chain_revision(r) for r in revisions]
@@ -87,8 +90,11 @@ def chain_dialect(migrations: Path, configured: str | None, urls: Sequence[str])
     chosen = recorded_dialect(migrations) or find_dialect(configured or "")
     dialects = {url: dialect_of(url) for url in urls}
     chosen = chosen or next(iter(dialects.values()))
-    wrong = [f"{mask_url(url)} is a {d} database but the chain in {migrations} is for {chosen}"
-             for url, d in dialects.items() if d != chosen]
+    wrong = [
+        f"{mask_url(url)} is a {d} database but the chain in {migrations} is for {chosen}"
+        for url, d in dialects.items()
+        if d != chosen
+    ]
     if wrong:
         raise DatabaseError("\n".join(wrong))
     return chosen
@@ -126,10 +132,9 @@ _PG_VIEWS = (
 )
 _VIEW_NAMES = {
     "sqlite": "SELECT name, '' FROM sqlite_master WHERE type = 'view'",
-    "mysql": "SELECT table_name, '' FROM information_schema.views "
-             "WHERE table_schema = DATABASE()",
+    "mysql": "SELECT table_name, '' FROM information_schema.views WHERE table_schema = DATABASE()",
     "mariadb": "SELECT table_name, '' FROM information_schema.views "
-               "WHERE table_schema = DATABASE()",
+    "WHERE table_schema = DATABASE()",
 }
 
 
@@ -152,11 +157,19 @@ def diff_schemas(expected: Schema, actual: Schema) -> list[Difference]:
     for name in sorted(set(want) | set(got)):
         a, b = want.get(name), got.get(name)
         if a is None or b is None:
-            diffs.append(Difference("view", None, name, None if a is None else "present",
-                                    None if b is None else "present"))
+            diffs.append(
+                Difference(
+                    "view",
+                    None,
+                    name,
+                    None if a is None else "present",
+                    None if b is None else "present",
+                )
+            )
         elif a != b:
-            diffs.append(Difference("view", None, name, f"definition {_short(a)}",
-                                    f"definition {_short(b)}"))
+            diffs.append(
+                Difference("view", None, name, f"definition {_short(a)}", f"definition {_short(b)}")
+            )
     return diffs
 
 
@@ -199,8 +212,14 @@ class Expected:
         return tuple(ids), schema.snapshot.enums, schema.views
 
 
-def replay(migrations: Path, chain: Sequence[ChainRevision], dialect: str, *,
-           scratch_url: str | None, servers: Sequence[str]) -> Expected:
+def replay(
+    migrations: Path,
+    chain: Sequence[ChainRevision],
+    dialect: str,
+    *,
+    scratch_url: str | None,
+    servers: Sequence[str],
+) -> Expected:
     """Upgrade a scratch database one revision at a time, reading the schema after each."""
     with _scratch(dialect, scratch_url, servers) as url:
         engine = connect(url)
@@ -212,8 +231,9 @@ def replay(migrations: Path, chain: Sequence[ChainRevision], dialect: str, *,
     return Expected(chain, states)
 
 
-def _replay_states(engine: Engine, migrations: Path,
-                   chain: Sequence[ChainRevision]) -> Iterator[Schema]:
+def _replay_states(
+    engine: Engine, migrations: Path, chain: Sequence[ChainRevision]
+) -> Iterator[Schema]:
     """The schema before the first revision, then after each, on one connection.
 
     One ScriptDirectory serves every step, so the revision files are loaded once, not once
@@ -265,8 +285,10 @@ def _upgrade(config: Config, script: ScriptDirectory, revision: str) -> None:
 
 def _replay_failed(revision: str, error: str) -> InputError:
     first = error.strip().splitlines()[0] if error.strip() else error
-    return InputError(f"cannot replay the chain on a scratch database: revision {revision} "
-                      f"failed: {first} (run legacy2alembic verify for details)")
+    return InputError(
+        f"cannot replay the chain on a scratch database: revision {revision} "
+        f"failed: {first} (run legacy2alembic verify for details)"
+    )
 
 
 @contextmanager

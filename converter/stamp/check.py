@@ -54,17 +54,34 @@ def decide(url: str, live: Live, expected: Expected, *, force: bool) -> Outcome:
     index = matches[-1]
     revision = expected.revision(index)
     if revision is None:
-        return Outcome(url, "refused", heads=live.heads, message=(
-            "the database has no tables, so it matches no revision (an empty database needs "
-            "no stamp: `flask db upgrade` builds it)"))
-    found = Outcome(url, "would-stamp", revision, live.heads, len(expected.chain) - index,
-                    notes=_ambiguity(expected, matches))
+        return Outcome(
+            url,
+            "refused",
+            heads=live.heads,
+            message=(
+                "the database has no tables, so it matches no revision (an empty database needs "
+                "no stamp: `flask db upgrade` builds it)"
+            ),
+        )
+    found = Outcome(
+        url,
+        "would-stamp",
+        revision,
+        live.heads,
+        len(expected.chain) - index,
+        notes=_ambiguity(expected, matches),
+    )
     if live.heads == (revision.id,):
         return replace(found, status="already-stamped")
     if live.heads and not force:
-        return replace(found, status="refused", message=(
-            f"stamped at {', '.join(live.heads)} but its schema matches {revision.id} "
-            f"({revision.label}); pass --force to re-stamp it at {revision.id}"))
+        return replace(
+            found,
+            status="refused",
+            message=(
+                f"stamped at {', '.join(live.heads)} but its schema matches {revision.id} "
+                f"({revision.label}); pass --force to re-stamp it at {revision.id}"
+            ),
+        )
     return found
 
 
@@ -74,9 +91,11 @@ def _ambiguity(expected: Expected, matches: list[int]) -> tuple[str, ...]:
         return ()
     newest = expected.revision(matches[-1]) or BASE
     older = expected.revision(matches[-2]) or BASE
-    note = (f"revisions {older.id} and {newest.id} leave the same schema ({newest.label} "
-            "changes only data or objects the schema check does not read); the newest is "
-            f"chosen. If this database never ran {newest.label}, stamp {older.id} instead.")
+    note = (
+        f"revisions {older.id} and {newest.id} leave the same schema ({newest.label} "
+        "changes only data or objects the schema check does not read); the newest is "
+        f"chosen. If this database never ran {newest.label}, stamp {older.id} instead."
+    )
     return (note,)
 
 
@@ -86,25 +105,41 @@ def _drift(url: str, live: Live, expected: Expected) -> Outcome:
     diffs = [diff_schemas(state, live.schema) for state in expected.states]
     best = min(range(len(diffs)), key=lambda i: (len(diffs[i]), -i))
     return Outcome(
-        url, "refused", heads=live.heads, closest=expected.revision(best) or BASE,
-        differences=tuple(diffs[best]), presence=tuple(presence(expected, diffs)),
-        message="its schema matches no revision of the chain" + (
-            f" (its version table says {', '.join(live.heads)})" if live.heads else ""))
+        url,
+        "refused",
+        heads=live.heads,
+        closest=expected.revision(best) or BASE,
+        differences=tuple(diffs[best]),
+        presence=tuple(presence(expected, diffs)),
+        message="its schema matches no revision of the chain"
+        + (f" (its version table says {', '.join(live.heads)})" if live.heads else ""),
+    )
 
 
 def write(url: str, outcome: Outcome, migrations: Path, *, force: bool) -> Outcome:
     """Stamp a "would-stamp" database; report a stamp that another process wrote first."""
     assert outcome.revision is not None
     try:
-        result = write_stamp(url, migrations, outcome.revision.id, read_heads=outcome.heads,
-                             replace=force)
+        result = write_stamp(
+            url, migrations, outcome.revision.id, read_heads=outcome.heads, replace=force
+        )
     except ConverterError as exc:
         return replace(outcome, status="error", message=str(exc))
     if result.written:
         return replace(outcome, status="stamped", heads=result.heads)
     if result.heads == (outcome.revision.id,):
-        return replace(outcome, status="already-stamped", heads=result.heads, message=(
-            "another stamp wrote this revision first (lost the race to it)"))
-    return replace(outcome, status="refused", heads=result.heads, message=(
-        f"its version table changed while stamping (now {', '.join(result.heads) or 'empty'},"
-        f" read as {', '.join(outcome.heads) or 'empty'}); nothing written, run stamp again"))
+        return replace(
+            outcome,
+            status="already-stamped",
+            heads=result.heads,
+            message=("another stamp wrote this revision first (lost the race to it)"),
+        )
+    return replace(
+        outcome,
+        status="refused",
+        heads=result.heads,
+        message=(
+            f"its version table changed while stamping (now {', '.join(result.heads) or 'empty'},"
+            f" read as {', '.join(outcome.heads) or 'empty'}); nothing written, run stamp again"
+        ),
+    )

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 # pg_advisory_xact_lock takes a bigint: the first 8 bytes of sha256("legacy2alembic").
 ADVISORY_LOCK_KEY = int.from_bytes(
-    hashlib.sha256(b"legacy2alembic").digest()[:8], "big", signed=True)
+    hashlib.sha256(b"legacy2alembic").digest()[:8], "big", signed=True
+)
 # How long a stamp waits for another one writing the same database.
 LOCK_TIMEOUT_SECONDS = 60
 # Tests set it to a number of seconds to sleep inside the write transaction before COMMIT.
@@ -82,8 +83,9 @@ class WriteResult:
     heads: tuple[str, ...]
 
 
-def write_stamp(url: str, migrations: Path, revision: str, *, read_heads: tuple[str, ...],
-                replace: bool) -> WriteResult:
+def write_stamp(
+    url: str, migrations: Path, revision: str, *, read_heads: tuple[str, ...], replace: bool
+) -> WriteResult:
     """Stamp `url` at `revision` unless its version table no longer holds `read_heads`.
 
     `replace`: the rows found are deleted first (re-stamping with --force, also from a
@@ -91,8 +93,11 @@ def write_stamp(url: str, migrations: Path, revision: str, *, read_heads: tuple[
     """
     engine = _writer(url)
     try:
-        with (database_errors(url, "cannot stamp"), engine.connect() as conn,
-              conn.begin() as transaction):
+        with (
+            database_errors(url, "cannot stamp"),
+            engine.connect() as conn,
+            conn.begin() as transaction,
+        ):
             _lock(conn)
             heads = _heads(conn)
             if heads != read_heads:

@@ -28,7 +28,7 @@ class Presence:
 
     @property
     def state(self) -> str:
-        """"applied", "absent", "partial k of n", or "no schema change"."""
+        """ "applied", "absent", "partial k of n", or "no schema change"."""
         if self.total == 0:
             return "no schema change"
         if self.present == self.total:
@@ -48,8 +48,7 @@ def presence(expected: Expected, live_diffs: Sequence[Sequence[Difference]]) -> 
     for i, revision in enumerate(expected.chain, start=1):
         changes = {_key(d) for d in diff_schemas(expected.states[i], expected.states[i - 1])}
         present = sum(
-            any(_agrees(key, disagreeing[m]) for m in range(i, len(disagreeing)))
-            for key in changes
+            any(_agrees(key, disagreeing[m]) for m in range(i, len(disagreeing))) for key in changes
         )
         found.append(Presence(revision, present, len(changes)))
     return found

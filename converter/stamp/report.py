@@ -11,8 +11,9 @@ from typing import Any
 from converter.database.snapshot import format_diff
 from converter.stamp.check import Outcome
 
-DATA_NOTE = ("Data statements (INSERT/UPDATE/DELETE) leave no trace in the schema and cannot be "
-             "checked.")
+DATA_NOTE = (
+    "Data statements (INSERT/UPDATE/DELETE) leave no trace in the schema and cannot be checked."
+)
 
 
 def format_text(outcomes: Sequence[Outcome], migrations: Path, *, dry_run: bool) -> str:
@@ -22,8 +23,9 @@ def format_text(outcomes: Sequence[Outcome], migrations: Path, *, dry_run: bool)
         blocks.append(DATA_NOTE)
     if fleet:
         blocks.append(_summary(outcomes))
-    if any(o.status in ("stamped", "would-stamp", "already-stamped") and o.pending
-           for o in outcomes):
+    if any(
+        o.status in ("stamped", "would-stamp", "already-stamped") and o.pending for o in outcomes
+    ):
         blocks.append(_next_step(migrations, dry_run))
     return "\n\n".join(b for b in blocks if b)
 
@@ -57,15 +59,18 @@ def _headline(o: Outcome, dry_run: bool) -> str:
 def _drift_lines(o: Outcome) -> list[str]:
     assert o.closest is not None
     count = len(o.differences)
-    heading = (f"  closest revision: {o.closest.id} ({o.closest.label}), {count} "
-               "difference(s) (expected != actual):")
+    heading = (
+        f"  closest revision: {o.closest.id} ({o.closest.label}), {count} "
+        "difference(s) (expected != actual):"
+    )
     lines = [heading]
     lines += [f"    {line}" for line in format_diff(o.differences).splitlines()]
     if o.presence:
         lines.append("  changes of each revision present in this database:")
         width = max(len(p.revision.label) for p in o.presence)
-        lines += [f"    {p.revision.id}  {p.revision.label:<{width}}  {p.state}"
-                  for p in o.presence]
+        lines += [
+            f"    {p.revision.id}  {p.revision.label:<{width}}  {p.state}" for p in o.presence
+        ]
     return lines
 
 
@@ -87,13 +92,16 @@ def _revision_cell(o: Outcome) -> str:
 
 def _next_step(migrations: Path, dry_run: bool) -> str:
     when = "After stamping, " if dry_run else "Next: "
-    return (f"{when}`flask db upgrade` (or `alembic -c {migrations / 'alembic.ini'} upgrade "
-            "head` with DATABASE_URL set) applies the revisions after the stamped one: the "
-            "legacy scripts that database never ran.")
+    return (
+        f"{when}`flask db upgrade` (or `alembic -c {migrations / 'alembic.ini'} upgrade "
+        "head` with DATABASE_URL set) applies the revisions after the stamped one: the "
+        "legacy scripts that database never ran."
+    )
 
 
-def format_json(outcomes: Sequence[Outcome], migrations: Path, dialect: str, *,
-                dry_run: bool) -> str:
+def format_json(
+    outcomes: Sequence[Outcome], migrations: Path, dialect: str, *, dry_run: bool
+) -> str:
     document = {
         "migrations": str(migrations),
         "dialect": dialect,
@@ -115,8 +123,13 @@ def _json_outcome(o: Outcome) -> dict[str, Any]:
         "closest_revision": o.closest.id if o.closest else None,
         "differences": [str(d) for d in o.differences],
         "presence": [
-            {"revision": p.revision.id, "sources": list(p.revision.sources), "state": p.state,
-             "present": p.present, "total": p.total}
+            {
+                "revision": p.revision.id,
+                "sources": list(p.revision.sources),
+                "state": p.state,
+                "present": p.present,
+                "total": p.total,
+            }
             for p in o.presence
         ],
         "message": o.message,
