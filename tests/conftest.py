@@ -1,8 +1,16 @@
-"""Shared pytest fixtures: the harness on sys.path, PostgreSQL and SQLite database URLs."""
+"""Shared pytest fixtures: the harness on sys.path, PostgreSQL and SQLite database URLs.
+
+Before any test runs, the session checks that it tests this checkout: the `converter` it imports,
+its templates (mapped to `converter.templates` only by an install) and the code the console
+script runs must all be this checkout's, or every result would be about some other copy.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -12,6 +20,94 @@ import pytest
 _TESTS = str(Path(__file__).resolve().parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
+
+ROOT = Path(_TESTS).parent
+CLI = Path(sys.executable).parent / "legacy2alembic"
+SETUP_HINT = "run `make setup` in this checkout (or `pip install -e '.[test]'` in its virtualenv)"
+
+# Prints where `converter` and its templates come from, as seen by the interpreter running it.
+_WHERE = (
+    "import importlib.resources, converter, converter.cli\n"
+    "print(converter.__file__)\n"
+    "print(importlib.resources.files('converter.templates'))\n"
+)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop before the first test when this checkout is not the code under test."""
+    problems = checkout_problems(ROOT)
+    if problems:
+        pytest.exit(
+            "not testing this checkout:\n  " + "\n  ".join(problems) + f"\n{SETUP_HINT}",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+
+
+def checkout_problems(root: Path) -> list[str]:
+    """What the tests import, or the console script runs, that does not come from `root`."""
+    problems = _located_problems(root, _in_process(), "the tests import")
+    if not CLI.is_file():
+        return [*problems, f"no `legacy2alembic` console script beside {sys.executable}"]
+    return problems + _located_problems(root, _console_script_sees(), f"{CLI} runs")
+
+
+def _in_process() -> tuple[str, str]:
+    """Where this interpreter finds `converter` and `converter.templates`."""
+    import converter
+
+    try:
+        spec = importlib.util.find_spec("converter.templates")
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        return str(converter.__file__), "nowhere (an install maps templates/ to it)"
+    return str(converter.__file__), list(spec.submodule_search_locations)[0]
+
+
+def _console_script_sees() -> tuple[str, str]:
+    """Where the console script's interpreter finds them, run from the script's own folder.
+
+    A script has its folder first on sys.path, as `-c` has its working directory.
+    """
+    result = subprocess.run(
+        [_interpreter(CLI), "-c", _WHERE],
+        cwd=CLI.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = result.stdout.splitlines()
+    if result.returncode != 0 or len(lines) != 2:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return f"nowhere ({last})", "nowhere"
+    return lines[0], lines[1]
+
+
+def _interpreter(script: Path) -> str:
+    """The Python a pip-written script runs: its #! line, or the exec line after `#!/bin/sh`."""
+    head = script.read_text(encoding="utf-8", errors="replace").splitlines()[:2]
+    first = head[0][2:].strip() if head and head[0].startswith("#!") else ""
+    if first.endswith("/sh") and len(head) > 1:
+        found = re.match(r"'''exec' \"?([^\"]+)\"?", head[1])
+        return found.group(1) if found else sys.executable
+    return first or sys.executable
+
+
+def _located_problems(root: Path, found: tuple[str, str], who: str) -> list[str]:
+    expected = (root / "converter" / "__init__.py", root / "templates")
+    names = ("converter", "converter.templates")
+    return [
+        f"{who} {name} from {where}, not {want}"
+        for name, where, want in zip(names, found, expected)
+        if not _same_path(where, want)
+    ]
+
+
+def _same_path(found: str, expected: Path) -> bool:
+    try:
+        return Path(found).resolve() == expected.resolve()
+    except (OSError, ValueError):
+        return False
 
 
 def _server_url() -> str | None:

@@ -1,0 +1,5 @@
+CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY,
+    title VARCHAR(200) NOT NULL,
+    notes TEXT
+);
