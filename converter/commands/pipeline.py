@@ -15,7 +15,7 @@ from pathlib import Path
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostic, Diagnostics, Origin
 from converter.core.errors import InputError
-from converter.discover.sources import Discovery, LegacySource, discover
+from converter.discover.sources.discovery import Discovery, LegacySource, discover
 from converter.ir import ops as o
 from converter.ir.revision import Revision
 from converter.ir.statements import CreateAllCall, Flag, ManualCode, Statement

@@ -25,7 +25,8 @@ from typing import Any
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import CheckFailed, ConverterError, InputError
-from converter.discover.sources import Discovery, LegacySource, discover, normalize_dialect
+from converter.discover.sources.discovery import Discovery, LegacySource, discover
+from converter.discover.sources.names import normalize_dialect
 
 MANIFEST = "MANIFEST.json"
 README = "README.md"

@@ -14,7 +14,7 @@ from typing import Any
 
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Origin
-from converter.discover.sources import Discovery
+from converter.discover.sources.discovery import Discovery
 from converter.retire.archive import (
     converted_sources,
     discover_all,

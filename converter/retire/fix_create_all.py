@@ -28,7 +28,7 @@ from pathlib import Path
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
-from converter.discover.sources import compile_globs, join, matches, walk_tree
+from converter.discover.sources.walk import compile_globs, join, matches, walk_tree
 from converter.render.write import write_exclusive
 from converter.retire.callsites import (
     CreateAllSite,
