@@ -13,17 +13,9 @@ from converter.core.dialects import find_dialect
 from converter.discover.sources.walk import join
 
 _TWIN_SUFFIX = re.compile(r"[._](sqlite|postgresql|postgres|pg|mysql)$", re.IGNORECASE)
-
-
 _MIGRATE = re.compile(r"^migrate[_-]", re.IGNORECASE)
-
-
 _FLYWAY = re.compile(r"^[Vv](\d+(?:[._]\d+)*)__")
-
-
 _DATE = re.compile(r"^((\d{4})[-_]?(\d{2})[-_]?(\d{2}))(?!\d)")
-
-
 _NUMBER = re.compile(r"^(\d+)(?!\d)")
 
 

@@ -13,8 +13,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 ARCHIVE_MANIFEST = "MANIFEST.json"
-
-
 VENV_MARKER = "pyvenv.cfg"
 
 
