@@ -260,7 +260,7 @@ def _archive_step(ob: Onboarding) -> str:
 
 
 def render_report(ob: Onboarding) -> str:
-    from converter.retire.archive import tool_version
+    from converter.retire.archive.manifest import tool_version
 
     template = importlib.resources.files("converter.templates").joinpath("onboarding.md.j2")
     env = jinja2.Environment(

@@ -592,7 +592,7 @@ def _finish(fix: FileFix) -> FileFix:
 def write_fixes(root: Path, plan: FixPlan) -> list[str]:
     """Replace each planned file atomically, keeping its original (git or FILE.bak); all
     checks first, and files already replaced are put back if a later one fails."""
-    from converter.retire.archive import is_unmodified_in_git
+    from converter.retire.archive.git import is_unmodified_in_git
 
     backups = {
         fix.source.path: not is_unmodified_in_git(root, fix.source.path) for fix in plan.files
