@@ -23,7 +23,7 @@ from converter.commands.report import KIND_LABELS
 from converter.core.diagnostics import Level, Origin
 from converter.core.errors import CheckFailed, InputError
 from converter.database.verify import VerifyResult
-from converter.retire.fix_create_all import FixPlan
+from converter.retire.fix_create_all.plan import FixPlan
 
 REPORT = "ONBOARDING.md"
 ENVIRONMENTS = ("development", "staging", "production")
@@ -117,7 +117,7 @@ def run_onboard(
     from converter.commands.verify import verify_project
     from converter.core.config import project_settings
     from converter.core.diagnostics import Diagnostics
-    from converter.retire.fix_create_all import plan_fix
+    from converter.retire.fix_create_all.plan import plan_fix
 
     root, config = project_settings(project)
     options = convert_options(

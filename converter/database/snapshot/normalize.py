@@ -139,6 +139,7 @@ def _index_where(options: Mapping[str, Any]) -> str | None:
 
 
 def squash(text: str) -> str:
+    """`text` with each run of whitespace made one space, stripped."""
     return re.sub(r"\s+", " ", text).strip()
 
 

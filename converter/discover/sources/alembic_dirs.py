@@ -18,6 +18,7 @@ from converter.discover.sources.scan import Scan
 
 
 def migrations_dirs(root: Path, scan: Scan, diags: Diagnostics) -> tuple[str, ...]:
+    """The Alembic folders of the project: env.py folders and script_locations."""
     found = set(scan.env_dirs)
     for ini in scan.ini_files:
         location = _script_location(root, ini, diags)
@@ -44,6 +45,7 @@ def _script_location(root: Path, ini: str, diags: Diagnostics) -> str | None:
 
 
 def inside(path: str, folders: Sequence[str]) -> str | None:
+    """The first of `folders` holding `path` (the empty folder is the root), or None."""
     for folder in folders:
         if not folder or path.startswith(folder + "/"):
             return folder
@@ -53,6 +55,7 @@ def inside(path: str, folders: Sequence[str]) -> str | None:
 def outside_alembic(
     candidates: list[Candidate], migrations: Sequence[str]
 ) -> tuple[list[Candidate], list[tuple[str, str]]]:
+    """Candidates outside every Alembic folder; those inside are skipped, with why."""
     kept: list[Candidate] = []
     skipped: list[tuple[str, str]] = []
     for candidate in candidates:

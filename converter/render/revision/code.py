@@ -100,6 +100,7 @@ def layout(code: Code, indent: int, reserve: int = 0) -> str:
 
 
 def statement(code: Code, ctx: Ctx) -> str:
+    """`code` laid out as one statement at the context's indentation."""
     return ctx.pad + layout(code, ctx.indent)
 
 
@@ -120,10 +121,12 @@ def target(ctx: Ctx, func: str, table: str) -> tuple[str, list[str]]:
 
 
 def schema_kw(ctx: Ctx, schema: str | None) -> tuple[str, str | None]:
+    """The `schema=` keyword; left out in batch mode, where the batch names the table."""
     return ("schema", None if ctx.batch or schema is None else repr(schema))
 
 
 def where_of(op: o.Op) -> Origin | None:
+    """The op's origin for an error message, when it has one."""
     return op.origin if op.origin.path else None
 
 
@@ -133,6 +136,7 @@ def opt_repr(value: object) -> str | None:
 
 
 def name_list(names: Iterable[str]) -> str:
+    """A list literal of names."""
     return "[" + ", ".join(repr(name) for name in names) + "]"
 
 
@@ -166,6 +170,7 @@ def _printable(line: str) -> str:
 
 
 def type_code(spec: o.TypeSpec | None, ctx: Ctx) -> str:
+    """The code of a column type; a dialect module it uses is added to the imports."""
     code = "sa.NullType()" if spec is None else render_type(spec)
     ctx.imports.update(_DIALECT_MODULE.findall(code))
     return code

@@ -68,4 +68,5 @@ def sql_literal(sql: str) -> str:
 
 
 def sa_text(sql: str) -> str:
+    """`sa.text(...)` code that reaches the database as exactly `sql`."""
     return f"sa.text({sql_literal(sql)})"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 
 def run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
+    """Run git in `root` with C messages; None when git is not installed."""
     try:
         return subprocess.run(
             ["git", "-C", str(root), *args],
