@@ -22,7 +22,8 @@ from sqlalchemy import inspect
 from timing import medians  # bench/timing.py: the script's folder is on sys.path
 
 from converter.database.scratch import scratch_database
-from converter.database.snapshot import diff_snapshots, read_snapshot
+from converter.database.snapshot.diff import diff_snapshots
+from converter.database.snapshot.read import read_snapshot
 from converter.database.urls import connect
 
 _MULTI = (

@@ -236,11 +236,11 @@ def test_refuses_without_converted_revisions(tmp_path: Path) -> None:
 def test_a_failed_move_puts_everything_back(tmp_path: Path, monkeypatch) -> None:
     from converter.commands.archive import run_archive
     from converter.core.errors import InputError
-    from converter.retire import archive
+    from converter.retire.archive import execute
 
     project = small_project(tmp_path / "p")
     before = tree(project)
-    real = archive._move_file
+    real = execute._move_file
     calls = []
 
     def failing(root: Path, source: str, target: str, git: bool) -> None:
@@ -249,7 +249,7 @@ def test_a_failed_move_puts_everything_back(tmp_path: Path, monkeypatch) -> None
             raise OSError("disk full")
         real(root, source, target, git)
 
-    monkeypatch.setattr(archive, "_move_file", failing)
+    monkeypatch.setattr(execute, "_move_file", failing)
     with pytest.raises(InputError, match="archiving failed .*disk full.*moved back 2 file"):
         run_archive(project, dest="legacy_migrations", migrations=None, dry_run=False)
     assert tree(project) == before

@@ -12,16 +12,10 @@ import pytest
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Level, Origin
 from converter.core.errors import InputError
-from converter.discover.sources import (
-    Discovery,
-    compile_globs,
-    discover,
-    matches,
-    natural_key,
-    parse_git_log,
-    prefix_of,
-    walk_tree,
-)
+from converter.discover.sources.discovery import Discovery, discover
+from converter.discover.sources.history import parse_git_log
+from converter.discover.sources.names import natural_key, prefix_of
+from converter.discover.sources.walk import compile_globs, matches, walk_tree
 
 SQL = "migrations_manual_sql"
 

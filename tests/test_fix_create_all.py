@@ -16,7 +16,9 @@ from test_archive import cli, converted, git, make, ok, tree
 
 from converter.core.config import Config
 from converter.core.errors import InputError
-from converter.retire.fix_create_all import FIX_COMMENT, plan_fix, write_fixes
+from converter.retire.fix_create_all.choose import FIX_COMMENT
+from converter.retire.fix_create_all.plan import plan_fix
+from converter.retire.fix_create_all.write import write_fixes
 
 FIXTURES = ["sqlite_taskboard", "sqlite_messy", "postgres_invoicing"]
 CONFTEST = (
@@ -340,7 +342,7 @@ def test_refuses_when_the_file_changed_after_planning(tmp_path: Path) -> None:
 
 
 def test_a_failed_write_puts_every_file_back(tmp_path: Path, monkeypatch) -> None:
-    from converter.retire import fix_create_all
+    from converter.retire.fix_create_all import write
 
     project = make(
         tmp_path / "p",
@@ -353,7 +355,7 @@ def test_a_failed_write_puts_every_file_back(tmp_path: Path, monkeypatch) -> Non
     before = tree(project)
     plan = plan_fix(project, Config())
     assert [fix.source.path for fix in plan.files] == ["app.py", "manage.py"]
-    real, calls = fix_create_all._replace, []
+    real, calls = write._replace, []
 
     def failing(path: Path, data: bytes) -> None:
         calls.append(path)
@@ -361,7 +363,7 @@ def test_a_failed_write_puts_every_file_back(tmp_path: Path, monkeypatch) -> Non
             raise OSError("disk full")
         real(path, data)
 
-    monkeypatch.setattr(fix_create_all, "_replace", failing)
+    monkeypatch.setattr(write, "_replace", failing)
     with pytest.raises(InputError, match="disk full.*put back"):
         write_fixes(project, plan)
     assert tree(project) == before

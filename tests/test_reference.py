@@ -13,7 +13,7 @@ import sqlalchemy.dialects.postgresql
 
 from converter.core.errors import DatabaseError, InputError
 from converter.database.reference import load_metadata, metadata_snapshot, url_snapshot
-from converter.database.snapshot import diff_snapshots
+from converter.database.snapshot.diff import diff_snapshots
 
 FLASK_MODELS = """
     from flask_sqlalchemy import SQLAlchemy

@@ -19,7 +19,10 @@ from alembic.config import Config
 from converter.core.diagnostics import Origin
 from converter.ir import ops as o
 from converter.ir.revision import Revision, SourceRef
-from converter.render.revision import RenderError, escape_text_sql, render_op, render_revision
+from converter.render.revision.code import RenderError
+from converter.render.revision.file import render_revision
+from converter.render.revision.literals import escape_text_sql
+from converter.render.revision.ops import render_op
 from converter.render.scaffold import scaffold_files
 
 HERE = Path(__file__).resolve().parent
@@ -420,9 +423,9 @@ def test_multiline_sql_is_triple_quoted_only_when_exact(sql, form):
 
 
 def _ctx(dialect: str = "postgresql"):
-    from converter.render.revision import _Ctx
+    from converter.render.revision.code import Ctx
 
-    return _Ctx(dialect)
+    return Ctx(dialect)
 
 
 def _one(op: o.Op, dialect: str = "postgresql") -> str:

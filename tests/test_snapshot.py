@@ -10,22 +10,22 @@ import pytest
 import sqlalchemy as sa
 
 from converter.database.scratch import scratch_database
-from converter.database.snapshot import (
+from converter.database.snapshot.diff import Difference, diff_snapshots, format_diff
+from converter.database.snapshot.model import (
     Column,
-    Difference,
     ForeignKey,
     Index,
     Snapshot,
     Table,
     UniqueConstraint,
-    diff_snapshots,
-    format_diff,
+)
+from converter.database.snapshot.normalize import (
     is_generated_unique_name,
     normalize_type_text,
-    read_snapshot,
-    split_index_sql,
     type_text,
 )
+from converter.database.snapshot.read import read_snapshot
+from converter.database.snapshot.sqlite import split_index_sql
 from converter.database.urls import connect
 
 DIALECTS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -440,7 +440,7 @@ def test_diff_of_foreign_key_actions_primary_key_and_enums() -> None:
         frozenset(),
         frozenset({ForeignKey(("org_id",), "org", ("id",), None, "CASCADE")}),
     )
-    from converter.database.snapshot import EnumType
+    from converter.database.snapshot.model import EnumType
 
     actual = Snapshot((changed,), (EnumType("mood", ("a", "b")),))
     diffs = diff_snapshots(expected, actual)

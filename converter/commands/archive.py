@@ -8,14 +8,10 @@ from pathlib import Path
 import click
 
 from converter.core.config import project_settings
-from converter.retire.archive import (
-    MANIFEST,
-    README,
-    Plan,
-    archive_dest,
-    execute_plan,
-    plan_archive,
-)
+from converter.retire.archive.execute import execute_plan
+from converter.retire.archive.manifest import README
+from converter.retire.archive.plan import Plan, archive_dest, plan_archive
+from converter.retire.archive.records import MANIFEST
 
 
 def run_archive(project: Path, *, dest: str, migrations: Path | None, dry_run: bool) -> None:

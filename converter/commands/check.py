@@ -8,7 +8,8 @@ import click
 
 from converter.core.config import project_settings
 from converter.core.errors import CheckFailed
-from converter.retire.archive import archive_folder, read_manifest
+from converter.retire.archive.plan import archive_folder
+from converter.retire.archive.records import read_manifest
 from converter.retire.check import find_problems
 
 

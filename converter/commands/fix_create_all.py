@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from converter.core.config import project_settings
-from converter.retire.fix_create_all import plan_fix, write_fixes
+from converter.retire.fix_create_all.plan import plan_fix
+from converter.retire.fix_create_all.write import write_fixes
 
 
 def run_fix_create_all(project: Path, *, write: bool) -> None:

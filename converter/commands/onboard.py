@@ -23,7 +23,7 @@ from converter.commands.report import KIND_LABELS
 from converter.core.diagnostics import Level, Origin
 from converter.core.errors import CheckFailed, InputError
 from converter.database.verify import VerifyResult
-from converter.retire.fix_create_all import FixPlan
+from converter.retire.fix_create_all.plan import FixPlan
 
 REPORT = "ONBOARDING.md"
 ENVIRONMENTS = ("development", "staging", "production")
@@ -84,7 +84,7 @@ class Onboarding:
 
     def revision_todos(self) -> list[str]:
         """`file:line` of every TODO marker in the written revisions: where to edit."""
-        from converter.render.revision import TODO_MARK
+        from converter.render.revision.code import TODO_MARK
 
         found = []
         for rev in self.result.revisions:
@@ -117,7 +117,7 @@ def run_onboard(
     from converter.commands.verify import verify_project
     from converter.core.config import project_settings
     from converter.core.diagnostics import Diagnostics
-    from converter.retire.fix_create_all import plan_fix
+    from converter.retire.fix_create_all.plan import plan_fix
 
     root, config = project_settings(project)
     options = convert_options(
@@ -260,7 +260,7 @@ def _archive_step(ob: Onboarding) -> str:
 
 
 def render_report(ob: Onboarding) -> str:
-    from converter.retire.archive import tool_version
+    from converter.retire.archive.manifest import tool_version
 
     template = importlib.resources.files("converter.templates").joinpath("onboarding.md.j2")
     env = jinja2.Environment(

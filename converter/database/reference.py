@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from converter.core.diagnostics import Origin
 from converter.core.errors import InputError
 from converter.database.scratch import scratch_database
-from converter.database.snapshot import Snapshot, read_snapshot
+from converter.database.snapshot.model import Snapshot
+from converter.database.snapshot.read import read_snapshot
 from converter.database.urls import connect, database_errors, describe_error
 
 if TYPE_CHECKING:

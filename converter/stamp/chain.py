@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 from converter.core.dialects import find_dialect
 from converter.core.errors import DatabaseError, InputError
 from converter.database.scratch import scratch_database
-from converter.database.snapshot import Difference, Snapshot, Table, diff_snapshots, read_snapshot
+from converter.database.snapshot.diff import Difference, diff_snapshots
+from converter.database.snapshot.model import Snapshot, Table
+from converter.database.snapshot.read import read_snapshot
 from converter.database.urls import (
     connect,
     database_errors,

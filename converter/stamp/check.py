@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from converter.core.errors import ConverterError
-from converter.database.snapshot import Difference
+from converter.database.snapshot.diff import Difference
 from converter.database.urls import mask_url
 from converter.stamp.chain import ChainRevision, Expected, diff_schemas
 from converter.stamp.database import Live, read_live, write_stamp

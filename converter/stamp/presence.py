@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from converter.database.snapshot import Difference
+from converter.database.snapshot.diff import Difference
 from converter.stamp.chain import ChainRevision, Expected, diff_schemas
 
 Key = tuple[str, "str | None", "str | None"]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from converter.database.snapshot import format_diff
+from converter.database.snapshot.diff import format_diff
 from converter.stamp.check import Outcome
 
 DATA_NOTE = (

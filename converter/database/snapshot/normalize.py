@@ -1,0 +1,199 @@
+"""Reflection results (in the Inspector's shapes) normalized into snapshot tables.
+
+Both sides of a comparison are always read from a real database of the same dialect (a scratch
+database built by the chain or by `create_all`, and a live one), so normalisation only has to
+remove what two databases of one dialect may legitimately spell differently. Comparison follows
+what Alembic autogenerate compares by default:
+
+- column order, server defaults, primary-key / foreign-key names and database-generated unique
+  constraint names are kept for display but not compared;
+- types: the reflected type compiled for the dialect, upper-cased outside quotes, whitespace
+  collapsed, no space after commas; on PostgreSQL "WITHOUT TIME ZONE" (the default) is dropped
+  and a named enum is "ENUM <name>";
+- a UNIQUE constraint and a unique index stay different things (as in Alembic) except where the
+  database cannot tell them apart (MySQL); the index PostgreSQL creates behind a UNIQUE
+  constraint, and SQLite's `sqlite_autoindex_*` indexes, are not counted as indexes;
+- on SQLite a single-column INTEGER PRIMARY KEY (a rowid alias) is NOT NULL however it was
+  declared, because it cannot hold NULL;
+- foreign-key actions: upper-cased, NO ACTION is the same as none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import CompileError
+from sqlalchemy.types import Enum, NullType
+
+from converter.database.snapshot.model import Column, ForeignKey, Index, Table, UniqueConstraint
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
+    from sqlalchemy.types import TypeEngine
+
+
+@dataclass
+class Reflected:
+    """Inspector-shaped reflection results, keyed by table name."""
+
+    columns: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    pks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    indexes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    uniques: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    fks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    enums: list[dict[str, Any]] = field(default_factory=list)
+
+
+def normalized_table(
+    name: str, reflected: Reflected, dialect: Dialect, schema: str | None
+) -> Table:
+    """Table `name` of the reflection results, normalized for comparison."""
+    pk = tuple((reflected.pks.get(name) or {}).get("constrained_columns") or ())
+    columns = tuple(_column(c, pk, dialect) for c in reflected.columns[name])
+    return Table(
+        name=name,
+        columns=columns,
+        primary_key=pk,
+        indexes=frozenset(_indexes(reflected.indexes.get(name, ()))),
+        unique_constraints=frozenset(_uniques(name, reflected.uniques.get(name, ()), dialect)),
+        foreign_keys=frozenset(_foreign_key(fk, schema) for fk in reflected.fks.get(name, ())),
+    )
+
+
+def _column(col: Mapping[str, Any], pk: tuple[str, ...], dialect: Dialect) -> Column:
+    default = col.get("default")
+    return Column(
+        name=col["name"],
+        type=col["type_text"] if "type_text" in col else type_text(col["type"], dialect),
+        nullable=bool(col["nullable"]),
+        primary_key=col["name"] in pk,
+        default=None if default is None else str(default),
+    )
+
+
+_QUOTED = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")")
+
+
+def type_text(type_: TypeEngine[Any], dialect: Dialect) -> str:
+    """The type as the dialect writes it in DDL, normalised (see the module docstring)."""
+    if isinstance(type_, NullType):
+        return ""
+    if isinstance(type_, Enum) and type_.name and dialect.name == "postgresql":
+        return f"ENUM {type_.name}"
+    try:
+        text = type_.compile(dialect=dialect)
+    except CompileError:
+        text = type(type_).__name__
+    return normalize_type_text(text)
+
+
+@lru_cache(maxsize=4096)
+def normalize_type_text(text: str) -> str:
+    """Upper-case, collapse whitespace, no space around "(" and "," or before ")"; quoted parts
+    (enum values, collation names) are left alone."""
+    parts = _QUOTED.split(text)
+    parts[::2] = [_normalize_unquoted(p) for p in parts[::2]]
+    return "".join(parts).strip().replace(" WITHOUT TIME ZONE", "")
+
+
+def _normalize_unquoted(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).upper()
+    text = re.sub(r"\s*([(,])\s*", r"\1", text)
+    return re.sub(r"\s+\)", ")", text)
+
+
+def _indexes(rows: Iterable[Mapping[str, Any]]) -> Iterable[Index]:
+    for row in rows:
+        if row.get("duplicates_constraint"):
+            continue  # PostgreSQL's index behind a UNIQUE constraint: counted as the constraint
+        yield Index(
+            name=row["name"],
+            elements=_index_elements(row),
+            unique=bool(row.get("unique")),
+            where=_index_where(row.get("dialect_options") or {}),
+        )
+
+
+def _index_elements(row: Mapping[str, Any]) -> tuple[str, ...]:
+    names = row.get("column_names") or []
+    expressions = row.get("expressions") or []
+    sorting = row.get("column_sorting") or {}
+    elements = []
+    for i, name in enumerate(names):
+        raw = name if name is not None else expressions[i]
+        suffix = " ".join(s.upper().replace("_", " ") for s in sorting.get(raw, ()))
+        element = raw if name is not None else squash(raw)
+        elements.append(f"{element} {suffix}" if suffix else element)
+    return tuple(elements)
+
+
+def _index_where(options: Mapping[str, Any]) -> str | None:
+    for key in ("postgresql_where", "sqlite_where"):
+        if options.get(key) is not None:
+            return squash(str(options[key]))
+    return None
+
+
+def squash(text: str) -> str:
+    """`text` with each run of whitespace made one space, stripped."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _uniques(
+    table: str, rows: Iterable[Mapping[str, Any]], dialect: Dialect
+) -> Iterable[UniqueConstraint]:
+    for row in rows:
+        if row.get("duplicates_index"):
+            continue  # MySQL: a UNIQUE constraint *is* its unique index, counted as the index
+        columns = tuple(row["column_names"])
+        name = row.get("name")
+        generated = name is None or is_generated_unique_name(dialect.name, table, columns, name)
+        yield UniqueConstraint(columns, None if generated else name, name)
+
+
+def is_generated_unique_name(dialect: str, table: str, columns: tuple[str, ...], name: str) -> bool:
+    """Whether `name` is the one the database gives an unnamed UNIQUE constraint."""
+    if dialect == "postgresql":
+        match = re.fullmatch(r"(.*)_key(\d*)", name)
+        return bool(match) and name == _pg_object_name(
+            table, "_".join(columns), "key" + match.group(2)
+        )  # type: ignore[union-attr]
+    if dialect in ("mysql", "mariadb") and columns:
+        return re.fullmatch(re.escape(columns[0]) + r"(_\d+)?", name) is not None
+    return False
+
+
+def _pg_object_name(name1: str, name2: str, label: str, limit: int = 63) -> str:
+    """PostgreSQL's makeObjectName(): shorten the longer part until the whole fits in 63."""
+    available = limit - len(label) - 2
+    n1, n2 = len(name1), len(name2)
+    while n1 + n2 > available:
+        if n1 > n2:
+            n1 -= 1
+        else:
+            n2 -= 1
+    return f"{name1[:n1]}_{name2[:n2]}_{label}"
+
+
+def _foreign_key(row: Mapping[str, Any], schema: str | None) -> ForeignKey:
+    """A foreign key; a reference into the schema being read is written without the schema."""
+    options = row.get("options") or {}
+    referred_schema = row.get("referred_schema")
+    return ForeignKey(
+        columns=tuple(row["constrained_columns"]),
+        referred_table=row["referred_table"],
+        referred_columns=tuple(row["referred_columns"]),
+        referred_schema=None if referred_schema == schema else referred_schema,
+        ondelete=_fk_action(options.get("ondelete")),
+        onupdate=_fk_action(options.get("onupdate")),
+        name=row.get("name"),
+    )
+
+
+def _fk_action(action: str | None) -> str | None:
+    action = squash(action or "").upper()
+    return None if action in ("", "NO ACTION") else action

@@ -1,0 +1,67 @@
+"""Read a live schema into a snapshot, read-only.
+
+PostgreSQL and other servers are read with the Inspector's bulk `get_multi_*` calls (one catalog
+query per kind of object); SQLite with its own catalog reader (see `sqlite`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from converter.core.dialects import find_dialect
+from converter.core.gc_pause import gc_paused
+from converter.database.snapshot.model import IGNORED_TABLES, EnumType, Snapshot
+from converter.database.snapshot.normalize import Reflected, normalized_table
+from converter.database.snapshot.sqlite import read_sqlite
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Dialect
+
+
+def read_snapshot(conn: Connection, schema: str | None = None) -> Snapshot:
+    """Read the tables (and PostgreSQL enums) of `schema` on `conn`; changes nothing."""
+    with gc_paused():
+        return _read_snapshot(conn, schema)
+
+
+def _read_snapshot(conn: Connection, schema: str | None) -> Snapshot:
+    dialect = conn.dialect
+    if dialect.name == "sqlite":
+        reflected = read_sqlite(conn, schema)
+    else:
+        reflected = _read_inspector(conn, schema)
+    tables = tuple(
+        normalized_table(name, reflected, dialect, schema) for name in sorted(reflected.columns)
+    )
+    enums = tuple(
+        sorted(
+            (EnumType(e["name"], tuple(e["labels"])) for e in reflected.enums), key=lambda e: e.name
+        )
+    )
+    return Snapshot(tables, enums, dialect=_dialect_name(dialect))
+
+
+def _dialect_name(dialect: Dialect) -> str:
+    return find_dialect(dialect.name) or dialect.name
+
+
+def _read_inspector(conn: Connection, schema: str | None) -> Reflected:
+    """Bulk reflection: one catalog query per kind of object for the whole schema."""
+    from sqlalchemy import inspect
+
+    insp = inspect(conn)
+
+    def by_table(result: Mapping[tuple[str | None, str], Any]) -> dict[str, Any]:
+        return {name: value for (_, name), value in result.items() if name not in IGNORED_TABLES}
+
+    reflected = Reflected(
+        columns=by_table(insp.get_multi_columns(schema=schema)),
+        pks=by_table(insp.get_multi_pk_constraint(schema=schema)),
+        indexes=by_table(insp.get_multi_indexes(schema=schema)),
+        uniques=by_table(insp.get_multi_unique_constraints(schema=schema)),
+        fks=by_table(insp.get_multi_foreign_keys(schema=schema)),
+    )
+    if hasattr(insp, "get_enums"):
+        reflected.enums = list(insp.get_enums(schema=schema))
+    return reflected

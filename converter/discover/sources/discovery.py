@@ -1,0 +1,116 @@
+"""The discover stage: a project's legacy sources in historical order, and what was left out.
+
+It composes the walk, the Alembic folders, twin selection and ordering, then checksums each source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from converter.core.config import Config
+from converter.core.diagnostics import Diagnostics, Origin
+from converter.core.errors import InputError
+from converter.discover.sources.alembic_dirs import inside, migrations_dirs, outside_alembic
+from converter.discover.sources.history import Added, git_first_added, in_git_work_tree
+from converter.discover.sources.names import Candidate, normalize_dialect
+from converter.discover.sources.order import history_order, order_file_placed
+from converter.discover.sources.scan import Scan, scan_tree
+from converter.discover.sources.twins import select_twins
+
+
+@dataclass(frozen=True)
+class LegacySource:
+    """One legacy script. `reason` says why it sits at its position in the order."""
+
+    path: str
+    kind: str
+    sha256: str
+    reason: str
+    added: str | None = None
+    dialect: str | None = None
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What a project holds: legacy sources in historical order, what was left out and why."""
+
+    root: Path
+    sources: tuple[LegacySource, ...]
+    skipped: tuple[tuple[str, str], ...]
+    migrations_dirs: tuple[str, ...]
+    git: bool
+    # Folders holding .sql files no sql-globs pattern matches (perhaps migrations: a hint).
+    other_sql_dirs: tuple[str, ...] = ()
+
+
+def _report_other_sql(
+    scan: Scan, migrations: Sequence[str], found: int, diags: Diagnostics
+) -> tuple[str, ...]:
+    """SQL files in folders the globs do not cover may be migrations the user expects found:
+    said in a diagnostic; their folders are returned."""
+    folders: dict[str, int] = {}
+    for path in scan.other_sql:
+        if inside(path, migrations) is None:
+            folder = path.rpartition("/")[0] or "."
+            folders[folder] = folders.get(folder, 0) + 1
+    if not folders:
+        return ()
+    listed = ", ".join(f"{f}/ ({n})" for f, n in sorted(folders.items())[:5])
+    more = f" and {len(folders) - 5} more folder(s)" if len(folders) > 5 else ""
+    message = (
+        f".sql files no sql-globs pattern matches, so not read as legacy sources: "
+        f"{listed}{more}. If they are schema migrations, add their folder to sql-globs "
+        "in [tool.legacy2alembic] of pyproject.toml"
+    )
+    (diags.info if found else diags.warning)(None, message)
+    return tuple(sorted(folders))
+
+
+def discover(
+    root: Path,
+    config: Config,
+    diags: Diagnostics,
+    *,
+    dialect: str | None = None,
+    order_file: Path | None = None,
+) -> Discovery:
+    """Legacy sources of the project at `root`, in historical order. An empty result is valid."""
+    if not root.is_dir():
+        reason = "is not a directory" if root.exists() else "does not exist"
+        raise InputError(f"project directory {root} {reason}")
+    scan = scan_tree(root, config)
+    migrations = migrations_dirs(root, scan, diags)
+    candidates, skipped = outside_alembic(scan.candidates, migrations)
+    chosen_dialect = dialect or config.dialect
+    kept, twins = select_twins(
+        candidates, normalize_dialect(chosen_dialect) if chosen_dialect else None, diags
+    )
+    skipped += twins
+    git = in_git_work_tree(root, diags)
+    history = git_first_added(root, diags) if git else None
+    order = order_file or (root / config.order if config.order else None)
+    if order is None:
+        placed = history_order(kept, history, diags)
+    else:
+        placed = order_file_placed(order, root, kept, dict(skipped), history or {})
+    sources = tuple(_source(root, *p) for p in placed)
+    other_sql = _report_other_sql(scan, migrations, len(sources), diags)
+    return Discovery(root, sources, tuple(sorted(skipped)), migrations, git, other_sql)
+
+
+def _source(root: Path, candidate: Candidate, reason: str, added: Added | None) -> LegacySource:
+    try:
+        digest = hashlib.sha256((root / candidate.path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", Origin(candidate.path)) from None
+    return LegacySource(
+        path=candidate.path,
+        kind=candidate.kind,
+        sha256=digest,
+        reason=reason,
+        added=added.date if added else None,
+        dialect=candidate.dialect,
+    )

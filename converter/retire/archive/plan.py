@@ -1,0 +1,207 @@
+"""Planning the archive: every move checked before anything is touched.
+
+A converted source whose content changed is refused; dialect twins go with the source they twin;
+files a moved script reads stay in place and are recorded; no target may exist already.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+from converter.core.config import Config
+from converter.core.diagnostics import Diagnostics
+from converter.core.errors import CheckFailed, ConverterError, InputError
+from converter.discover.sources.discovery import Discovery, LegacySource, discover
+from converter.discover.sources.names import normalize_dialect
+from converter.retire.archive.git import tracked_paths
+from converter.retire.archive.records import Converted, converted_sources, read_manifest, sha256_of
+
+
+@dataclass(frozen=True)
+class Move:
+    """One file to archive. `revision` is None for a twin that was not converted itself."""
+
+    path: str
+    target: str
+    sha256: str
+    revision: str | None
+    note: str = ""
+    git: bool = False
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A file left where it is, recorded so that `check` knows it."""
+
+    path: str
+    sha256: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    """Everything one archive run does: the moves, the files kept, and what it found."""
+
+    root: Path
+    dest: str
+    moves: list[Move] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    not_converted: list[str] = field(default_factory=list)
+
+
+def archive_folder(dest: str) -> str:
+    """The archive folder as a clean relative posix path inside the project."""
+    rel = PurePosixPath(dest.replace("\\", "/"))
+    if rel.is_absolute() or not rel.parts or any(p in ("..", ".") for p in rel.parts):
+        raise InputError(f"--dest {dest!r}: give a folder relative to the project, inside it")
+    return str(rel)
+
+
+def archive_dest(root: Path, dest: str, migrations: Path) -> str:
+    rel = archive_folder(dest)
+    target = (root / rel).resolve()
+    if (
+        target == migrations
+        or target.is_relative_to(migrations)
+        or migrations.is_relative_to(target)
+    ):
+        raise InputError(f"--dest {dest!r}: the archive cannot share the migrations folder")
+    return rel
+
+
+def plan_archive(root: Path, config: Config, dest: str, migrations: Path) -> Plan:
+    """Everything archive would do, checked; raises before anything is touched."""
+    converted = _latest(converted_sources(migrations))
+    if not converted:
+        raise InputError(
+            f"{migrations}: no revision records legacy sources (legacy_sources); "
+            "run legacy2alembic convert first"
+        )
+    plan = Plan(root, dest)
+    archived = {entry["path"] for entry in read_manifest(root / dest)["files"]}
+    _check_converted(plan, converted, archived)
+    found = list(discover_all(root, config, dest).sources)
+    _add_twins(plan, found, converted, archived)
+    plan.kept = _read_by_scripts(root, config, plan)
+    moving = {m.path for m in plan.moves}
+    plan.not_converted = [
+        s.path
+        for s in found
+        if s.path not in moving and s.path not in converted and s.path not in archived
+    ]
+    _refuse_existing_targets(root, plan)
+    tracked = tracked_paths(root, [m.path for m in plan.moves])
+    plan.moves = [replace(m, git=m.path in tracked) for m in plan.moves]
+    return plan
+
+
+def _latest(records: list[Converted]) -> dict[str, Converted]:
+    """path -> record; a path recorded twice keeps the record of the last revision file."""
+    return {record.path: record for record in records}
+
+
+def _check_converted(plan: Plan, converted: dict[str, Converted], archived: set[str]) -> None:
+    changed: list[str] = []
+    missing: list[str] = []
+    for path, record in converted.items():
+        file = plan.root / path
+        if not file.is_file():
+            (plan.already if path in archived else missing).append(path)
+            continue
+        digest = sha256_of(file)
+        if digest != record.sha256:
+            changed.append(
+                f"  {path}: sha256 {digest[:12]}..., revision {record.revision} "
+                f"was converted from {record.sha256[:12]}..."
+            )
+            continue
+        plan.moves.append(Move(path, f"{plan.dest}/{path}", digest, record.revision))
+    if changed:
+        raise CheckFailed(
+            "these legacy sources changed since they were converted; re-run "
+            "convert (or restore them), nothing was archived:\n" + "\n".join(changed)
+        )
+    if missing:
+        raise InputError(
+            "these converted legacy sources are neither in place nor in the "
+            f"archive: {', '.join(missing)}; nothing was archived"
+        )
+
+
+def discover_all(root: Path, config: Config, dest: str) -> Discovery:
+    """Every file the legacy globs match outside the archive, all dialect twins included (the
+    order file is not used: it may list archived files)."""
+    settings = replace(config, dialect=None, order=None, exclude=(*config.exclude, dest))
+    return discover(root, settings, Diagnostics())
+
+
+def _twin_base(source: LegacySource) -> str:
+    """The path without its dialect suffix (`002_x_mysql.sql` -> `002_x.sql`)."""
+    pure = PurePosixPath(source.path)
+    token = re.split(r"[._]", pure.stem)[-1]
+    if source.dialect is None or normalize_dialect(token) != source.dialect:
+        return source.path
+    return str(pure.with_name(pure.stem[: -len(token) - 1] + pure.suffix))
+
+
+def _add_twins(
+    plan: Plan, found: list[LegacySource], converted: dict[str, Converted], archived: set[str]
+) -> None:
+    """A dialect twin of a converted source goes with it: the same change for another
+    database, retired together with it (it has no revision of its own)."""
+    bases = {_twin_base(s): s.path for s in found if s.path in converted}
+    twins: dict[str, list[Move]] = {}
+    for source in found:
+        twin = bases.get(_twin_base(source))
+        if twin and source.path not in converted and source.path not in archived:
+            twins.setdefault(twin, []).append(
+                Move(
+                    source.path,
+                    f"{plan.dest}/{source.path}",
+                    source.sha256,
+                    None,
+                    f"{source.dialect or 'generic'} twin of {twin}; not converted itself",
+                )
+            )
+    plan.moves = [m for move in plan.moves for m in (move, *twins.get(move.path, []))]
+
+
+def _read_by_scripts(root: Path, config: Config, plan: Plan) -> list[Kept]:
+    """Files a moved script reads at run time (convert put their statements in its revision).
+    They stay: other code may read them too. Which files a script reads does not depend on the
+    dialect; the project's, or sqlite, is passed to the extractor."""
+    from converter.extract import extract
+
+    moving = {m.path for m in plan.moves}
+    dialect = normalize_dialect(config.dialect) if config.dialect else "sqlite"
+    kept: dict[str, Kept] = {}
+    for move in plan.moves:
+        if move.revision is None or not move.path.endswith(".py"):
+            continue
+        try:
+            items = extract(root / move.path, move.path, dialect, root, Diagnostics())
+        except ConverterError:
+            continue
+        for path in sorted({item.origin.path for item in items} - {move.path} - moving):
+            if (root / path).is_file():
+                kept[path] = Kept(
+                    path, sha256_of(root / path), f"read by {move.path}, converted with it"
+                )
+    return list(kept.values())
+
+
+def _refuse_existing_targets(root: Path, plan: Plan) -> None:
+    taken = [m.target for m in plan.moves if os.path.lexists(root / m.target)]
+    if taken:
+        raise InputError(
+            f"refusing to overwrite {', '.join(taken)} in the archive; nothing was archived"
+        )
+    for move in plan.moves:
+        for parent in PurePosixPath(move.target).parents:
+            folder = root / parent
+            if os.path.lexists(folder) and not folder.is_dir():
+                raise InputError(f"{folder} is not a folder; nothing was archived")

@@ -1,0 +1,8 @@
+"""`fix-create-all`: retire application start-up `db.create_all()` in favour of Flask-Migrate.
+
+Once the revision chain owns the schema, a `create_all()` at start-up creates tables behind
+Alembic's back. `plan.plan_fix` decides each call's fate (`choose`) and where Flask-Migrate is set
+up (`migrate`); the default is a unified diff; `--write` (`write.write_fixes`) replaces each file
+atomically after keeping its original: git holds it when the file is committed and unmodified, else
+`FILE.bak`.
+"""
