@@ -89,7 +89,7 @@ def child_convert(root: Path, jobs: int | None) -> dict[str, float]:
     import converter.extract  # noqa: F401
     import converter.lower.dispatch  # noqa: F401
     import converter.plan.baseline  # noqa: F401  start-up cost, paid once: measured apart
-    import converter.render.revision.file  # noqa: F401
+    import converter.render.file  # noqa: F401
     import converter.render.scaffold  # noqa: F401
 
     imports = time.perf_counter() - started

@@ -13,7 +13,7 @@ from pathlib import Path
 from converter.core.diagnostics import Origin
 from converter.ir import ops as o
 from converter.ir.revision import Revision, SourceRef
-from converter.render.revision.file import render_revision
+from converter.render.file import render_revision
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -12,10 +12,10 @@ import pytest
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Level, Origin
 from converter.core.errors import InputError
-from converter.discover.sources.discovery import Discovery, discover
-from converter.discover.sources.history import parse_git_log
-from converter.discover.sources.names import natural_key, prefix_of
-from converter.discover.sources.walk import compile_globs, matches, walk_tree
+from converter.discover.discovery import Discovery, discover
+from converter.discover.history import parse_git_log
+from converter.discover.names import natural_key, prefix_of
+from converter.discover.walk import compile_globs, matches, walk_tree
 
 SQL = "migrations_manual_sql"
 

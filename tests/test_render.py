@@ -19,10 +19,10 @@ from alembic.config import Config
 from converter.core.diagnostics import Origin
 from converter.ir import ops as o
 from converter.ir.revision import Revision, SourceRef
-from converter.render.revision.code import RenderError
-from converter.render.revision.file import render_revision
-from converter.render.revision.literals import escape_text_sql
-from converter.render.revision.ops import render_op
+from converter.render.code import RenderError
+from converter.render.file import render_revision
+from converter.render.literals import escape_text_sql
+from converter.render.ops import render_op
 from converter.render.scaffold import scaffold_files
 
 HERE = Path(__file__).resolve().parent
@@ -423,7 +423,7 @@ def test_multiline_sql_is_triple_quoted_only_when_exact(sql, form):
 
 
 def _ctx(dialect: str = "postgresql"):
-    from converter.render.revision.code import Ctx
+    from converter.render.code import Ctx
 
     return Ctx(dialect)
 

@@ -17,7 +17,7 @@ from alembic.config import Config
 
 from converter.ir import ops as o
 from converter.ir.revision import Revision, SourceRef
-from converter.render.revision.file import render_revision
+from converter.render.file import render_revision
 from converter.render.scaffold import scaffold_files
 
 WIDGETS = o.CreateTable(

@@ -84,7 +84,7 @@ class Onboarding:
 
     def revision_todos(self) -> list[str]:
         """`file:line` of every TODO marker in the written revisions: where to edit."""
-        from converter.render.revision.code import TODO_MARK
+        from converter.render.code import TODO_MARK
 
         found = []
         for rev in self.result.revisions:

@@ -15,7 +15,7 @@ from pathlib import Path
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostic, Diagnostics, Origin
 from converter.core.errors import InputError
-from converter.discover.sources.discovery import Discovery, LegacySource, discover
+from converter.discover.discovery import Discovery, LegacySource, discover
 from converter.ir import ops as o
 from converter.ir.revision import Revision
 from converter.ir.statements import CreateAllCall, Flag, ManualCode, Statement
@@ -257,7 +257,7 @@ def _refuse_foreign_revisions(out: Path, files: Mapping[str, object]) -> None:
 
 
 def _written_by_us(path: Path) -> bool:
-    from converter.render.revision.code import BEGIN_MARK
+    from converter.render.code import BEGIN_MARK
 
     try:
         return BEGIN_MARK in path.read_text(encoding="utf-8")
@@ -341,7 +341,7 @@ def _files(
     revisions: list[Revision], options: ConvertOptions
 ) -> tuple[dict[str, str | Callable[[], str]], bool]:
     """The files to write: revisions are rendered when written, one at a time."""
-    from converter.render.revision.file import render_revision
+    from converter.render.file import render_revision
     from converter.render.scaffold import scaffold_files
 
     files: dict[str, str | Callable[[], str]] = {}

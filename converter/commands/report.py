@@ -85,7 +85,7 @@ def _format_markers(revisions: list[Revision]) -> str:
     """What the revision files themselves hold for a human: TODOs and downgrade steps that
     cannot be undone (some come from planning, not from a diagnostic of the sources)."""
     from converter.ir import ops as o
-    from converter.render.revision.code import TODO_MARK
+    from converter.render.code import TODO_MARK
 
     todos = sum(isinstance(op, o.ManualTodo) for rev in revisions for op in rev.upgrade)
     irreversible = sum(isinstance(op, o.Irreversible) for rev in revisions for op in rev.downgrade)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Origin
-from converter.discover.sources.walk import compile_globs, join, matches, walk_tree
+from converter.discover.walk import compile_globs, join, matches, walk_tree
 
 MARKERS = (b"create_all", b"__table__.create")
 TEST_FOLDERS = frozenset({"tests", "test"})

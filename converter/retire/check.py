@@ -14,7 +14,7 @@ from typing import Any
 
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Origin
-from converter.discover.sources.discovery import Discovery
+from converter.discover.discovery import Discovery
 from converter.retire.archive.plan import discover_all
 from converter.retire.archive.records import converted_sources, read_manifest, sha256_of
 

@@ -14,8 +14,8 @@ from pathlib import Path, PurePosixPath
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics
 from converter.core.errors import CheckFailed, ConverterError, InputError
-from converter.discover.sources.discovery import Discovery, LegacySource, discover
-from converter.discover.sources.names import normalize_dialect
+from converter.discover.discovery import Discovery, LegacySource, discover
+from converter.discover.names import normalize_dialect
 from converter.retire.archive.git import tracked_paths
 from converter.retire.archive.records import Converted, converted_sources, read_manifest, sha256_of
 

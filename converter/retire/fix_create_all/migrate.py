@@ -14,7 +14,7 @@ from pathlib import Path
 from converter.core.config import Config
 from converter.core.diagnostics import Origin
 from converter.core.errors import InputError
-from converter.discover.sources.walk import compile_globs, join, matches, walk_tree
+from converter.discover.walk import compile_globs, join, matches, walk_tree
 from converter.retire.callsites import (
     is_test_file,
 )

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from converter.core.diagnostics import Diagnostics, Origin
-from converter.discover.sources.names import Candidate
-from converter.discover.sources.scan import Scan
+from converter.discover.names import Candidate
+from converter.discover.scan import Scan
 
 
 def migrations_dirs(root: Path, scan: Scan, diags: Diagnostics) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Sequence
 
 from converter.ir import ops as o
-from converter.render.revision.code import (
+from converter.render.code import (
     Call,
     Ctx,
     RenderError,
@@ -21,7 +21,7 @@ from converter.render.revision.code import (
     target,
     type_code,
 )
-from converter.render.revision.literals import sa_text, sql_literal
+from converter.render.literals import sa_text, sql_literal
 
 
 def column_code(col: o.ColumnDef, ctx: Ctx, primary_key: bool = False) -> Call:

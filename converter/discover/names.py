@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from converter.core.dialects import find_dialect
-from converter.discover.sources.walk import join
+from converter.discover.walk import join
 
 _TWIN_SUFFIX = re.compile(r"[._](sqlite|postgresql|postgres|pg|mysql)$", re.IGNORECASE)
 _MIGRATE = re.compile(r"^migrate[_-]", re.IGNORECASE)

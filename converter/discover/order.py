@@ -13,8 +13,8 @@ from pathlib import Path, PurePosixPath
 
 from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
-from converter.discover.sources.history import Added
-from converter.discover.sources.names import Candidate
+from converter.discover.history import Added
+from converter.discover.names import Candidate
 
 _Placed = tuple[Candidate, str, Added | None]
 

@@ -11,7 +11,7 @@ import re
 
 import sqlalchemy
 
-from converter.render.revision.code import RenderError
+from converter.render.code import RenderError
 
 # What sqlalchemy.sql.compiler un-escapes after binding: a backslash before `:word` that is not
 # followed by another colon or word character (BIND_PARAMS_ESC). `word` may be empty.

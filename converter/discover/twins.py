@@ -7,7 +7,7 @@ every twin is kept and a warning says so.
 from __future__ import annotations
 
 from converter.core.diagnostics import Diagnostics, Origin
-from converter.discover.sources.names import Candidate
+from converter.discover.names import Candidate
 
 
 def select_twins(

@@ -13,7 +13,7 @@ import keyword
 from collections.abc import Iterable, Sequence
 
 from converter.ir import ops as o
-from converter.render.revision.code import (
+from converter.render.code import (
     BEGIN_MARK,
     END_MARK,
     TODO_MARK,
@@ -31,8 +31,8 @@ from converter.render.revision.code import (
     type_code,
     where_of,
 )
-from converter.render.revision.elements import column_code, constraint_element, create_constraint
-from converter.render.revision.literals import sa_text
+from converter.render.elements import column_code, constraint_element, create_constraint
+from converter.render.literals import sa_text
 
 # Column and constraint changes SQLite cannot do with ALTER TABLE: they run in batch mode there.
 _BATCH_OPS = (

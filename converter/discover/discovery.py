@@ -13,12 +13,12 @@ from pathlib import Path
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
-from converter.discover.sources.alembic_dirs import inside, migrations_dirs, outside_alembic
-from converter.discover.sources.history import Added, git_first_added, in_git_work_tree
-from converter.discover.sources.names import Candidate, normalize_dialect
-from converter.discover.sources.order import history_order, order_file_placed
-from converter.discover.sources.scan import Scan, scan_tree
-from converter.discover.sources.twins import select_twins
+from converter.discover.alembic_dirs import inside, migrations_dirs, outside_alembic
+from converter.discover.history import Added, git_first_added, in_git_work_tree
+from converter.discover.names import Candidate, normalize_dialect
+from converter.discover.order import history_order, order_file_placed
+from converter.discover.scan import Scan, scan_tree
+from converter.discover.twins import select_twins
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import jinja2
 
 from converter.core.dialects import Dialect
 from converter.ir.revision import Revision
-from converter.render.revision.code import Call, Ctx, RenderError, layout
-from converter.render.revision.ops import render_body
+from converter.render.code import Call, Ctx, RenderError, layout
+from converter.render.ops import render_body
 
 
 def render_revision(rev: Revision, dialect: str) -> str:

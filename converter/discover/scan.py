@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from converter.core.config import Config
-from converter.discover.sources.names import Candidate, candidate_for
-from converter.discover.sources.walk import compile_globs, join, matches, walk_tree
+from converter.discover.names import Candidate, candidate_for
+from converter.discover.walk import compile_globs, join, matches, walk_tree
 
 
 @dataclass
