@@ -9,13 +9,42 @@ once with unknown arguments, unless their name says they are for another dialect
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from converter.core.diagnostics import Level, Origin
 from converter.extract.target import is_db_name, other_dialect_in_name
 from converter.extract.values import DbRef, FunctionRef, Unknown, find_unknown
 from converter.extract.walker import Frame, WalkerBase
+
+
+class InScopes:
+    """Inside a call: names are looked up in the callee's scopes, the callee's frame runs and
+    the callee counts as active (a recursive call is not followed). The caller's are back
+    however the call ends. A class rather than a generator: it wraps every call followed."""
+
+    __slots__ = ("_active", "_frame", "_saved", "_scopes", "_walker")
+
+    def __init__(
+        self,
+        walker: WalkerBase,
+        scopes: list[dict[str, object]],
+        frame: Frame | None = None,
+        active: ast.AST | None = None,
+    ) -> None:
+        self._walker, self._scopes, self._frame, self._active = walker, scopes, frame, active
+
+    def __enter__(self) -> None:
+        walker = self._walker
+        self._saved = walker.scopes, walker.frame
+        walker.scopes = self._scopes
+        if self._frame is not None:
+            walker.frame = self._frame
+        if self._active is not None:
+            walker.active.add(self._active)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._active is not None:
+            self._walker.active.discard(self._active)
+        self._walker.scopes, self._walker.frame = self._saved
 
 
 class FunctionCalls(WalkerBase):
@@ -52,10 +81,10 @@ class FunctionCalls(WalkerBase):
             parent=self.frame,
             owner=fn.owner,
         )
-        with self._scopes(fn.closure):  # defaults are evaluated where the function is defined
+        with InScopes(self, fn.closure):  # defaults are evaluated where the function is defined
             scope = self._bind_params(fn, list(args), dict(kwargs))
         frame.params = set(scope)
-        with self._running(fn, frame), self._scopes([*fn.closure, scope]):
+        with InScopes(self, [*fn.closure, scope], frame, fn.node):
             signal = self.exec_block(fn.node.body)
         result = signal.value if signal is not None and signal.kind == "return" else None
         if frame.maybe_return:
@@ -65,29 +94,6 @@ class FunctionCalls(WalkerBase):
                 probe=unknown.probe if unknown else True,
             )
         return result
-
-    @contextmanager
-    def _running(self, fn: FunctionRef, frame: Frame) -> Iterator[None]:
-        """Inside a call: the callee's frame, and the callee counts as active (a recursive call
-        is not followed); the caller's frame is back however the call ends."""
-        saved = self.frame
-        self.frame = frame
-        self.active.add(fn.node)
-        try:
-            yield
-        finally:
-            self.active.discard(fn.node)
-            self.frame = saved
-
-    @contextmanager
-    def _scopes(self, scopes: list[dict[str, object]]) -> Iterator[None]:
-        """Names are looked up and bound in `scopes` inside; the caller's are back on leaving."""
-        saved = self.scopes
-        self.scopes = scopes
-        try:
-            yield
-        finally:
-            self.scopes = saved
 
     def _bind_params(
         self, fn: FunctionRef, args: list[object], kwargs: dict[str, object]

@@ -10,8 +10,6 @@ TODO. Branches, loops, definitions, function calls and database calls are handle
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,6 +77,24 @@ def dotted(node: ast.expr) -> str:
 def effective(items: list[Item]) -> bool:
     """Whether items change the database (anything but ignored statements)."""
     return any(not isinstance(i, Statement) or i.ignored is None for i in items)
+
+
+class FlagScope:
+    """Sets a walker's flags for a block and restores them on leaving it (a signal, an early
+    return, an exception). A class rather than a generator: every block the walk runs uses one."""
+
+    __slots__ = ("_added", "_saved", "_walker")
+
+    def __init__(self, walker: WalkerBase, added: frozenset[Flag]) -> None:
+        self._walker, self._added = walker, added
+
+    def __enter__(self) -> None:
+        self._saved = self._walker.flags
+        if self._added:
+            self._walker.flags = self._saved | self._added
+
+    def __exit__(self, *exc: object) -> None:
+        self._walker.flags = self._saved
 
 
 class WalkerBase(Evaluator):
@@ -149,17 +165,10 @@ class WalkerBase(Evaluator):
         del self.items[mark[0] :], self.notes[mark[1] :]
         return removed
 
-    @contextmanager
-    def _flags(self, *added: Flag, when: bool = True) -> Iterator[None]:
-        """Statements recorded inside also carry `added` (if `when`); the flags from before are
-        back on leaving, however the block is left (a signal, an early return, an exception)."""
-        saved = self.flags
-        if when:
-            self.flags = saved | frozenset(added)
-        try:
-            yield
-        finally:
-            self.flags = saved
+    def _flags(self, *added: Flag, when: bool = True) -> FlagScope:
+        """`with self._flags(Flag.IN_LOOP):` statements recorded inside also carry `added` (if
+        `when`); the flags from before are back on leaving, however the block is left."""
+        return FlagScope(self, frozenset(added) if when else frozenset())
 
     # --- statements ----------------------------------------------------------------------------
 
