@@ -9,8 +9,7 @@ import pytest
 
 from converter.core.diagnostics import Diagnostics, Level, Origin
 from converter.core.errors import InputError
-from converter.extract import extract, extract_python
-from converter.extract import python as python_extract
+from converter.extract import extract, extract_python, walker
 from converter.ir.statements import CreateAllCall, Flag, Item, ManualCode, Statement
 
 NOWHERE = Path("/nonexistent-project")
@@ -954,7 +953,7 @@ def test_extract_rejects_other_suffixes(tmp_path: Path) -> None:
 
 
 def test_exponential_call_tree_stops_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(python_extract, "MAX_STEPS", 2_000)
+    monkeypatch.setattr(walker, "MAX_STEPS", 2_000)
     source = (
         "def f0():\n    cur.execute('DROP TABLE t')\n"
         + "".join(f"def f{n}():\n    f{n - 1}()\n    f{n - 1}()\n" for n in range(1, 40))
