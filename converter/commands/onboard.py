@@ -21,6 +21,7 @@ import jinja2
 from converter.commands.pipeline import ConvertOptions, ConvertResult
 from converter.commands.report import KIND_LABELS
 from converter.core.diagnostics import Level, Origin
+from converter.core.dialects import Dialect
 from converter.core.errors import CheckFailed, InputError
 from converter.database.verify import VerifyResult
 from converter.retire.fix_create_all.plan import FixPlan
@@ -103,7 +104,7 @@ class Onboarding:
 
 def run_onboard(
     project: Path,
-    dialect: str | None,
+    dialect: Dialect | None,
     *,
     models: str | None,
     reference_url: str | None,

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostic, Diagnostics, Origin
@@ -20,13 +21,16 @@ from converter.ir import ops as o
 from converter.ir.revision import Revision
 from converter.ir.statements import CreateAllCall, Flag, ManualCode, Statement
 
+# What an extracted item became: an op kind, left out, a TODO, or a create_all() call.
+RecordKind = Literal["schema", "data", "ignored", "manual", "create_all"]
+
 
 @dataclass(frozen=True, slots=True)
 class Record:
     """How one extracted item was classified: for scan's listing and the closing report."""
 
     origin: Origin
-    kind: str  # "schema" | "data" | "ignored" | "manual" | "create_all"
+    kind: RecordKind
     text: str
     detail: str = ""
     flags: frozenset[Flag] = frozenset()
@@ -174,7 +178,7 @@ def _lower_source(
     return result
 
 
-def _kind_of(lowered: list[o.Op]) -> str:
+def _kind_of(lowered: list[o.Op]) -> RecordKind:
     is_data = all(isinstance(op, o.ExecuteSQL) and op.kind == "data" for op in lowered)
     return "data" if lowered and is_data else "schema"
 

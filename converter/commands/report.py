@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 from converter.core.diagnostics import Diagnostics, Level
 
 if TYPE_CHECKING:
-    from converter.commands.pipeline import Analysis, ConvertOptions, ConvertResult
+    from converter.commands.pipeline import Analysis, ConvertOptions, ConvertResult, RecordKind
     from converter.ir.revision import Revision
     from converter.retire.callsites import CreateAllSite
 
-KIND_LABELS = {
+KIND_LABELS: dict[RecordKind, str] = {
     "schema": "schema",
     "data": "data",
     "ignored": "ignored",

@@ -17,8 +17,11 @@ class Dialect(str, Enum):
     POSTGRES = "postgres"
     MYSQL = "mysql"
 
-    __str__ = str.__str__
-    __format__ = str.__format__
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return self.value.__format__(spec)
 
     @classmethod
     def _missing_(cls, value: object) -> Dialect | None:

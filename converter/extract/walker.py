@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from converter.core.diagnostics import Level, Origin
 from converter.extract.evaluator import Evaluator
@@ -40,11 +41,14 @@ class Frame:
     maybe_return: bool = False
 
 
+SignalKind = Literal["return", "raise", "break", "continue", "guard"]
+
+
 @dataclass
 class Signal:
     """How a block ended early: return, raise, break, continue, or "guard" (rest is guarded)."""
 
-    kind: str
+    kind: SignalKind
     value: object = None
 
 

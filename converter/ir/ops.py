@@ -7,11 +7,19 @@ clauses) are kept as exact SQL text in the source dialect.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 
 from converter.core.diagnostics import Origin
 
 Literal = str | int | float | bool | None
+
+# How a legacy source made a statement apply only when needed: "sql" (IF [NOT] EXISTS) or "script"
+# (a column check, try/except "already exists").
+Guard = typing.Literal["sql", "script"]
+# Exact SQL that changes rows (INSERT/UPDATE/DELETE...) or the schema (views, functions, DO blocks).
+SqlKind = typing.Literal["schema", "data"]
+ConstraintKind = typing.Literal["primary", "foreignkey", "unique", "check"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +113,8 @@ class IndexElement:
 @dataclass(frozen=True, slots=True)
 class Op:
     origin: Origin = field(default=Origin(""), kw_only=True)
-    # How the legacy source made the statement apply only when needed: "sql" (IF [NOT] EXISTS)
-    # or "script" (a column check, try/except "already exists"). plan leaves out a guarded op
-    # the schema model shows to be a no-op at that point.
-    guard: str | None = field(default=None, kw_only=True)
+    # plan leaves out a guarded op the schema model shows to be a no-op at that point.
+    guard: Guard | None = field(default=None, kw_only=True)
     # The exact legacy statement, kept where the op may have to run as it was written.
     statement: str | None = field(default=None, kw_only=True)
     # Render `statement` instead of the op call: Alembic cannot express the op faithfully here (a
@@ -166,7 +172,7 @@ class RenameColumn(Op):
     existing: ColumnDef | None = None  # filled by plan from the schema model (MySQL needs it)
 
 
-class _Unset:
+class Unset:
     """Marks an AlterColumn attribute the statement does not change."""
 
     def __repr__(self) -> str:
@@ -176,7 +182,7 @@ class _Unset:
         return "UNSET"  # unpickles as the module's one instance: it is compared with `is`
 
 
-UNSET = _Unset()
+UNSET = Unset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,9 +191,9 @@ class AlterColumn(Op):
 
     table: str
     column: str
-    type: TypeSpec | _Unset = UNSET
-    nullable: bool | _Unset = UNSET
-    server_default: str | None | _Unset = UNSET  # None: DROP DEFAULT
+    type: TypeSpec | Unset = UNSET
+    nullable: bool | Unset = UNSET
+    server_default: str | None | Unset = UNSET  # None: DROP DEFAULT
     using: str | None = None  # PostgreSQL USING expression, exact SQL
     schema: str | None = None
     existing: ColumnDef | None = None  # the column before the change, filled by plan
@@ -224,7 +230,7 @@ class AddConstraint(Op):
 class DropConstraint(Op):
     table: str
     name: str
-    kind: str | None = None  # "primary" | "foreignkey" | "unique" | "check"; None: look it up
+    kind: ConstraintKind | None = None  # None: look it up
     schema: str | None = None
 
 
@@ -255,7 +261,7 @@ class ExecuteSQL(Op):
     """
 
     sql: str
-    kind: str = "schema"
+    kind: SqlKind = "schema"
     reverse_sql: str | None = None
     autocommit: bool = False
     tables: tuple[str, ...] = ()

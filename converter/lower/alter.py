@@ -13,6 +13,7 @@ from converter.ir.ops import (
     AddColumn,
     AddConstraint,
     AlterColumn,
+    ConstraintKind,
     CreateIndex,
     DropColumn,
     DropConstraint,
@@ -26,7 +27,11 @@ from converter.lower.common import Ctx, Unsupported
 from converter.lower.table import plain, read_column, table_constraint
 from converter.lower.types import type_from_sqlglot
 
-_DROP_KINDS = {"CONSTRAINT": None, "FOREIGN KEY": "foreignkey", "CHECK": "check"}
+_DROP_KINDS: dict[str, ConstraintKind | None] = {
+    "CONSTRAINT": None,
+    "FOREIGN KEY": "foreignkey",
+    "CHECK": "check",
+}
 
 
 @dataclass

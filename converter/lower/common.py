@@ -17,7 +17,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import Token, TokenType
 
 from converter.core.diagnostics import Diagnostics
-from converter.ir.ops import ExecuteSQL
+from converter.ir.ops import ExecuteSQL, SqlKind
 from converter.ir.statements import Statement
 from converter.parse import tokenize
 
@@ -193,7 +193,7 @@ class Ctx:
 
     def execute(
         self,
-        kind: str = "schema",
+        kind: SqlKind = "schema",
         reverse_sql: str | None = None,
         autocommit: bool = False,
         tables: tuple[str, ...] = (),

@@ -31,6 +31,7 @@ from converter.ir.ops import (
     DropEnum,
     DropIndex,
     DropTable,
+    Guard,
     Op,
 )
 from converter.ir.statements import Flag, Statement
@@ -124,7 +125,9 @@ def lower(
         return [classify(ctx).op(ctx)]
     # IF [NOT] EXISTS of the statement guards all its ops (lower_alter marks those of one
     # ALTER TABLE action); a guard in the script guards what it did not mark already.
-    guard = "sql" if expr.args.get("exists") else "script" if Flag.GUARDED in stmt.flags else None
+    guard: Guard | None = (
+        "sql" if expr.args.get("exists") else "script" if Flag.GUARDED in stmt.flags else None
+    )
     if guard and isinstance(result, list):
         return [
             replace(op, guard=op.guard or guard, statement=op.statement or stmt.sql)

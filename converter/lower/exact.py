@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlglot.errors import TokenError
 
-from converter.ir.ops import ExecuteSQL, RenameTable
+from converter.ir.ops import ExecuteSQL, RenameTable, SqlKind
 from converter.lower.common import Ctx, SourceText, Unsupported
 
 _OBJECT_KINDS = frozenset(
@@ -87,7 +87,7 @@ _FIRST_WORD = re.compile(r"\s*([A-Za-z_]+)")
 class Exact:
     """How one exact-SQL statement behaves: the ExecuteSQL fields, plus what to tell the user."""
 
-    kind: str = "schema"
+    kind: SqlKind = "schema"
     reverse_sql: str | None = None
     autocommit: bool = False
     tables: tuple[str, ...] = ()

@@ -132,8 +132,8 @@ def _constraint(c: sa.Constraint, dialect: str) -> o.Constraint | None:
 def _index_op(index: sa.Index, table: sa.Table, dialect: str) -> o.CreateIndex:
     sa_dialect = _sa_dialect(dialect)
     elements = tuple(
-        o.IndexElement(e.name)
-        if isinstance(e, sa.Column)
+        o.IndexElement(e.name if isinstance(e, sa.Column) else e)
+        if isinstance(e, (sa.Column, str))
         else o.IndexElement(
             str(e.compile(dialect=sa_dialect, compile_kwargs={"literal_binds": True})),
             expression=True,
@@ -309,6 +309,7 @@ def _existing_before_guarded_creates(
             )
             continue
         derived.tables[op.table] = _copy_table(before)
+        assert old is not None  # `before` came from it
         derived.indexes.update({n: ix for n, ix in old.indexes.items() if ix.table == op.table})
         diags.info(
             op.origin,

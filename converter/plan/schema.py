@@ -331,11 +331,11 @@ def _(op: o.RenameColumn, schema: SchemaModel) -> None:
 def _(op: o.AlterColumn, schema: SchemaModel) -> None:
     t = schema.ensure_table(op.table, op.schema)
     col = t.columns.get(op.column) or o.ColumnDef(op.column, None)
-    if not isinstance(op.type, o._Unset):
+    if not isinstance(op.type, o.Unset):
         col = replace(col, type=None)
-    if not isinstance(op.nullable, o._Unset):
+    if not isinstance(op.nullable, o.Unset):
         col = replace(col, nullable=not op.nullable)
-    if not isinstance(op.server_default, o._Unset):
+    if not isinstance(op.server_default, o.Unset):
         col = replace(col, server_default=None)
     t.columns[op.column] = col
 
@@ -463,7 +463,7 @@ def _(op: o.AddColumn, schema: SchemaModel) -> list[o.Op]:
 def _(op: o.DropColumn, schema: SchemaModel) -> list[o.Op]:
     t = schema.table(op.table)
     col = t.columns.get(op.column) if t else None
-    if col is None or col.type is None:
+    if t is None or col is None or col.type is None:
         return _irreversible(op, f"type of dropped column {op.table}.{op.column} is unknown")
     restored: list[o.Op] = [
         o.AddColumn(op.table, replace(col, primary_key=False), schema=op.schema, origin=op.origin)
@@ -501,36 +501,39 @@ def _(op: o.AlterColumn, schema: SchemaModel) -> list[o.Op]:
     before = t.columns.get(op.column) if t else None
     if before is None:
         return _irreversible(op, f"column {op.table}.{op.column} was not known before")
-    changes: dict[str, object] = {}
     notes: list[o.Op] = []
-    if not isinstance(op.type, o._Unset):
+    type_: o.TypeSpec | o.Unset = o.UNSET
+    if not isinstance(op.type, o.Unset):
         if before.type is None:
             notes += _irreversible(op, f"previous type of {op.table}.{op.column} is unknown")
         else:
-            changes["type"] = before.type
-    if not isinstance(op.nullable, o._Unset):
-        changes["nullable"] = before.nullable
-    if not isinstance(op.server_default, o._Unset):
-        changes["server_default"] = before.server_default
-    after = schema_after_alter(before, op)
-    if not changes:
+            type_ = before.type
+    nullable = o.UNSET if isinstance(op.nullable, o.Unset) else before.nullable
+    default = o.UNSET if isinstance(op.server_default, o.Unset) else before.server_default
+    if all(isinstance(value, o.Unset) for value in (type_, nullable, default)):
         return notes
-    return [
-        *notes,
-        o.AlterColumn(
-            op.table, op.column, schema=op.schema, existing=after, origin=op.origin, **changes
-        ),
-    ]  # type: ignore[arg-type]
+    after = schema_after_alter(before, op)
+    undo = o.AlterColumn(
+        op.table,
+        op.column,
+        type_,
+        nullable,
+        default,
+        schema=op.schema,
+        existing=after,
+        origin=op.origin,
+    )
+    return [*notes, undo]
 
 
 def schema_after_alter(before: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
     """The column as an AlterColumn leaves it."""
     col = before
-    if not isinstance(op.type, o._Unset):
+    if not isinstance(op.type, o.Unset):
         col = replace(col, type=op.type)
-    if not isinstance(op.nullable, o._Unset):
+    if not isinstance(op.nullable, o.Unset):
         col = replace(col, nullable=op.nullable)
-    if not isinstance(op.server_default, o._Unset):
+    if not isinstance(op.server_default, o.Unset):
         col = replace(col, server_default=op.server_default)
     return col
 
@@ -552,13 +555,14 @@ def _(op: o.DropIndex, schema: SchemaModel) -> list[o.Op]:
     return [replace(ix, concurrently=op.concurrently, origin=op.origin)]
 
 
-def _kind(c: o.Constraint) -> str:
-    return {
+def _kind(c: o.Constraint) -> o.ConstraintKind:
+    kinds: dict[type, o.ConstraintKind] = {
         o.PrimaryKey: "primary",
         o.ForeignKey: "foreignkey",
         o.Unique: "unique",
         o.Check: "check",
-    }[type(c)]
+    }
+    return kinds[type(c)]
 
 
 @reverse.register

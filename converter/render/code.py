@@ -62,6 +62,7 @@ class Call:
         self.parts = parts
         self.tail = tail
         self.single_comma = single_comma  # a one-element tuple keeps its comma
+        self.flat: str
         comma = "," if single_comma and len(parts) == 1 else ""
         joined = ", ".join([p if isinstance(p, str) else p.flat for p in parts])
         self.flat = f"{head}{joined}{comma}{tail}"

@@ -159,9 +159,9 @@ def is_generated_unique_name(dialect: str, table: str, columns: tuple[str, ...],
     """Whether `name` is the one the database gives an unnamed UNIQUE constraint."""
     if dialect == "postgresql":
         match = re.fullmatch(r"(.*)_key(\d*)", name)
-        return bool(match) and name == _pg_object_name(
+        return match is not None and name == _pg_object_name(
             table, "_".join(columns), "key" + match.group(2)
-        )  # type: ignore[union-attr]
+        )
     if dialect in ("mysql", "mariadb") and columns:
         return re.fullmatch(re.escape(columns[0]) + r"(_\d+)?", name) is not None
     return False

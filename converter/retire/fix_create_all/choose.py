@@ -205,8 +205,10 @@ def import_edit(source: Source, wanted: set[str], before: int) -> Edit | None:
     if later:
         at = source.starts[later[0].lineno - 1]
         return Edit(at, at, text + source.newline)
-    anchor = (flask or imports or [s for s in top[:1] if _is_docstring(s)] or [None])[-1]
-    return insert_after(source, anchor, text) if anchor else Edit(0, 0, text + source.newline)
+    candidates: list[ast.stmt] = [*(flask or imports)] or [s for s in top[:1] if _is_docstring(s)]
+    if not candidates:
+        return Edit(0, 0, text + source.newline)
+    return insert_after(source, candidates[-1], text)
 
 
 def _is_docstring(stmt: ast.stmt) -> bool:
