@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from converter.core.dialects import find_dialect
 from converter.core.errors import DatabaseError, InputError, MigrationFailed
-from converter.database.alembic_chain import load_revisions, upgrade
+from converter.database.alembic_chain import Stepper, load_revisions
 from converter.database.scratch import scratch_database
 from converter.database.snapshot import Difference, Snapshot, Table, diff_snapshots, read_snapshot
 from converter.database.urls import (
@@ -230,10 +230,11 @@ def _replay_states(
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             _throwaway_sqlite(conn)
+        stepper = Stepper(migrations, conn)
         yield read_schema(conn)
         conn.rollback()
         for revision in chain:
-            upgrade(migrations, conn, revision.id)
+            stepper.upgrade(revision.id)
             conn.commit()
             yield read_schema(conn)
             conn.rollback()
