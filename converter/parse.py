@@ -3,7 +3,7 @@
 A statement sqlglot cannot parse is not an error here: the caller keeps its exact text. sqlglot's
 own fallback to `exp.Command` counts as parsed (lower reads such commands lexically).
 
-The tokens of the last statement parsed are kept, so that lower can slice exact source text
+The tokens of the parse come back with the tree, so that lower can slice exact source text
 (defaults, CHECK bodies, index expressions) without tokenizing the statement again.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import dataclass
 from typing import cast
 
 from sqlglot import exp
@@ -21,40 +22,53 @@ from sqlglot.tokens import Token, Tokenizer
 
 from converter.ir.statements import Statement
 
-_SQLGLOT_LOGGER = logging.getLogger("sqlglot")
-# (dialect, sql, tokens) of the statement tokenized last: lower asks right after parse.
-_last: tuple[str, str, list[Token]] = ("", "", [])
+
+class _HandledBySqlglotCallers(logging.Filter):
+    """Drops the sqlglot warnings this tool handles itself, and only those: the fallback to
+    `exp.Command` (lower reads commands lexically and reports what stays exact SQL) and an
+    unreadable JSON path (its text is kept as written: lower slices source text, never
+    sqlglot's rendering of it)."""
+
+    HANDLED = ("Falling back to parsing as a 'Command'", "Invalid JSON path syntax")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(text in message for text in self.HANDLED)
 
 
-def parse_statement(stmt: Statement, dialect: str) -> exp.Expression | None:
-    """The sqlglot tree of `stmt` read as `dialect` ("sqlite" | "postgres" | "mysql"), or None
-    when sqlglot cannot parse it. Several statements in one text come back as an `exp.Block`."""
-    # sqlglot logs "falling back to Command"; diagnostics are lower's job. The logger is
-    # toggled inline: a context manager here cost more than a tenth of the parse itself.
-    was_disabled = _SQLGLOT_LOGGER.disabled
-    _SQLGLOT_LOGGER.disabled = True
+_FILTER = _HandledBySqlglotCallers()
+logging.getLogger("sqlglot").addFilter(_FILTER)  # once: addFilter ignores a filter it has
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A statement as sqlglot read it: the tree (None when sqlglot cannot parse it; several
+    statements in one text come back as an `exp.Block`) and the tokens it was parsed from
+    (None when the text cannot even be tokenized)."""
+
+    tree: exp.Expression | None
+    tokens: list[Token] | None
+
+
+def parse_statement(stmt: Statement, dialect: str) -> Parsed:
+    """`stmt` read as `dialect` ("sqlite" | "postgres" | "mysql")."""
     try:
         tokens = tokenize(stmt.sql, dialect)
+    except TokenError:
+        return Parsed(None, None)
+    try:
         trees = [tree for tree in _parser(dialect).parse(tokens, stmt.sql) if tree is not None]
     except (ParseError, TokenError):
-        return None
-    finally:
-        _SQLGLOT_LOGGER.disabled = was_disabled
+        return Parsed(None, tokens)
     if not trees:
-        return None
-    return cast(exp.Expression, trees[0] if len(trees) == 1 else exp.Block(expressions=trees))
+        return Parsed(None, tokens)
+    tree = trees[0] if len(trees) == 1 else exp.Block(expressions=trees)
+    return Parsed(cast(exp.Expression, tree), tokens)
 
 
 def tokenize(sql: str, dialect: str) -> list[Token]:
-    """sqlglot's tokens for `sql`, kept from the parse when the statement was just parsed.
-
-    Raises TokenError like sqlglot does."""
-    global _last
-    last_dialect, last_sql, tokens = _last
-    if last_sql != sql or last_dialect != dialect:
-        tokens = _tokenizer(dialect).tokenize(sql)
-        _last = (dialect, sql, tokens)
-    return tokens
+    """sqlglot's tokens for `sql`. Raises TokenError like sqlglot does."""
+    return _tokenizer(dialect).tokenize(sql)
 
 
 @functools.cache

@@ -1006,15 +1006,21 @@ def test_ops_carry_the_statement_origin() -> None:
 
 def test_parse_returns_none_on_error_and_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.DEBUG):
-        assert parse_statement(Statement("CREATE TABLE (", ORIGIN), "sqlite") is None
-        command = parse_statement(Statement("CREATE EXTENSION hstore", ORIGIN), "postgres")
+        assert parse_statement(Statement("CREATE TABLE (", ORIGIN), "sqlite").tree is None
+        command = parse_statement(Statement("CREATE EXTENSION hstore", ORIGIN), "postgres").tree
     assert command is not None and command.key == "command"
     assert caplog.records == []
 
 
 def test_parse_several_statements_is_a_block() -> None:
-    tree = parse_statement(Statement("SELECT 1; SELECT 2", ORIGIN), "postgres")
+    tree = parse_statement(Statement("SELECT 1; SELECT 2", ORIGIN), "postgres").tree
     assert tree is not None and tree.key == "block"
+
+
+def test_parse_returns_its_tokens() -> None:
+    parsed = parse_statement(Statement("DROP TABLE t", ORIGIN), "sqlite")
+    assert [t.text for t in parsed.tokens or []] == ["DROP", "TABLE", "t"]
+    assert parse_statement(Statement("SELECT 'unclosed", ORIGIN), "sqlite").tokens is None
 
 
 def test_alter_table_sqlglot_cannot_read_says_so() -> None:

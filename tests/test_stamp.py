@@ -38,7 +38,8 @@ from test_end_to_end import alembic, revisions_by_source
 
 CLI = str(Path(sys.executable).parent / "legacy2alembic")
 SECRET = "Sup3rSecretPw"
-PAUSE = "L2A_TEST_PAUSE_BEFORE_COMMIT"
+# Runs a stamp with a pause injected inside its write transaction.
+PAUSED_STAMP = str(Path(__file__).parent / "paused_stamp.py")
 # The converter keeps uq_invoices_number in the baseline: 003's DO block that adds it is exact
 # SQL, so un-applying the sources cannot remove it, and the old models from git are only used
 # for attributes the sources leave unknown. Databases before 003 lack it and match no revision.
@@ -399,14 +400,12 @@ def test_two_concurrent_stamps_write_once(chain: Chain) -> None:
     """Both pause inside their write transaction: the second either sees the first's row
     when it checks, or waits on the lock and finds the row when it re-reads."""
     url = chain.clone()
-    env = {**os.environ, PAUSE: "2"}
     procs = [
         subprocess.Popen(
-            [CLI, "stamp", str(chain.project), "--url", url, "--yes"],
+            [sys.executable, PAUSED_STAMP, "2", str(chain.project), url],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=env,
             stdin=subprocess.DEVNULL,
         )
         for _ in range(2)
@@ -423,11 +422,10 @@ def test_two_concurrent_stamps_write_once(chain: Chain) -> None:
 def test_stamp_killed_before_commit_leaves_no_row(chain: Chain) -> None:
     url = chain.clone()
     proc = subprocess.Popen(
-        [CLI, "stamp", str(chain.project), "--url", url, "--yes"],
+        [sys.executable, PAUSED_STAMP, "120", str(chain.project), url],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, PAUSE: "120"},
         stdin=subprocess.DEVNULL,
     )
     assert proc.stderr is not None
@@ -504,9 +502,29 @@ def test_broken_chain_is_an_input_error(sqlite_chain: Chain, tmp_path: Path) -> 
     result = stamp(project, "--url", sqlite_chain.clone(), "--dry-run")
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        f"error: cannot replay the chain on a scratch database: revision {sqlite_chain.head} "
-        "failed: RuntimeError: boom (run legacy2alembic verify for details)"
+        f"error: migrations/versions/{head.name}:{_upgrade_line(head)}: upgrade failed in "
+        f"revision {sqlite_chain.head}: RuntimeError: boom (replaying the chain on a scratch "
+        "database; nothing written)"
     )
+
+
+def test_a_bug_in_a_revision_is_an_internal_error(sqlite_chain: Chain, tmp_path: Path) -> None:
+    """A NameError in generated code is ours to fix, not the user's input (exit 3, not 2)."""
+    project = tmp_path / "project"
+    shutil.copytree(sqlite_chain.project, project)
+    head = next((project / "migrations" / "versions").glob(f"{sqlite_chain.head}_*.py"))
+    head.write_text(
+        head.read_text().replace("def upgrade():\n", "def upgrade():\n    undefined_name\n")
+    )
+    result = stamp(project, "--url", sqlite_chain.clone(), "--dry-run")
+    assert result.returncode == 3, output(result)
+    assert result.stderr.startswith("internal error: NameError:")
+
+
+def _upgrade_line(revision: Path) -> int:
+    """The line of the first statement of `upgrade()` in a revision file."""
+    lines = revision.read_text().splitlines()
+    return lines.index("def upgrade():") + 2
 
 
 # --- fleets, JSON, secrets, errors ----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""verify and run_alembic on small hand-written migrations folders."""
+"""verify and the Alembic adapter on small hand-written migrations folders."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from converter.core.errors import CheckFailed, InputError
+from converter.core.errors import InputError, MigrationFailed
+from converter.database import alembic_chain
 from converter.database.reference import metadata_snapshot
 from converter.database.scratch import scratch_database
 from converter.database.urls import connect
-from converter.database.verify import run_alembic, verify
+from converter.database.verify import verify
 
 DIALECTS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -161,25 +162,38 @@ def test_failing_revision_is_reported_with_its_file_and_line(tmp_path: Path) -> 
     )
 
 
-def test_run_alembic_raises_check_failed(tmp_path: Path) -> None:
+def test_a_failing_revision_raises_migration_failed(tmp_path: Path) -> None:
     folder = write_chain(
         tmp_path,
         ("a1", 'op.execute("CREATE TABLE t (id INTEGER)")', 'raise RuntimeError("cannot go back")'),
     )
     with scratch_database("sqlite") as url, connect(url).connect() as conn:
-        run_alembic(folder, conn, "upgrade", "head")
-        with pytest.raises(CheckFailed) as info:
-            run_alembic(folder, conn, "downgrade", "base")
+        alembic_chain.upgrade(folder, conn)
+        with pytest.raises(MigrationFailed) as info:
+            alembic_chain.downgrade(folder, conn)
     error = info.value
-    assert error.exit_code == 1 and error.origin is not None
+    assert error.exit_code == 2 and error.origin is not None
     assert str(error.origin) == "migrations/versions/001_a1.py:14"
     assert error.message == "downgrade failed in revision a1: RuntimeError: cannot go back"
     with (
         scratch_database("sqlite") as url,
         connect(url).connect() as conn,
-        pytest.raises(CheckFailed, match="alembic upgrade: .*zzz"),
+        pytest.raises(MigrationFailed, match="alembic upgrade: .*zzz"),
     ):
-        run_alembic(folder, conn, "upgrade", "zzz")
+        alembic_chain.upgrade(folder, conn, "zzz")
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [("undefined_name", NameError), ("op.create_table()", TypeError), ("x = (", SyntaxError)],
+)
+def test_a_bug_in_a_revision_is_not_a_failed_step(
+    tmp_path: Path, body: str, error: type[Exception]
+) -> None:
+    """A bug in generated code surfaces as itself (the CLI says internal error, exit 3)."""
+    folder = write_chain(tmp_path, ("a1", body, "pass"))
+    with pytest.raises(error):
+        verify(folder, "sqlite", None)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

@@ -155,8 +155,8 @@ def _lower_source(
         elif isinstance(item, Statement):
             if item.warning:
                 diags.warning(item.origin, item.warning)
-            expr = None if item.ignored else parse_statement(item, dialect)
-            lowered = lower(item, expr, dialect, diags)
+            parsed = None if item.ignored else parse_statement(item, dialect)
+            lowered = lower(item, parsed, dialect, diags)
             if isinstance(lowered, Ignored):
                 result.records.append(
                     Record(item.origin, "ignored", item.sql, lowered.reason, item.flags)

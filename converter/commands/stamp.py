@@ -43,8 +43,11 @@ def run_stamp(
     force: bool,
     scratch_url: str | None,
     workers: int,
+    before_commit: Callable[[], None] | None = None,
 ) -> None:
-    """Check every database, confirm, stamp, report; raise to set the exit code."""
+    """Check every database, confirm, stamp, report; raise to set the exit code.
+
+    `before_commit` runs inside each write transaction before COMMIT (a hook for tests)."""
     root, config = project_settings(project)
     folder = (migrations or root / "migrations").resolve()
     if not (folder / "env.py").is_file():
@@ -58,7 +61,7 @@ def run_stamp(
         outcomes = _in_pool(
             workers,
             list(zip(targets, outcomes, strict=True)),
-            lambda pair: _written(pair, folder, force),
+            lambda pair: _written(pair, folder, force, before_commit),
         )
     _print(outcomes, folder, dialect, dry_run=dry_run, as_json=as_json)
     _exit_status(outcomes)
@@ -103,11 +106,16 @@ def _in_pool(workers: int, items: Sequence[T], work: Callable[[T], Outcome]) -> 
         return list(pool.map(work, items))
 
 
-def _written(pair: tuple[str, Outcome], migrations: Path, force: bool) -> Outcome:
+def _written(
+    pair: tuple[str, Outcome],
+    migrations: Path,
+    force: bool,
+    before_commit: Callable[[], None] | None,
+) -> Outcome:
     url, outcome = pair
     if outcome.status != "would-stamp":
         return outcome
-    return write(url, outcome, migrations, force=force)
+    return write(url, outcome, migrations, force=force, before_commit=before_commit)
 
 
 def _confirmed(

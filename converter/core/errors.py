@@ -27,6 +27,12 @@ class DatabaseError(ConverterError):
     """Connection failure, missing privilege, wrong dialect. Exit 2."""
 
 
+class MigrationFailed(InputError):
+    """A migrations folder's chain could not be read or applied: a revision failed on the
+    database, or Alembic refused the chain. Exit 2 (verify reports it as a failed step).
+    A bug in code we generated is not this: it surfaces as an internal error."""
+
+
 class CheckFailed(ConverterError):
     """A check ran and failed (verify mismatch, stamp drift). Exit 1."""
 

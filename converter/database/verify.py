@@ -1,116 +1,27 @@
 """Verify a migrations folder: upgrade, downgrade and upgrade again on a scratch database.
 
 The chain must build a schema, remove it completely, and build the same schema again; with a
-reference, the built schema must equal it. Failed steps are reported, not raised; only
-connection problems raise (DatabaseError).
+reference, the built schema must equal it. Failed steps are reported, not raised; connection
+problems raise (DatabaseError), and so do bugs in the generated code (see alembic_chain).
 """
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from converter.core.diagnostics import Origin
-from converter.core.errors import CheckFailed, DatabaseError, InputError
+from converter.core.errors import InputError, MigrationFailed
+from converter.database.alembic_chain import downgrade, upgrade
 from converter.database.scratch import scratch_database
 from converter.database.snapshot.diff import Difference, diff_snapshots, format_diff
 from converter.database.snapshot.model import Snapshot
 from converter.database.snapshot.read import read_snapshot
-from converter.database.urls import connect, database_errors, describe_error
+from converter.database.urls import connect, database_errors
 
 if TYPE_CHECKING:
-    from alembic.config import Config
     from sqlalchemy.engine import Connection, Engine
-
-
-def alembic_config(migrations_dir: Path, connection: Connection | None = None) -> Config:
-    """The folder's Config, pointed at the folder, sharing `connection` with env.py."""
-    from alembic.config import Config
-
-    cfg = Config(str(migrations_dir / "alembic.ini"))
-    cfg.set_main_option("script_location", str(migrations_dir).replace("%", "%%"))
-    if connection is not None:
-        cfg.attributes["connection"] = connection
-    return cfg
-
-
-def run_alembic(migrations_dir: Path, connection: Connection, command: str, *args: Any) -> None:
-    """Run `alembic.command.<command>(cfg, *args)` on `connection`.
-
-    A failing revision becomes CheckFailed naming the revision, its file:line and the first
-    line of the error; a lost connection becomes DatabaseError.
-    """
-    from alembic import command as commands
-    from alembic.util import CommandError
-    from sqlalchemy.exc import DBAPIError
-
-    migrations_dir = Path(migrations_dir)
-    cfg = alembic_config(migrations_dir, connection)
-    run: Callable[..., Any] = getattr(commands, command)
-    try:
-        run(cfg, *args)
-    except CommandError as exc:
-        raise CheckFailed(f"alembic {command}: {exc}") from None
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise DatabaseError(f"lost the database connection: {describe_error(exc)}") from None
-        raise _revision_failure(cfg, migrations_dir, command, exc) from None
-    except Exception as exc:  # noqa: BLE001 - a revision may raise anything
-        raise _revision_failure(cfg, migrations_dir, command, exc) from None
-
-
-def _revision_failure(
-    cfg: Config, migrations_dir: Path, command: str, exc: BaseException
-) -> CheckFailed:
-    """CheckFailed located at the last line of the migrations folder the error passed through."""
-    frames = [
-        f
-        for f in traceback.extract_tb(exc.__traceback__)
-        if _within(Path(f.filename), migrations_dir)
-    ]
-    error = describe_error(exc) if hasattr(exc, "orig") else _first_line(exc)
-    if not frames:
-        return CheckFailed(f"alembic {command} failed: {error}")
-    frame = frames[-1]
-    revision = _revision_of(cfg, Path(frame.filename))
-    where = Origin(_display_path(Path(frame.filename), migrations_dir), frame.lineno or 0)
-    subject = f"revision {revision}" if revision else Path(frame.filename).name
-    return CheckFailed(f"{command} failed in {subject}: {error}", where)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    line = text.splitlines()[0] if text else ""
-    return f"{type(exc).__name__}: {line}" if line else type(exc).__name__
-
-
-def _within(path: Path, folder: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(folder.resolve())
-    except (OSError, ValueError):
-        return False
-
-
-def _display_path(path: Path, migrations_dir: Path) -> str:
-    base = migrations_dir.resolve().parent
-    return path.resolve().relative_to(base).as_posix()
-
-
-def _revision_of(cfg: Config, path: Path) -> str | None:
-    """The id of the revision defined in `path`, if it is one."""
-    from alembic.script import ScriptDirectory
-
-    try:
-        scripts = ScriptDirectory.from_config(cfg)
-        for script in scripts.walk_revisions():
-            if Path(script.path).resolve() == path.resolve():
-                return script.revision
-    except Exception:  # noqa: BLE001 - the chain itself is broken; the file name will do
-        return None
-    return None
 
 
 @dataclass(frozen=True)
@@ -214,20 +125,24 @@ def _snapshot(engine: Engine) -> Snapshot:
 
 
 def _alembic_step(
-    engine: Engine, migrations_dir: Path, steps: _Steps, name: str, command: str, target: str
+    engine: Engine,
+    migrations_dir: Path,
+    steps: _Steps,
+    name: str,
+    run: Callable[[Path, Connection], None],
 ) -> bool:
     """Run one Alembic command in its own transaction; a failure is recorded as a step."""
     try:
         with engine.connect() as conn:
-            run_alembic(migrations_dir, conn, command, target)
+            run(migrations_dir, conn)
             conn.commit()
-    except CheckFailed as exc:
+    except MigrationFailed as exc:
         return steps.add(name, False, str(exc))
     return True
 
 
 def _upgrade(engine: Engine, migrations_dir: Path, steps: _Steps, name: str) -> Snapshot | None:
-    if not _alembic_step(engine, migrations_dir, steps, name, "upgrade", "head"):
+    if not _alembic_step(engine, migrations_dir, steps, name, upgrade):
         return None
     snapshot = _snapshot(engine)
     steps.add(name, True, f"{len(snapshot.tables)} table(s)")
@@ -237,7 +152,7 @@ def _upgrade(engine: Engine, migrations_dir: Path, steps: _Steps, name: str) -> 
 def _downgrade(engine: Engine, migrations_dir: Path, before: Snapshot, steps: _Steps) -> bool:
     """Downgrade to base; only what existed before the first upgrade may remain."""
     name = "downgrade base"
-    if not _alembic_step(engine, migrations_dir, steps, name, "downgrade", "base"):
+    if not _alembic_step(engine, migrations_dir, steps, name, downgrade):
         return False
     after = _snapshot(engine)
     left = [f"table {t}" for t in sorted(set(after.table_names) - set(before.table_names))]

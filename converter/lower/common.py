@@ -76,9 +76,10 @@ class SourceText:
     Token indices are inclusive; `words[i]` is the upper-cased first word of token i, or "" for
     literals and quoted identifiers (so a string 'CHECK' never looks like the keyword)."""
 
-    def __init__(self, sql: str, dialect: str) -> None:
+    def __init__(self, sql: str, dialect: str, tokens: list[Token] | None = None) -> None:
+        """`tokens`: those of `sql` when the parse already has them."""
         self.sql = sql
-        self.tokens: list[Token] = tokenize(sql, dialect)
+        self.tokens: list[Token] = tokens if tokens is not None else tokenize(sql, dialect)
         self._starts = [t.start for t in self.tokens]
         self._ends = [t.end for t in self.tokens]
         if (
@@ -177,12 +178,13 @@ class Ctx:
     stmt: Statement
     dialect: str
     diags: Diagnostics
+    tokens: list[Token] | None = field(default=None, repr=False)  # from the parse, if any
     _src: SourceText | None = field(default=None, repr=False)
 
     @property
     def src(self) -> SourceText:
         if self._src is None:
-            self._src = SourceText(self.stmt.sql, self.dialect)
+            self._src = SourceText(self.stmt.sql, self.dialect, self.tokens)
         return self._src
 
     def warning(self, message: str) -> None:

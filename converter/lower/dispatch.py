@@ -46,6 +46,7 @@ from converter.lower.objects import (
     drop_table,
 )
 from converter.lower.table import create_table
+from converter.parse import Parsed
 
 # Functions a SELECT may call to change data or schema.
 _SIDE_EFFECTS = frozenset(
@@ -106,12 +107,14 @@ class Ignored:
 
 
 def lower(
-    stmt: Statement, expr: exp.Expression | None, dialect: str, diags: Diagnostics
+    stmt: Statement, parsed: Parsed | None, dialect: str, diags: Diagnostics
 ) -> list[Op] | Ignored:
-    """The ops for one statement parsed as `dialect`, or Ignored(reason)."""
+    """The ops for one statement parsed as `dialect` (None: not parsed, it is ignored), or
+    Ignored(reason)."""
     if stmt.ignored:
         return Ignored(stmt.ignored)
-    ctx = Ctx(stmt, dialect, diags)
+    expr = parsed.tree if parsed is not None else None
+    ctx = Ctx(stmt, dialect, diags, tokens=parsed.tokens if parsed is not None else None)
     if expr is None:
         exact = classify(ctx)
         if exact.ignored:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from converter.core.diagnostics import Diagnostics, Origin
@@ -106,6 +106,20 @@ def _slug(path: str) -> str:
 # ---- replay ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a rule reads besides the op: the schema model so far, the reference schema, the
+    ops of the later sources, and where to report what it decided."""
+
+    model: SchemaModel
+    diags: Diagnostics
+    later: Sequence[o.Op]
+    reference: SchemaModel | None
+
+
+Rule = Callable[[o.Op, Scope], list[o.Op]]
+
+
 def _replay(
     ops: Sequence[o.Op],
     model: SchemaModel,
@@ -116,10 +130,11 @@ def _replay(
     reference: SchemaModel | None,
 ) -> tuple[list[o.Op], list[o.Op]]:
     """Apply ops to the model in order; return (upgrade ops, downgrade ops)."""
+    scope = Scope(model, diags, later, reference)
     upgrade: list[o.Op] = []
     downgrade: list[o.Op] = []
     for raw in ops:
-        for op in _resolve(raw, model, diags, later=later, reference=reference):
+        for op in resolve(raw, scope):
             undo = model.reverse(op)
             model.apply(op)
             upgrade.append(op)
@@ -127,66 +142,124 @@ def _replay(
     return upgrade, downgrade
 
 
-def _resolve(
-    op: o.Op,
-    model: SchemaModel,
-    diags: Diagnostics,
-    *,
-    later: Sequence[o.Op],
-    reference: SchemaModel | None,
-) -> list[o.Op]:
-    """Fill in what the SQL left implicit, from the model; expand create_all calls."""
-    if isinstance(op, o.CreateTablesFromModels):
-        return _expand_create_all(op, model, diags, later=later, reference=reference)
-    if op.guard:
-        applies = guard_applies(op, model, complete=reference is not None)
-        if applies is False:
-            diags.info(
-                op.origin,
-                f"left out: {_guard_words(op)} (the legacy statement was "
-                "guarded, and the schema model shows it changes nothing here)",
-            )
-            return []
-        if applies is None and op.guard == "sql" and op.statement:
-            why = "" if reference is not None else " (no reference schema)"
-            diags.info(
-                op.origin,
-                "kept as exact SQL with its IF [NOT] EXISTS: the schema model "
-                f"cannot tell whether it applies here{why}",
-            )
-            return [replace(op, exact=True)]
-        elif applies is None:
-            diags.warning(
-                op.origin,
-                "the legacy script guarded this statement, and whether it "
-                "applies here is not known: it is converted as if it did",
-            )
-    if isinstance(op, (o.AlterColumn, o.RenameColumn)):
-        table = model.table(op.table)
-        name = op.column if isinstance(op, o.AlterColumn) else op.old
-        existing = table.columns.get(name) if table else None
-        if existing is not None and existing.type is not None:
-            op = replace(op, existing=existing)
-        if (
-            isinstance(op, o.AlterColumn)
-            and op.nullable is True
-            and table is not None
-            and model.dialect == "mysql"
-            and name in _primary_key(table)
-        ):
-            # MySQL MODIFY restates the column; without NOT NULL a key column stays NOT NULL
-            # (an explicit NULL is refused), so nullability does not change.
-            op = replace(op, nullable=o.UNSET)
+def resolve(op: o.Op, scope: Scope) -> list[o.Op]:
+    """Fill in what the SQL left implicit, from the model: every rule of RULES in order, each
+    on what the previous ones returned. All see the model as it is before `op`."""
+    ops = [op]
+    for rule in RULES:
+        ops = [out for each in ops for out in rule(each, scope)]
+    return ops
+
+
+def decide_guard(op: o.Op, scope: Scope) -> list[o.Op]:
+    """A guarded op (IF [NOT] EXISTS, a check in the script) the model shows to change nothing
+    is left out; one whose effect the model cannot tell stays exact SQL with its IF [NOT]
+    EXISTS, or (a guard in the script) is converted as if it applied, with a warning."""
+    if not op.guard:
         return [op]
-    if isinstance(op, o.DropIndex) and op.table is None:
-        ix = model.indexes.get(op.name)
-        if ix is not None and ix.table:
-            return [replace(op, table=ix.table)]
-        diags.warning(
+    applies = guard_applies(op, scope.model, complete=scope.reference is not None)
+    if applies is False:
+        scope.diags.info(
             op.origin,
-            f"index {op.name} is not known to the schema model; its table could not be determined",
+            f"left out: {_guard_words(op)} (the legacy statement was "
+            "guarded, and the schema model shows it changes nothing here)",
+        )
+        return []
+    if applies is None and op.guard == "sql" and op.statement:
+        why = "" if scope.reference is not None else " (no reference schema)"
+        scope.diags.info(
+            op.origin,
+            "kept as exact SQL with its IF [NOT] EXISTS: the schema model "
+            f"cannot tell whether it applies here{why}",
+        )
+        return [replace(op, exact=True)]
+    if applies is None:
+        scope.diags.warning(
+            op.origin,
+            "the legacy script guarded this statement, and whether it "
+            "applies here is not known: it is converted as if it did",
         )
     return [op]
+
+
+def fill_existing_column(op: o.Op, scope: Scope) -> list[o.Op]:
+    """ALTER / RENAME COLUMN carry the column as the model has it (its type, for Alembic's
+    existing_type and for the downgrade)."""
+    if not isinstance(op, (o.AlterColumn, o.RenameColumn)):
+        return [op]
+    table = scope.model.table(op.table)
+    name = op.column if isinstance(op, o.AlterColumn) else op.old
+    existing = table.columns.get(name) if table else None
+    if existing is not None and existing.type is not None:
+        return [replace(op, existing=existing)]
+    return [op]
+
+
+def mysql_key_stays_not_null(op: o.Op, scope: Scope) -> list[o.Op]:
+    """MySQL MODIFY restates the column; without NOT NULL a key column stays NOT NULL (an
+    explicit NULL is refused), so nullability does not change."""
+    if not (
+        isinstance(op, o.AlterColumn) and op.nullable is True and scope.model.dialect == "mysql"
+    ):
+        return [op]
+    table = scope.model.table(op.table)
+    if table is not None and op.column in _primary_key(table):
+        return [replace(op, nullable=o.UNSET)]
+    return [op]
+
+
+def find_dropped_index_table(op: o.Op, scope: Scope) -> list[o.Op]:
+    """DROP INDEX without ON <table> (PostgreSQL, SQLite): the table comes from the model.
+    An op kept as exact SQL runs as written and needs none."""
+    if not isinstance(op, o.DropIndex) or op.table is not None or op.exact:
+        return [op]
+    ix = scope.model.indexes.get(op.name)
+    if ix is not None and ix.table:
+        return [replace(op, table=ix.table)]
+    scope.diags.warning(
+        op.origin,
+        f"index {op.name} is not known to the schema model; its table could not be determined",
+    )
+    return [op]
+
+
+def expand_create_all(op: o.Op, scope: Scope) -> list[o.Op]:
+    """A create_all() call becomes the create ops of the tables it really created, resolved
+    against the reference. Last of the rules: what it returns is the reference's own
+    definition, final as it is."""
+    if not isinstance(op, o.CreateTablesFromModels):
+        return [op]
+    if scope.reference is None:
+        scope.diags.warning(
+            op.origin,
+            f"{op.call}: which tables it created cannot be known without "
+            "--models or --reference-url; left as a TODO",
+        )
+        return [o.ManualTodo(op.call, "create_all() could not be resolved", origin=op.origin)]
+    created_later = {x.table for x in scope.later if isinstance(x, o.CreateTable)}
+    candidates = set(op.tables) if op.tables else set(scope.reference.tables)
+    new = [
+        t
+        for t in scope.reference.tables
+        if t in candidates and t not in scope.model.tables and t not in created_later
+    ]
+    if not new:
+        scope.diags.info(op.origin, f"{op.call}: creates no table that did not exist already")
+        return []
+    scope.diags.info(
+        op.origin, f"{op.call}: creates {', '.join(new)} (resolved against the reference)"
+    )
+    return creation_ops(scope.reference, new, op.origin)
+
+
+# Applied in this order to every op of a source (see resolve).
+RULES: tuple[Rule, ...] = (
+    decide_guard,
+    fill_existing_column,
+    mysql_key_stays_not_null,
+    find_dropped_index_table,
+    expand_create_all,
+)
 
 
 def _primary_key(table: TableModel) -> tuple[str, ...]:
@@ -252,35 +325,6 @@ def _guard_words(op: o.Op) -> str:
     else:
         name = getattr(op, "name", "")
     return f"{_GUARD_VERBS.get(type(op), type(op).__name__)} {name}"
-
-
-def _expand_create_all(
-    op: o.CreateTablesFromModels,
-    model: SchemaModel,
-    diags: Diagnostics,
-    *,
-    later: Sequence[o.Op],
-    reference: SchemaModel | None,
-) -> list[o.Op]:
-    if reference is None:
-        diags.warning(
-            op.origin,
-            f"{op.call}: which tables it created cannot be known without "
-            "--models or --reference-url; left as a TODO",
-        )
-        return [o.ManualTodo(op.call, "create_all() could not be resolved", origin=op.origin)]
-    created_later = {x.table for x in later if isinstance(x, o.CreateTable)}
-    candidates = set(op.tables) if op.tables else set(reference.tables)
-    new = [
-        t
-        for t in reference.tables
-        if t in candidates and t not in model.tables and t not in created_later
-    ]
-    if not new:
-        diags.info(op.origin, f"{op.call}: creates no table that did not exist already")
-        return []
-    diags.info(op.origin, f"{op.call}: creates {', '.join(new)} (resolved against the reference)")
-    return creation_ops(reference, new, op.origin)
 
 
 def creation_ops(source: SchemaModel, tables: Sequence[str], origin: Origin) -> list[o.Op]:

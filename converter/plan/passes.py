@@ -81,7 +81,12 @@ def _copied_columns(
     copies: Sequence[o.Op], create: o.CreateTable, old: str
 ) -> tuple[tuple[str, str, bool], ...]:
     """(new column, old column read, copied unchanged?) from `INSERT INTO tmp (...) SELECT ...
-    FROM old`; empty when the copy is not of that plain shape."""
+    FROM old`; empty when the copy is not of that plain shape.
+
+    The one pass that parses SQL, and only the copy statement of a recognised rebuild: lowering
+    does not keep the INSERT's tree on its ExecuteSQL. Moving this there means recording the
+    copy's shape on every INSERT ... SELECT (parsed in the source's dialect, where this reads it
+    in sqlglot's default one): a change of its own, to be checked against every fixture."""
     import sqlglot
     from sqlglot import exp
 

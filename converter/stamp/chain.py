@@ -13,10 +13,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from converter.core.dialects import find_dialect
-from converter.core.errors import DatabaseError, InputError
+from converter.core.errors import DatabaseError, InputError, MigrationFailed
+from converter.database.alembic_chain import Stepper, load_revisions
 from converter.database.scratch import scratch_database
 from converter.database.snapshot.diff import Difference, diff_snapshots
 from converter.database.snapshot.model import Snapshot, Table
@@ -24,16 +25,13 @@ from converter.database.snapshot.read import read_snapshot
 from converter.database.urls import (
     connect,
     database_errors,
-    describe_error,
     dialect_of,
     mask_url,
     with_driver,
 )
-from converter.database.verify import alembic_config
 
 if TYPE_CHECKING:
-    from alembic.config import Config
-    from alembic.script import Script, ScriptDirectory
+    from alembic.script import Script
     from sqlalchemy.engine import Connection, Engine
 
 # The scaffolded README records the dialect the chain was converted for.
@@ -55,19 +53,7 @@ class ChainRevision:
 
 def load_chain(migrations: Path) -> list[ChainRevision]:
     """The folder's revisions from base to head; a branched chain is an input error."""
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
-
-    try:
-        script = ScriptDirectory.from_config(alembic_config(migrations))
-        heads = script.get_heads()
-        revisions = list(reversed(list(script.walk_revisions())))
-    except CommandError as exc:
-        raise InputError(f"{migrations}: cannot read the revision chain: {exc}") from None
-    except Exception as exc:  # noqa: BLE001 - importing a revision file may raise anything
-        raise InputError(
-            f"{migrations}: cannot read the revision chain: {type(exc).__name__}: {exc}"
-        ) from None
+    revisions, heads = load_revisions(migrations)
     if len(heads) > 1 or any(isinstance(r.down_revision, (tuple, list)) for r in revisions):
         raise InputError(
             f"{migrations}: the chain has branches ({', '.join(sorted(heads))}); "
@@ -222,12 +208,18 @@ def replay(
     scratch_url: str | None,
     servers: Sequence[str],
 ) -> Expected:
-    """Upgrade a scratch database one revision at a time, reading the schema after each."""
+    """Upgrade a scratch database one revision at a time, reading the schema after each.
+
+    A failing revision is the chain's fault: MigrationFailed as verify words it, saying where
+    it ran (nothing has been written to any target yet)."""
     with _scratch(dialect, scratch_url, servers) as url:
         engine = connect(url)
         try:
             with database_errors(url, "lost the scratch database"):
                 states = list(_replay_states(engine, migrations, chain))
+        except MigrationFailed as exc:
+            note = " (replaying the chain on a scratch database; nothing written)"
+            raise MigrationFailed(exc.message + note, exc.origin) from None
         finally:
             engine.dispose()
     return Expected(chain, states)
@@ -236,22 +228,15 @@ def replay(
 def _replay_states(
     engine: Engine, migrations: Path, chain: Sequence[ChainRevision]
 ) -> Iterator[Schema]:
-    """The schema before the first revision, then after each, on one connection.
-
-    One ScriptDirectory serves every step, so the revision files are loaded once, not once
-    per step (`alembic.command.upgrade` builds a new one each time).
-    """
-    from alembic.script import ScriptDirectory
-
+    """The schema before the first revision, then after each, on one connection."""
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             _throwaway_sqlite(conn)
-        config = alembic_config(migrations, conn)
-        script = ScriptDirectory.from_config(config)
+        stepper = Stepper(migrations, conn)
         yield read_schema(conn)
         conn.rollback()
         for revision in chain:
-            _upgrade(config, script, revision.id)
+            stepper.upgrade(revision.id)
             conn.commit()
             yield read_schema(conn)
             conn.rollback()
@@ -263,34 +248,6 @@ def _throwaway_sqlite(conn: Connection) -> None:
     conn.exec_driver_sql("PRAGMA synchronous = OFF")
     conn.exec_driver_sql("PRAGMA journal_mode = MEMORY")
     conn.commit()
-
-
-def _upgrade(config: Config, script: ScriptDirectory, revision: str) -> None:
-    """`alembic upgrade <revision>` (as alembic.command.upgrade does it) with a shared
-    ScriptDirectory; a failing revision is an input error: the chain itself is broken."""
-    from alembic.runtime.environment import EnvironmentContext
-    from sqlalchemy.exc import DBAPIError
-
-    def steps(current: Any, _context: Any) -> Any:
-        return script._upgrade_revs(revision, current)
-
-    try:
-        with EnvironmentContext(config, script, fn=steps, destination_rev=revision):
-            script.run_env()
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise
-        raise _replay_failed(revision, describe_error(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - a revision may raise anything
-        raise _replay_failed(revision, f"{type(exc).__name__}: {exc}") from None
-
-
-def _replay_failed(revision: str, error: str) -> InputError:
-    first = error.strip().splitlines()[0] if error.strip() else error
-    return InputError(
-        f"cannot replay the chain on a scratch database: revision {revision} "
-        f"failed: {first} (run legacy2alembic verify for details)"
-    )
 
 
 @contextmanager

@@ -8,6 +8,7 @@ reached, read or written).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -116,12 +117,25 @@ def _drift(url: str, live: Live, expected: Expected) -> Outcome:
     )
 
 
-def write(url: str, outcome: Outcome, migrations: Path, *, force: bool) -> Outcome:
-    """Stamp a "would-stamp" database; report a stamp that another process wrote first."""
+def write(
+    url: str,
+    outcome: Outcome,
+    migrations: Path,
+    *,
+    force: bool,
+    before_commit: Callable[[], None] | None = None,
+) -> Outcome:
+    """Stamp a "would-stamp" database; report a stamp that another process wrote first.
+    `before_commit`: see write_stamp."""
     assert outcome.revision is not None
     try:
         result = write_stamp(
-            url, migrations, outcome.revision.id, read_heads=outcome.heads, replace=force
+            url,
+            migrations,
+            outcome.revision.id,
+            read_heads=outcome.heads,
+            replace=force,
+            before_commit=before_commit,
         )
     except ConverterError as exc:
         return replace(outcome, status="error", message=str(exc))

@@ -14,15 +14,13 @@ anything is read, so the version table cannot change under it.
 from __future__ import annotations
 
 import hashlib
-import os
-import sys
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from converter.database.alembic_chain import current_heads, stamp
 from converter.database.urls import connect, database_errors
-from converter.database.verify import alembic_config
 from converter.stamp.chain import Schema, read_schema
 
 if TYPE_CHECKING:
@@ -34,8 +32,6 @@ ADVISORY_LOCK_KEY = int.from_bytes(
 )
 # How long a stamp waits for another one writing the same database.
 LOCK_TIMEOUT_SECONDS = 60
-# Tests set it to a number of seconds to sleep inside the write transaction before COMMIT.
-PAUSE_BEFORE_COMMIT = "L2A_TEST_PAUSE_BEFORE_COMMIT"
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ def read_live(url: str) -> Live:
     try:
         with database_errors(url, "cannot read"), engine.connect() as conn:
             _read_only(conn)
-            live = Live(read_schema(conn), _heads(conn))
+            live = Live(read_schema(conn), current_heads(conn))
             conn.rollback()
         return live
     finally:
@@ -69,12 +65,6 @@ def _read_only(conn: Connection) -> None:
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
-def _heads(conn: Connection) -> tuple[str, ...]:
-    from alembic.runtime.migration import MigrationContext
-
-    return tuple(sorted(MigrationContext.configure(conn).get_current_heads()))
-
-
 @dataclass(frozen=True)
 class WriteResult:
     """`written`, or the version table found changed (`heads`) since it was read."""
@@ -84,12 +74,19 @@ class WriteResult:
 
 
 def write_stamp(
-    url: str, migrations: Path, revision: str, *, read_heads: tuple[str, ...], replace: bool
+    url: str,
+    migrations: Path,
+    revision: str,
+    *,
+    read_heads: tuple[str, ...],
+    replace: bool,
+    before_commit: Callable[[], None] | None = None,
 ) -> WriteResult:
     """Stamp `url` at `revision` unless its version table no longer holds `read_heads`.
 
     `replace`: the rows found are deleted first (re-stamping with --force, also from a
-    revision this chain does not know).
+    revision this chain does not know). `before_commit` runs inside the write transaction,
+    after the row is written (tests pause there to race or kill a stamp).
     """
     engine = _writer(url)
     try:
@@ -99,12 +96,13 @@ def write_stamp(
             conn.begin() as transaction,
         ):
             _lock(conn)
-            heads = _heads(conn)
+            heads = current_heads(conn)
             if heads != read_heads:
                 transaction.rollback()
                 return WriteResult(False, heads)
-            _stamp(conn, migrations, revision, replace and bool(heads))
-            _pause_for_tests()
+            stamp(conn, migrations, revision, replace=replace and bool(heads))
+            if before_commit is not None:
+                before_commit()
         return WriteResult(True, (revision,))
     finally:
         engine.dispose()
@@ -136,21 +134,3 @@ def _lock(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
-
-
-def _stamp(conn: Connection, migrations: Path, revision: str, replace: bool) -> None:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import table
-
-    context = MigrationContext.configure(conn)
-    if replace:
-        conn.execute(table(context.version_table, schema=context.version_table_schema).delete())
-    context.stamp(ScriptDirectory.from_config(alembic_config(migrations)), revision)
-
-
-def _pause_for_tests() -> None:
-    seconds = os.environ.get(PAUSE_BEFORE_COMMIT)
-    if seconds:
-        print("L2A_TEST: paused before commit", file=sys.stderr, flush=True)
-        time.sleep(float(seconds))
