@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import cast
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.parser import Parser
 from sqlglot.tokens import Token, Tokenizer
 
+from converter.core.dialects import Dialect
 from converter.ir.statements import Statement
 
 
@@ -50,7 +51,7 @@ class Parsed:
     tokens: list[Token] | None
 
 
-def parse_statement(stmt: Statement, dialect: str) -> Parsed:
+def parse_statement(stmt: Statement, dialect: Dialect) -> Parsed:
     """`stmt` read as `dialect` ("sqlite" | "postgres" | "mysql")."""
     try:
         tokens = tokenize(stmt.sql, dialect)
@@ -66,14 +67,14 @@ def parse_statement(stmt: Statement, dialect: str) -> Parsed:
     return Parsed(cast(exp.Expression, tree), tokens)
 
 
-def tokenize(sql: str, dialect: str) -> list[Token]:
+def tokenize(sql: str, dialect: Dialect) -> list[Token]:
     """sqlglot's tokens for `sql`. Raises TokenError like sqlglot does."""
     return _tokenizer(dialect).tokenize(sql)
 
 
 @functools.cache
-def _dialect(name: str) -> Dialect:
-    return Dialect.get_or_raise(name)
+def _dialect(name: str) -> SqlglotDialect:
+    return SqlglotDialect.get_or_raise(name)
 
 
 @functools.cache

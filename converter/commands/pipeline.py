@@ -15,6 +15,7 @@ from typing import Literal
 
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostic, Diagnostics, Origin
+from converter.core.dialects import Dialect
 from converter.core.errors import InputError
 from converter.discover.discovery import Discovery, LegacySource, discover
 from converter.ir import ops as o
@@ -46,7 +47,7 @@ class SourceAnalysis:
 @dataclass
 class Analysis:
     root: Path
-    dialect: str
+    dialect: Dialect
     discovery: Discovery
     sources: list[SourceAnalysis]
     diags: Diagnostics
@@ -58,7 +59,7 @@ class Analysis:
 def analyse(
     root: Path,
     config: Config,
-    dialect: str,
+    dialect: Dialect,
     diags: Diagnostics,
     *,
     order_file: Path | None = None,
@@ -102,7 +103,7 @@ class _SourceOutcome:
     diags: tuple[Diagnostic, ...]
 
 
-def _analyse_source(root: Path, dialect: str, source: LegacySource) -> _SourceOutcome:
+def _analyse_source(root: Path, dialect: Dialect, source: LegacySource) -> _SourceOutcome:
     """Extract, parse and lower one source, then free its syntax trees: they are reference
     cycles, and the cyclic collector is paused during bulk work (one young-generation pass per
     source is cheap)."""
@@ -137,7 +138,7 @@ def _drop_files_read_by_scripts(
 
 
 def _lower_source(
-    source: LegacySource, items: list, dialect: str, diags: Diagnostics
+    source: LegacySource, items: list, dialect: Dialect, diags: Diagnostics
 ) -> SourceAnalysis:
     from converter.lower.dispatch import Ignored, lower
     from converter.parse import parse_statement
@@ -188,7 +189,7 @@ def _kind_of(lowered: list[o.Op]) -> RecordKind:
 
 @dataclass(frozen=True)
 class ConvertOptions:
-    dialect: str
+    dialect: Dialect
     out: Path
     models: str | None = None
     reference_url: str | None = None

@@ -22,6 +22,7 @@ import click
 
 from converter.core.config import project_settings
 from converter.core.diagnostics import Origin
+from converter.core.dialects import Dialect
 from converter.core.errors import CheckFailed, DatabaseError, InputError
 from converter.database.urls import dialect_of
 from converter.stamp.chain import chain_dialect, load_chain, replay
@@ -119,7 +120,7 @@ def _written(
 
 
 def _confirmed(
-    outcomes: Sequence[Outcome], yes: bool, as_json: bool, migrations: Path, dialect: str
+    outcomes: Sequence[Outcome], yes: bool, as_json: bool, migrations: Path, dialect: Dialect
 ) -> bool:
     """Whether to write: --yes, or the user said so once for the whole plan."""
     plan = [o for o in outcomes if o.status == "would-stamp"]
@@ -142,7 +143,7 @@ def _confirmed(
 
 
 def _print(
-    outcomes: Sequence[Outcome], migrations: Path, dialect: str, *, dry_run: bool, as_json: bool
+    outcomes: Sequence[Outcome], migrations: Path, dialect: Dialect, *, dry_run: bool, as_json: bool
 ) -> None:
     if as_json:
         click.echo(format_json(outcomes, migrations, dialect, dry_run=dry_run))

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from converter.core.diagnostics import Origin
+from converter.core.dialects import Dialect
 from converter.core.errors import InputError
 from converter.database.scratch import scratch_database
 from converter.database.snapshot.model import Snapshot
@@ -168,7 +169,7 @@ def _as_metadata(obj: Any, spec: str) -> MetaData:
 
 def metadata_snapshot(
     metadata: MetaData,
-    dialect: str,
+    dialect: Dialect,
     *,
     scratch_url: str | None = None,
     server_url: str | None = None,

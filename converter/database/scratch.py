@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
+from converter.core.dialects import Dialect
 from converter.core.errors import DatabaseError, InputError
 from converter.database.urls import connect, database_errors, describe_error, mask_url, with_driver
 
@@ -33,7 +34,7 @@ _SYSTEM_SCHEMAS = (
 
 @contextmanager
 def scratch_database(
-    dialect: str, *, scratch_url: str | None = None, server_url: str | None = None
+    dialect: Dialect, *, scratch_url: str | None = None, server_url: str | None = None
 ) -> Iterator[str]:
     """Yield the URL of an empty database of `dialect` that may be changed freely."""
     if dialect == "sqlite":
@@ -147,7 +148,7 @@ def _drop_pg_types(conn: Connection, schema: str) -> None:
 
 
 @contextmanager
-def _created_database(dialect: str, server_url: str) -> Iterator[str]:
+def _created_database(dialect: Dialect, server_url: str) -> Iterator[str]:
     """CREATE DATABASE l2a_scratch_<random> on the server; DROP it afterwards, always."""
     admin = _maintenance_engine(dialect, server_url)
     name = SCRATCH_PREFIX + secrets.token_hex(6)
@@ -162,7 +163,7 @@ def _created_database(dialect: str, server_url: str) -> Iterator[str]:
     _drop(admin, name, server_url)
 
 
-def _maintenance_engine(dialect: str, server_url: str) -> Engine:
+def _maintenance_engine(dialect: Dialect, server_url: str) -> Engine:
     """An AUTOCOMMIT engine on the server's maintenance database (else the URL's own one)."""
     parsed = with_driver(server_url)
     candidates = ["postgres", parsed.database] if dialect == "postgres" else [parsed.database]

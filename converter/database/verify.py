@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from converter.core.dialects import Dialect
 from converter.core.errors import InputError, MigrationFailed
 from converter.database.alembic_chain import downgrade, upgrade
 from converter.database.scratch import scratch_database
@@ -64,7 +65,7 @@ class _Steps:
 
 def verify(
     migrations_dir: Path,
-    dialect: str,
+    dialect: Dialect,
     reference: Snapshot | None,
     *,
     scratch_url: str | None = None,

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
+from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.tokens import Token, TokenType
 
 from converter.core.diagnostics import Diagnostics
+from converter.core.dialects import Dialect
 from converter.ir.ops import ExecuteSQL, SqlKind
 from converter.ir.statements import Statement
 from converter.parse import tokenize
@@ -62,8 +63,8 @@ def _scan(tokens: list[Token]) -> tuple[list[TokenType], list[str], dict[int, in
 
 
 @cache
-def _command_tokens(dialect: str) -> frozenset[TokenType]:
-    return frozenset(Dialect.get_or_raise(dialect).tokenizer_class.COMMANDS)
+def _command_tokens(dialect: Dialect) -> frozenset[TokenType]:
+    return frozenset(SqlglotDialect.get_or_raise(dialect).tokenizer_class.COMMANDS)
 
 
 class Unsupported(Exception):
@@ -76,7 +77,7 @@ class SourceText:
     Token indices are inclusive; `words[i]` is the upper-cased first word of token i, or "" for
     literals and quoted identifiers (so a string 'CHECK' never looks like the keyword)."""
 
-    def __init__(self, sql: str, dialect: str, tokens: list[Token] | None = None) -> None:
+    def __init__(self, sql: str, dialect: Dialect, tokens: list[Token] | None = None) -> None:
         """`tokens`: those of `sql` when the parse already has them."""
         self.sql = sql
         self.tokens: list[Token] = tokens if tokens is not None else tokenize(sql, dialect)
@@ -94,7 +95,7 @@ class SourceText:
             last -= 1
         self.last = last
 
-    def _expand_command(self, dialect: str) -> None:
+    def _expand_command(self, dialect: Dialect) -> None:
         """sqlglot's tokenizer keeps everything after a command keyword (DO, VACUUM, RENAME...)
         as one string token; tokenize that rest too, at its real offsets."""
         offset = self.tokens[0].end + 1
@@ -176,7 +177,7 @@ class Ctx:
     """One statement being lowered."""
 
     stmt: Statement
-    dialect: str
+    dialect: Dialect
     diags: Diagnostics
     tokens: list[Token] | None = field(default=None, repr=False)  # from the parse, if any
     _src: SourceText | None = field(default=None, repr=False)

@@ -20,6 +20,7 @@ from functools import singledispatch
 from sqlglot import exp
 
 from converter.core.diagnostics import Diagnostics
+from converter.core.dialects import Dialect
 from converter.ir.ops import (
     AddColumn,
     AddConstraint,
@@ -107,7 +108,7 @@ class Ignored:
 
 
 def lower(
-    stmt: Statement, parsed: Parsed | None, dialect: str, diags: Diagnostics
+    stmt: Statement, parsed: Parsed | None, dialect: Dialect, diags: Diagnostics
 ) -> list[Op] | Ignored:
     """The ops for one statement parsed as `dialect` (None: not parsed, it is ignored), or
     Ignored(reason)."""

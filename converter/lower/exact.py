@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlglot.errors import TokenError
 
+from converter.core.dialects import Dialect
 from converter.ir.ops import ExecuteSQL, RenameTable, SqlKind
 from converter.lower.common import Ctx, SourceText, Unsupported
 
@@ -333,7 +334,7 @@ def _data(r: _Reader) -> Exact:
     return Exact(kind="data", tables=tables)
 
 
-def _plain_name(text: str, dialect: str) -> str:
+def _plain_name(text: str, dialect: Dialect) -> str:
     """A source name as stored: quotes removed, unquoted parts folded on PostgreSQL."""
     parts = re.findall(r'"((?:[^"]|"")*)"|`((?:[^`]|``)*)`|\[([^\]]*)\]|([^."`\[\s]+)', text)
     names = []

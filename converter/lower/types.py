@@ -28,6 +28,7 @@ import sqlalchemy
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlglot import exp
 
+from converter.core.dialects import Dialect
 from converter.ir.ops import Literal, TypeSpec
 
 MODULES = {
@@ -67,7 +68,7 @@ Builder = Callable[[Spelling], "TypeSpec | None"]
 
 def type_from_sqlglot(
     dt: exp.DataType,
-    dialect: str,
+    dialect: Dialect,
     *,
     spelled: str | None = None,
     udt: tuple[str, str | None] | None = None,
@@ -86,13 +87,13 @@ def type_from_sqlglot(
 
 @functools.lru_cache(maxsize=4096)
 def _spec_for_text(
-    text: str, dialect: str, values: tuple[str, ...], udt: tuple[str, str | None] | None
+    text: str, dialect: Dialect, values: tuple[str, ...], udt: tuple[str, str | None] | None
 ) -> TypeSpec | None:
     """Legacy schemas repeat a few spellings many times: map each once."""
     return spec_for(parse_spelling(text, values, udt), dialect)
 
 
-def spec_for(sp: Spelling, dialect: str) -> TypeSpec | None:
+def spec_for(sp: Spelling, dialect: Dialect) -> TypeSpec | None:
     """The TypeSpec for a spelling on `dialect`, or None."""
     if sp.dims:
         return _array(sp, dialect)
@@ -138,7 +139,7 @@ def _int_params(inner: str) -> tuple[int, ...] | None:
     return tuple(int(p) for p in parts)
 
 
-def _regenerated(dt: exp.DataType, dialect: str) -> str:
+def _regenerated(dt: exp.DataType, dialect: Dialect) -> str:
     """The parsed type printed back, for callers that do not have the source spelling."""
     return dt.sql(dialect if dialect != "sqlite" else None)
 
@@ -171,7 +172,7 @@ def _fold(node: exp.Expression) -> str:
     return node.name if quoted else node.name.lower()
 
 
-def _array(sp: Spelling, dialect: str) -> TypeSpec | None:
+def _array(sp: Spelling, dialect: Dialect) -> TypeSpec | None:
     if dialect != "postgres":
         return None
     item = spec_for(Spelling(sp.words, sp.params, sp.modifiers, 0, sp.values, sp.udt, ""), dialect)

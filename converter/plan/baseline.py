@@ -27,7 +27,7 @@ from converter.plan.schema import SchemaModel, TableModel
 # ---- MetaData -> SchemaModel ------------------------------------------------------------------
 
 
-def model_from_metadata(metadata: sa.MetaData, dialect: str) -> SchemaModel:
+def model_from_metadata(metadata: sa.MetaData, dialect: Dialect) -> SchemaModel:
     model = SchemaModel(dialect=dialect)
     for table in metadata.sorted_tables:
         model.tables[table.name] = _table_model(table, model, dialect)
@@ -40,7 +40,7 @@ def _name(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _table_model(table: sa.Table, model: SchemaModel, dialect: str) -> TableModel:
+def _table_model(table: sa.Table, model: SchemaModel, dialect: Dialect) -> TableModel:
     columns = {c.name: _column_def(c, model, dialect) for c in table.columns}
     constraints = [
         c for c in (_constraint(x, dialect) for x in _ordered(table.constraints)) if c is not None
@@ -65,7 +65,7 @@ def _ordered(constraints: Iterable[sa.Constraint]) -> list[sa.Constraint]:
     )
 
 
-def _column_def(col: sa.Column, model: SchemaModel, dialect: str) -> o.ColumnDef:
+def _column_def(col: sa.Column, model: SchemaModel, dialect: Dialect) -> o.ColumnDef:
     from converter.lower.types import type_from_sqlalchemy
 
     spec = type_from_sqlalchemy(col.type)
@@ -86,7 +86,7 @@ def _column_def(col: sa.Column, model: SchemaModel, dialect: str) -> o.ColumnDef
     )
 
 
-def _server_default(col: sa.Column, dialect: str) -> str | None:
+def _server_default(col: sa.Column, dialect: Dialect) -> str | None:
     default = col.server_default
     arg = getattr(default, "arg", None)
     if arg is None:
@@ -96,14 +96,14 @@ def _server_default(col: sa.Column, dialect: str) -> str | None:
     return str(arg.compile(dialect=_sa_dialect(dialect), compile_kwargs={"literal_binds": True}))
 
 
-def _sa_dialect(dialect: str) -> sa.engine.Dialect:
+def _sa_dialect(dialect: Dialect) -> sa.engine.Dialect:
     import importlib
 
     module = importlib.import_module(f"sqlalchemy.dialects.{Dialect(dialect).sqlalchemy}")
     return module.dialect()
 
 
-def _constraint(c: sa.Constraint, dialect: str) -> o.Constraint | None:
+def _constraint(c: sa.Constraint, dialect: Dialect) -> o.Constraint | None:
     cols = tuple(x.name for x in getattr(c, "columns", ()))
     if isinstance(c, sa.PrimaryKeyConstraint):
         return o.PrimaryKey(cols, _name(c.name)) if cols else None
@@ -129,7 +129,7 @@ def _constraint(c: sa.Constraint, dialect: str) -> o.Constraint | None:
     return None
 
 
-def _index_op(index: sa.Index, table: sa.Table, dialect: str) -> o.CreateIndex:
+def _index_op(index: sa.Index, table: sa.Table, dialect: Dialect) -> o.CreateIndex:
     sa_dialect = _sa_dialect(dialect)
     elements = tuple(
         o.IndexElement(e.name if isinstance(e, sa.Column) else e)
@@ -372,7 +372,7 @@ def recover_old_models(
     root: Path,
     load: Callable[[Path], sa.MetaData],
     first_source: str,
-    dialect: str,
+    dialect: Dialect,
     diags: Diagnostics,
 ) -> SchemaModel | None:
     """The models as they were before the first legacy source, loaded by `load` from a checkout

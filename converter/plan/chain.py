@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from converter.core.diagnostics import Diagnostics, Origin
+from converter.core.dialects import Dialect
 from converter.ir import ops as o
 from converter.ir.revision import Revision, SourceRef
 from converter.plan.schema import SchemaModel, TableModel
@@ -36,7 +37,7 @@ class Plan:
 def plan(
     sources: Sequence[SourceOps],
     baseline: SchemaModel,
-    dialect: str,
+    dialect: Dialect,
     diags: Diagnostics,
     *,
     reference: SchemaModel | None = None,
@@ -76,7 +77,7 @@ def _squash(steps: list) -> tuple:
     return ("Squashed legacy schema history", "legacy_squashed", refs, up, down, steps[-1][5])
 
 
-def _chain(steps: list, dialect: str) -> list[Revision]:
+def _chain(steps: list, dialect: Dialect) -> list[Revision]:
     revisions: list[Revision] = []
     previous: str | None = None
     for message, slug, refs, up, down, added in steps:
@@ -90,7 +91,9 @@ def _chain(steps: list, dialect: str) -> list[Revision]:
     return revisions
 
 
-def _revision_id(previous: str | None, dialect: str, slug: str, refs: tuple[SourceRef, ...]) -> str:
+def _revision_id(
+    previous: str | None, dialect: Dialect, slug: str, refs: tuple[SourceRef, ...]
+) -> str:
     """Derived from content, so the same input always gives the same chain."""
     h = hashlib.sha256(f"{previous}|{dialect}|{slug}".encode())
     for ref in refs:
@@ -123,7 +126,7 @@ Rule = Callable[[o.Op, Scope], list[o.Op]]
 def _replay(
     ops: Sequence[o.Op],
     model: SchemaModel,
-    dialect: str,
+    dialect: Dialect,
     diags: Diagnostics,
     *,
     later: Sequence[o.Op],
@@ -318,6 +321,7 @@ def _guard_words(op: o.Op) -> str:
         return f"adds column {op.table}.{op.column.name}"
     if isinstance(op, o.DropColumn):
         return f"drops column {op.table}.{op.column}"
+    name: str | None
     if isinstance(op, (o.CreateTable, o.DropTable)):
         name = op.table
     elif isinstance(op, o.AddConstraint):

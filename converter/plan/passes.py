@@ -72,9 +72,13 @@ def _rename_first_rewrite_at(ops: Sequence[o.Op], i: int) -> tuple[o.RewriteTabl
 
 def _after_data(ops: Sequence[o.Op], j: int) -> int:
     """The index of the first op at or after `j` that is not a data statement."""
-    while j < len(ops) and isinstance(ops[j], o.ExecuteSQL) and ops[j].kind == "data":  # type: ignore[union-attr]
+    while j < len(ops) and _is_data(ops[j]):
         j += 1
     return j
+
+
+def _is_data(op: o.Op) -> bool:
+    return isinstance(op, o.ExecuteSQL) and op.kind == "data"
 
 
 def _copied_columns(

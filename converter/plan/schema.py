@@ -11,6 +11,7 @@ import copy
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
 
+from converter.core.dialects import Dialect
 from converter.ir import ops as o
 
 
@@ -41,7 +42,7 @@ class SchemaModel:
     tables: dict[str, TableModel] = field(default_factory=dict)
     indexes: dict[str, o.CreateIndex] = field(default_factory=dict)
     enums: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
-    dialect: str = "sqlite"
+    dialect: Dialect = Dialect.SQLITE
     # Table and index names the forward replay removed: known to be absent, reference or not.
     removed: set[str] = field(default_factory=set)
 
@@ -94,7 +95,7 @@ class SchemaModel:
 _DROPS = (o.DropTable, o.DropColumn, o.DropIndex, o.DropConstraint, o.DropEnum)
 
 
-def quote_ident(name: str, dialect: str) -> str:
+def quote_ident(name: str, dialect: Dialect) -> str:
     """Quote an identifier for exact SQL written by this tool (reverse rewrites)."""
     if dialect == "mysql":
         return "`" + name.replace("`", "``") + "`"

@@ -18,7 +18,7 @@ from converter.render.code import Call, Ctx, RenderError, layout
 from converter.render.ops import render_body
 
 
-def render_revision(rev: Revision, dialect: str) -> str:
+def render_revision(rev: Revision, dialect: Dialect) -> str:
     """The complete text of one revision file; byte-identical for the same input."""
     ctx = Ctx(Dialect(dialect).sqlalchemy)
     upgrade = render_body(rev.upgrade, ctx)

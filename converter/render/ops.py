@@ -85,6 +85,7 @@ def _render_one(op: o.Op, ctx: Ctx) -> list[str]:
 
 
 def _block_key(op: o.Op, dialect: str) -> tuple[str, ...] | None:
+    """`dialect` is SQLAlchemy's name (the render context's)."""
     if op.exact and op.statement:
         return None
     if dialect == "sqlite" and isinstance(op, _BATCH_OPS):

@@ -12,6 +12,8 @@ import importlib.resources
 import jinja2
 
 # Relative path in the migrations folder -> template in converter.templates.
+from converter.core.dialects import Dialect
+
 _TEMPLATES = {
     "alembic.ini": "alembic.ini.j2",
     "env.py": "env.py.j2",
@@ -23,7 +25,7 @@ _VERBATIM = {"script.py.mako": "script.py.mako"}
 VERSIONS_PLACEHOLDER = "versions/.gitkeep"
 
 
-def scaffold_files(dialect: str) -> dict[str, str]:
+def scaffold_files(dialect: Dialect) -> dict[str, str]:
     """Relative path -> content of every file of the migrations folder, in a stable order."""
     files = {path: _render(name, dialect) for path, name in _TEMPLATES.items()}
     files.update({path: _read(name) for path, name in _VERBATIM.items()})
@@ -35,7 +37,7 @@ def _read(name: str) -> str:
     return importlib.resources.files("converter.templates").joinpath(name).read_text("utf-8")
 
 
-def _render(name: str, dialect: str) -> str:
+def _render(name: str, dialect: Dialect) -> str:
     env = jinja2.Environment(
         autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from converter.core.dialects import find_dialect
+from converter.core.dialects import Dialect, find_dialect
 from converter.core.errors import DatabaseError, InputError, MigrationFailed
 from converter.database.alembic_chain import Stepper, load_revisions
 from converter.database.scratch import scratch_database
@@ -70,7 +70,7 @@ def _chain_revision(script: Script) -> ChainRevision:
     return ChainRevision(script.revision, doc[0] if doc else "", sources)
 
 
-def chain_dialect(migrations: Path, configured: str | None, urls: Sequence[str]) -> str:
+def chain_dialect(migrations: Path, configured: str | None, urls: Sequence[str]) -> Dialect:
     """The chain's dialect: recorded in the folder, else the project's setting, else the URLs'.
 
     Every URL must share it: the revisions are written for one dialect.
@@ -88,7 +88,7 @@ def chain_dialect(migrations: Path, configured: str | None, urls: Sequence[str])
     return chosen
 
 
-def recorded_dialect(migrations: Path) -> str | None:
+def recorded_dialect(migrations: Path) -> Dialect | None:
     try:
         match = _RECORDED.search((migrations / "README").read_text(encoding="utf-8"))
     except OSError:
@@ -189,7 +189,7 @@ class Expected:
         return [i for i, fp in enumerate(self._prints) if fp == found]
 
     def _fingerprint(self, schema: Schema, *, learn: bool) -> tuple[object, ...]:
-        ids = []
+        ids: list[object] = []
         for table in schema.snapshot.tables:
             table_id = self._table_ids.get(table)
             if table_id is None:
@@ -203,7 +203,7 @@ class Expected:
 def replay(
     migrations: Path,
     chain: Sequence[ChainRevision],
-    dialect: str,
+    dialect: Dialect,
     *,
     scratch_url: str | None,
     servers: Sequence[str],
@@ -251,7 +251,7 @@ def _throwaway_sqlite(conn: Connection) -> None:
 
 
 @contextmanager
-def _scratch(dialect: str, scratch_url: str | None, servers: Sequence[str]) -> Iterator[str]:
+def _scratch(dialect: Dialect, scratch_url: str | None, servers: Sequence[str]) -> Iterator[str]:
     """A scratch database: --scratch-url, a temporary SQLite file, or a temporary database on
     the first of the targets' servers that lets us create one."""
     if scratch_url or dialect == "sqlite":

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from converter.core.dialects import Dialect
 from converter.database.snapshot.diff import format_diff
 from converter.stamp.check import Outcome
 
@@ -100,7 +101,7 @@ def _next_step(migrations: Path, dry_run: bool) -> str:
 
 
 def format_json(
-    outcomes: Sequence[Outcome], migrations: Path, dialect: str, *, dry_run: bool
+    outcomes: Sequence[Outcome], migrations: Path, dialect: Dialect, *, dry_run: bool
 ) -> str:
     document = {
         "migrations": str(migrations),
