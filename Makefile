@@ -1,6 +1,6 @@
-# One command each, on a fresh machine (Python 3.10+; Debian for the PostgreSQL server).
+# One command each, on a fresh machine (Python 3.10+; Debian for the PostgreSQL and MariaDB servers).
 #   make demo   set up, then onboard (scan, convert, verify) the shipped SQLite example
-#   make test   set up, lint, start a throwaway PostgreSQL on loopback, run every test
+#   make test   set up, lint, start a throwaway PostgreSQL and MariaDB on loopback, run every test
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO_DIR ?= /tmp/legacy2alembic-demo
@@ -23,7 +23,8 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check converter tests bench
 	$(VENV)/bin/ruff format --check converter tests bench
-	L2A_PG_URL="$$(bash .ci/start-postgres)" $(PY) -m pytest -q -ra
+	L2A_PG_URL="$$(bash .ci/start-postgres)" L2A_MYSQL_URL="$$(bash .ci/start-mariadb)" \
+		$(PY) -m pytest -q -ra
 
 bench: setup
 	$(PY) bench/convert.py

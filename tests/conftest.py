@@ -1,4 +1,4 @@
-"""Shared pytest fixtures: the harness on sys.path, PostgreSQL and SQLite database URLs.
+"""Shared pytest fixtures: the harness on sys.path; PostgreSQL, MySQL and SQLite database URLs.
 
 Before any test runs, the session checks that it tests this checkout: the `converter` it imports,
 its templates (mapped to `converter.templates` only by an install) and the code the console
@@ -199,6 +199,68 @@ def pg_url_factory(pg_server_url):
 def pg_url(pg_url_factory) -> str:
     """A fresh, empty PostgreSQL database for this test (dropped afterwards)."""
     return pg_url_factory()
+
+
+@pytest.fixture(scope="session")
+def mysql_server_url() -> str:
+    """URL of a MySQL / MariaDB server where we may create databases (env L2A_MYSQL_URL).
+
+    Unset: the test is skipped, except under CI (env CI set), where it fails: CI must run them.
+    """
+    url = os.environ.get("L2A_MYSQL_URL") or None
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "L2A_MYSQL_URL is not set but CI is: MySQL tests must run in CI "
+                "(start a server with .ci/start-mariadb)",
+                pytrace=False,
+            )
+        pytest.skip(
+            "MySQL tests need L2A_MYSQL_URL (e.g. mysql+pymysql://l2a:l2a@127.0.0.1:33069/)"
+        )
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        _mysql_exec(url, "SELECT 1")
+    except OperationalError as e:
+        pytest.fail(f"cannot connect to L2A_MYSQL_URL: {e.orig}", pytrace=False)
+    return url
+
+
+def _mysql_exec(server_url: str, sql: str) -> None:
+    """Run one statement on the server's own connection (no database selected), autocommit."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(sql)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def mysql_url_factory(mysql_server_url):
+    """Call it for a fresh, empty MySQL database URL on the test server; all dropped afterwards."""
+    from sqlalchemy.engine import make_url
+
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"l2a_test_{uuid.uuid4().hex[:12]}"
+        _mysql_exec(mysql_server_url, f"CREATE DATABASE `{name}`")
+        made.append(name)
+        return make_url(mysql_server_url).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for name in made:
+        _mysql_exec(mysql_server_url, f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@pytest.fixture
+def mysql_url(mysql_url_factory) -> str:
+    """A fresh, empty MySQL database for this test (dropped afterwards)."""
+    return mysql_url_factory()
 
 
 @pytest.fixture
