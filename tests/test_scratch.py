@@ -132,6 +132,113 @@ def test_create_database_not_permitted_says_to_pass_scratch_url(pg_server_url: s
             conn.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
 
 
+# --- MySQL / MariaDB -----------------------------------------------------------------------
+
+BYSTANDER_DDL = (
+    "CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL)",
+    "CREATE TABLE posts (id INT PRIMARY KEY, user_id INT, body TEXT, "
+    "FOREIGN KEY (user_id) REFERENCES users (id))",
+    "INSERT INTO users (name) VALUES ('ada'), ('bob')",
+    "INSERT INTO posts VALUES (1, 1, 'hello'), (2, 2, NULL)",
+    "CREATE VIEW named AS SELECT name FROM users",
+    "CREATE PROCEDURE touch_users() UPDATE users SET name = name",
+    "CREATE TRIGGER posts_guard BEFORE INSERT ON posts FOR EACH ROW SET NEW.body = NEW.body",
+)
+
+
+def mysql_databases(server: str) -> set[str]:
+    with connect(server).connect() as conn:
+        return {r[0] for r in conn.exec_driver_sql("SHOW DATABASES")}
+
+
+def mysql_fingerprint(url: str) -> str:
+    """sha256 over every table's SHOW CREATE and rows, views, routines and triggers of `url`."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with connect(url).connect() as conn:
+        for (table,) in conn.exec_driver_sql("SHOW TABLES").fetchall():
+            digest.update(repr(conn.exec_driver_sql(f"SHOW CREATE TABLE `{table}`").all()).encode())
+            rows = conn.exec_driver_sql(f"SELECT * FROM `{table}`").all()
+            digest.update(repr(sorted(rows, key=repr)).encode())
+        for query in (
+            "SELECT routine_type, routine_name, routine_definition FROM information_schema.routines"
+            " WHERE routine_schema = DATABASE() ORDER BY 1, 2",
+            "SELECT trigger_name, action_statement FROM information_schema.triggers"
+            " WHERE trigger_schema = DATABASE() ORDER BY 1",
+        ):
+            digest.update(repr(conn.exec_driver_sql(query).all()).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture
+def bystander(mysql_url_factory) -> str:
+    """A database next to the scratch one, full of things scratch work must never touch."""
+    url = mysql_url_factory()
+    with connect(url, autocommit=True).connect() as conn:
+        for statement in BYSTANDER_DDL:
+            conn.exec_driver_sql(statement)
+    return url
+
+
+def fill_like_a_chain(url: str) -> None:
+    """What a replayed chain leaves in a scratch database: tables, FKs, a view, routines."""
+    with connect(url, autocommit=True).connect() as conn:
+        for statement in BYSTANDER_DDL:
+            conn.exec_driver_sql(statement)
+        conn.exec_driver_sql("CREATE FUNCTION answer() RETURNS INT DETERMINISTIC RETURN 42")
+
+
+@pytest.mark.mysql
+def test_mysql_scratch_url_emptied_and_nothing_else_touched(
+    mysql_url_factory, bystander: str
+) -> None:
+    given = mysql_url_factory()
+    before = mysql_fingerprint(bystander)
+    with scratch_database("mysql", scratch_url=given) as url:
+        assert url == given
+        fill_like_a_chain(url)
+    assert mysql_fingerprint(bystander) == before
+    with scratch_database("mysql", scratch_url=given) as url:  # empty again, routines too
+        fill_like_a_chain(url)
+    assert table_names(given) == []
+    assert mysql_fingerprint(bystander) == before
+
+
+@pytest.mark.mysql
+def test_mysql_scratch_url_with_a_procedure_is_refused(mysql_url_factory) -> None:
+    given = mysql_url_factory()
+    with connect(given).begin() as conn:
+        conn.exec_driver_sql("CREATE PROCEDURE p() SELECT 1")
+    with (
+        pytest.raises(DatabaseError, match=r"is not empty \(procedure p\)"),
+        scratch_database("mysql", scratch_url=given),
+    ):
+        pass
+
+
+@pytest.mark.mysql
+def test_mysql_scratch_url_must_name_a_database(mysql_server_url: str, bystander: str) -> None:
+    before = mysql_fingerprint(bystander)
+    with (
+        pytest.raises(InputError, match="names no database"),
+        scratch_database("mysql", scratch_url=mysql_server_url),
+    ):
+        pass
+    assert mysql_fingerprint(bystander) == before
+
+
+@pytest.mark.mysql
+def test_mysql_scratch_created_and_dropped(mysql_server_url: str, bystander: str) -> None:
+    before = mysql_fingerprint(bystander)
+    with scratch_database("mysql", server_url=mysql_server_url) as url:
+        name = sa.engine.make_url(url).database
+        assert name and name.startswith(SCRATCH_PREFIX) and name in mysql_databases(url)
+        fill_like_a_chain(url)
+    assert name not in mysql_databases(mysql_server_url)
+    assert mysql_fingerprint(bystander) == before
+
+
 # --- URLs and connection errors ------------------------------------------------------------
 
 

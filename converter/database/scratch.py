@@ -68,6 +68,7 @@ def _sqlite_file() -> Iterator[str]:
 @contextmanager
 def _given_database(url: str) -> Iterator[str]:
     """The user's scratch database: refuse it unless empty; empty it again afterwards."""
+    _check_names_database(url)
     engine = connect(url)
     with database_errors(url, "cannot inspect scratch database"), engine.connect() as conn:
         found = _user_objects(conn)
@@ -86,7 +87,7 @@ def _given_database(url: str) -> Iterator[str]:
 
 
 def _user_objects(conn: Connection) -> list[str]:
-    """Tables (and PostgreSQL enum types) outside the system schemas."""
+    """Tables (PostgreSQL enum types, MySQL routines) outside the system schemas."""
     from sqlalchemy import inspect
 
     insp = inspect(conn)
@@ -96,19 +97,53 @@ def _user_objects(conn: Connection) -> list[str]:
         found += [f"table {prefix}{t}" for t in insp.get_table_names(schema=schema)]
         if hasattr(insp, "get_enums"):
             found += [f"type {prefix}{e['name']}" for e in insp.get_enums(schema=schema)]
+    if _is_mysql(conn):
+        found += [f"{kind.lower()} {name}" for kind, name in _mysql_routines(conn)]
     return found
 
 
+def _check_names_database(url: str) -> None:
+    """On MySQL a URL without a database reaches every database: never empty that."""
+    parsed = with_driver(url)
+    if parsed.get_backend_name() in ("mysql", "mariadb") and not parsed.database:
+        raise InputError(
+            f"--scratch-url {mask_url(url)} names no database; on MySQL it must name the one "
+            "empty database the tool may change"
+        )
+
+
+def _is_mysql(conn: Connection) -> bool:
+    return conn.dialect.name in ("mysql", "mariadb")
+
+
+def _mysql_routines(conn: Connection) -> list[tuple[str, str]]:
+    """(PROCEDURE | FUNCTION | EVENT, name) in the connection's own database, and no other."""
+    return [
+        (str(kind), str(name))
+        for kind, name in conn.exec_driver_sql(
+            "SELECT routine_type, routine_name FROM information_schema.routines "
+            "WHERE routine_schema = DATABASE() UNION ALL "
+            "SELECT 'EVENT', event_name FROM information_schema.events "
+            "WHERE event_schema = DATABASE() ORDER BY 1, 2"
+        )
+    ]
+
+
 def _empty(engine: Engine) -> None:
-    """Drop every view, table, sequence and enum type outside the system schemas."""
+    """Drop every view, table, sequence and enum type outside the system schemas.
+
+    On MySQL: the routines and events of the URL's own database too (triggers go with tables).
+    """
     from sqlalchemy import inspect
 
     with engine.begin() as conn:
         insp = inspect(conn)
         quote = conn.dialect.identifier_preparer.quote
         cascade = " CASCADE" if conn.dialect.name == "postgresql" else ""
-        if conn.dialect.name in ("mysql", "mariadb"):
+        if _is_mysql(conn):
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
+            for kind, name in _mysql_routines(conn):
+                conn.exec_driver_sql(f"DROP {kind} IF EXISTS {quote(name)}")
         for schema in _user_schemas(insp):
             for kind, names in (
                 ("VIEW", insp.get_view_names(schema=schema)),
@@ -123,6 +158,9 @@ def _empty(engine: Engine) -> None:
 
 
 def _user_schemas(insp: Inspector) -> list[str]:
+    """The schemas scratch work may touch. A MySQL schema is a database: only the URL's own."""
+    if insp.dialect.name in ("mysql", "mariadb"):
+        return [insp.default_schema_name] if insp.default_schema_name else []
     return [
         s for s in insp.get_schema_names() if s not in _SYSTEM_SCHEMAS and not s.startswith("pg_")
     ]
