@@ -68,7 +68,7 @@ class Fixture:
     name: str
     dir: Path
     project: Path
-    dialect: str  # "sqlite" | "postgresql"
+    dialect: str  # "sqlite" | "postgresql" | "mysql"
     models: str  # models spec relative to project/, e.g. "models:db"
     history: tuple[str, ...]  # legacy sources, true historical order, relative to project/
     seed: Path | None
@@ -294,8 +294,10 @@ def _sqlite_path(url: str) -> str:
 
 def sa_url(url: str) -> str:
     """The URL for SQLAlchemy: a bare ``postgresql://`` gets an installed driver (SQLAlchemy 2.1
-    defaults to psycopg 3; this project's tests install psycopg2)."""
+    defaults to psycopg 3; this project's tests install psycopg2), a bare ``mysql://`` PyMySQL."""
     u = make_url(url)
+    if u.drivername == "mysql":
+        u = u.set(drivername="mysql+pymysql")
     if u.drivername == "postgresql":
         try:
             import psycopg  # noqa: F401
@@ -362,8 +364,52 @@ def _run_sql_file(path: Path, url: str, *, cwd: Path, env: dict[str, str], what:
                 raise LegacyScriptError(f"{what} failed: {e}") from e
             finally:
                 con.close()
+    elif dialect == "mysql":
+        _run_mysql_file(path, url, cwd=cwd, env=env, what=what)
     else:
         raise NotImplementedError(f"no legacy runner for .sql on {dialect}")
+
+
+def _run_mysql_file(path: Path, url: str, *, cwd: Path, env: dict[str, str], what: str) -> None:
+    """``mariadb db < file.sql`` (the password in MYSQL_PWD, not argv); PyMySQL without a client,
+    one statement per ``;`` at a line end (the fixtures' files need no more)."""
+    u = make_url(url)
+    client = shutil.which("mariadb") or shutil.which("mysql")
+    if client:
+        cmd = [client, "--no-defaults", "-h", u.host or "127.0.0.1", "-P", str(u.port or 3306)]
+        cmd += ["-u", u.username or "", u.database or ""]
+        _run(
+            cmd,
+            cwd=cwd,
+            env={**env, "MYSQL_PWD": u.password or ""},
+            what=what,
+            stdin=path.read_text(),
+        )
+        return
+    import pymysql
+
+    con = pymysql.connect(
+        host=u.host,
+        port=u.port or 3306,
+        user=u.username,
+        password=u.password or "",
+        database=u.database,
+        autocommit=True,
+    )
+    try:
+        with con.cursor() as cur:
+            for statement in _mysql_statements(path.read_text()):
+                cur.execute(statement)
+    except pymysql.MySQLError as e:
+        raise LegacyScriptError(f"{what} failed: {e}") from e
+    finally:
+        con.close()
+
+
+def _mysql_statements(script: str) -> list[str]:
+    lines = [ln for ln in script.splitlines() if not ln.lstrip().startswith("--")]
+    chunks = "\n".join(lines).split(";\n")
+    return [c.strip().rstrip(";") for c in chunks if c.strip()]
 
 
 def run_legacy_source(rel: str, url: str, project: Path) -> None:

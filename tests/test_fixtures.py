@@ -39,6 +39,7 @@ from legacy import (
 FIXTURE_NAMES = all_fixtures()
 SQLITE_FIXTURES = [n for n in FIXTURE_NAMES if load_fixture(n).dialect == "sqlite"]
 PG_FIXTURES = [n for n in FIXTURE_NAMES if load_fixture(n).dialect == "postgresql"]
+MYSQL_FIXTURES = [n for n in FIXTURE_NAMES if load_fixture(n).dialect == "mysql"]
 
 
 def _steps(names: list[str]) -> list[tuple[str, int]]:
@@ -46,17 +47,17 @@ def _steps(names: list[str]) -> list[tuple[str, int]]:
 
 
 def _all() -> list:
-    """Every fixture; the PostgreSQL ones marked `postgres`."""
-    return [
-        pytest.param(n, marks=pytest.mark.postgres) if n in PG_FIXTURES else n
-        for n in FIXTURE_NAMES
-    ]
+    """Every fixture; the PostgreSQL ones marked `postgres`, the MySQL ones `mysql`."""
+    marks = {n: pytest.mark.postgres for n in PG_FIXTURES}
+    marks.update({n: pytest.mark.mysql for n in MYSQL_FIXTURES})
+    return [pytest.param(n, marks=marks[n]) if n in marks else n for n in FIXTURE_NAMES]
 
 
 def _url_for(fx, sqlite_url, request) -> str:
     if fx.dialect == "sqlite":
         return sqlite_url
-    return request.getfixturevalue("pg_url_factory")()
+    factory = "mysql_url_factory" if fx.dialect == "mysql" else "pg_url_factory"
+    return request.getfixturevalue(factory)()
 
 
 def _diff(url: str, metadata: sa.MetaData) -> list:
@@ -184,6 +185,27 @@ def test_legacy_build_postgres(name, k, pg_url, pg_url_factory):
     _check_models_at(fx, k, pg_url, pg_url_factory)
 
 
+@pytest.mark.mysql
+@pytest.mark.parametrize("name,k", _steps(MYSQL_FIXTURES))
+def test_legacy_build_mysql(name, k, mysql_url, mysql_url_factory):
+    fx = load_fixture(name)
+    build_legacy_database(fx, mysql_url, k=k)
+    assert dump_data(mysql_url)
+    summary = schema_summary(mysql_url, names=True, column_order=True)
+    if name == "mysql_library":
+        # the mariadb client ran 001 and 003, PyMySQL the status and loans scripts
+        books = summary["tables"]["books"]
+        assert [c[0] for c in books["columns"]][2] == ("isbn" if k >= 1 else "author_id")
+        assert ("'archived'" in dict((c[0], c[1]) for c in books["columns"])["status"]) == (k >= 2)
+        authors = [c[0] for c in summary["tables"]["authors"]["columns"]]
+        assert authors[0] == ("legacy_id" if k >= 3 else "id")
+        loans = "book_loans" if k >= 6 else "loans"
+        assert (loans in summary["tables"]) == (k >= 4)
+        fk_names = {fk[0] for fk in books["fks"]}
+        assert fk_names == ({"fk_books_author"} if k >= 5 else {"books_ibfk_1"})
+    _check_models_at(fx, k, mysql_url, mysql_url_factory)
+
+
 def _check_models_at(fx, k: int, url: str, fresh_url) -> None:
     """The models recorded for step k (initial_models, models_history/NN.py, models.py) describe
     the database after k steps: compare_metadata is empty, and (strict) the inspector summary
@@ -234,7 +256,7 @@ def test_final_schema_equals_create_all_of_models(name, sqlite_url, tmp_path, re
     fresh = (
         f"sqlite:///{tmp_path / 'fresh.db'}"
         if fx.dialect == "sqlite"
-        else request.getfixturevalue("pg_url_factory")()
+        else _url_for(fx, sqlite_url, request)
     )
     build_models_database(fx.models_path, fresh)
     opts = dict(names=True, defaults=True, column_order=True)
