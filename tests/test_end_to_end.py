@@ -179,3 +179,8 @@ def test_squash_writes_one_revision_that_verifies(tmp_path: Path) -> None:
     assert "legacy_squashed" in only.name
     verified = run_cli("verify", str(project), "--dialect", "sqlite", "--models", fixture.models)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+@pytest.mark.mysql
+def test_mysql_library_chain(tmp_path: Path, mysql_url_factory) -> None:
+    check_chain("mysql_library", tmp_path, mysql_url_factory, git=True)

@@ -1,5 +1,6 @@
 """`legacy2alembic stamp`, run as a user runs it: the installed console script in a subprocess,
-on real SQLite files and a real PostgreSQL server, against databases built the legacy way.
+on real SQLite files and real PostgreSQL and MariaDB servers, against databases built the legacy
+way.
 
 Each fixture project is converted once per module; the databases of every k (create_all of the
 old models, the seed, then the first k legacy scripts) are stamped together as one fleet
@@ -122,6 +123,47 @@ class PgDatabases:
         self.server.dispose()
 
 
+class MysqlDatabases:
+    """Databases on the MySQL / MariaDB test server for a whole module, dropped at its end.
+
+    MySQL has no template databases: a copy is `mariadb-dump` piped into `mariadb`.
+    """
+
+    def __init__(self, server_url: str) -> None:
+        self.server = sa.create_engine(
+            sa_url(server_url), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
+        self.made: list[str] = []
+
+    def new(self, template: str | None = None) -> str:
+        name = f"l2a_stamp_{uuid.uuid4().hex[:10]}"
+        with self.server.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE `{name}`")
+        self.made.append(name)
+        url = self.server.url.set(database=name).render_as_string(hide_password=False)
+        if template:
+            self._copy(sa.engine.make_url(template).database or "", name)
+        return url
+
+    def _copy(self, source: str, target: str) -> None:
+        u = self.server.url
+        login = ["--no-defaults", "-h", u.host or "", "-P", str(u.port), "-u", u.username or ""]
+        env = {**os.environ, "MYSQL_PWD": u.password or ""}
+        dump = subprocess.run(
+            ["mariadb-dump", *login, "--routines", "--triggers", source],
+            capture_output=True, text=True, env=env, check=True,
+        )  # fmt: skip
+        subprocess.run(
+            ["mariadb", *login, target], input=dump.stdout, text=True, env=env, check=True
+        )
+
+    def drop_all(self) -> None:
+        with self.server.connect() as conn:
+            for name in self.made:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+        self.server.dispose()
+
+
 @dataclass
 class Chain:
     """A converted fixture project and the database that ran every legacy script."""
@@ -207,12 +249,30 @@ def pg_chain(tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases
     return convert("postgres_invoicing", root, pg_databases.new, git=True)
 
 
-CHAINS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+@pytest.fixture(scope="module")
+def mysql_databases(mysql_server_url: str) -> Iterator[MysqlDatabases]:
+    databases = MysqlDatabases(mysql_server_url)
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(scope="module")
+def mysql_chain(tmp_path_factory: pytest.TempPathFactory, mysql_databases: MysqlDatabases) -> Chain:
+    root = tmp_path_factory.mktemp("stamp_mysql")
+    return convert("mysql_library", root, mysql_databases.new, git=True)
+
+
+CHAINS = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("mysql", marks=pytest.mark.mysql),
+]
+CHAIN_FIXTURES = {"sqlite": "sqlite_chain", "postgres": "pg_chain", "mysql": "mysql_chain"}
 
 
 @pytest.fixture(params=CHAINS)
 def chain(request: pytest.FixtureRequest) -> Chain:
-    return request.getfixturevalue(f"{'pg' if request.param == 'postgres' else 'sqlite'}_chain")
+    return request.getfixturevalue(CHAIN_FIXTURES[request.param])
 
 
 # --- every k: the fleet ---------------------------------------------------------------------
@@ -246,6 +306,11 @@ def pg_fleet(pg_chain: Chain, tmp_path_factory: pytest.TempPathFactory) -> Fleet
     return stamp_fleet(pg_chain, tmp_path_factory.mktemp("pg_fleet"))
 
 
+@pytest.fixture(scope="module")
+def mysql_fleet(mysql_chain: Chain, tmp_path_factory: pytest.TempPathFactory) -> Fleet:
+    return stamp_fleet(mysql_chain, tmp_path_factory.mktemp("mysql_fleet"))
+
+
 def check_k(chain: Chain, fleet: Fleet, k: int) -> None:
     url, result = fleet.urls[k], fleet.results[k]
     assert result["status"] == "stamped", result
@@ -271,6 +336,15 @@ def test_postgres_invoicing_every_k_is_stamped_at_its_source(
 ) -> None:
     assert len(pg_chain.fixture.history) == 8
     check_k(pg_chain, pg_fleet, k)
+
+
+@pytest.mark.mysql
+@pytest.mark.parametrize("k", range(7))
+def test_mysql_library_every_k_is_stamped_at_its_source(
+    mysql_chain: Chain, mysql_fleet: Fleet, k: int
+) -> None:
+    assert len(mysql_chain.fixture.history) == 6
+    check_k(mysql_chain, mysql_fleet, k)
 
 
 # --- refusals -------------------------------------------------------------------------------
@@ -309,6 +383,20 @@ DRIFTS = {
         "changed type": (
             ["ALTER TABLE customers ALTER COLUMN email TYPE varchar(320)"],
             "table customers: column email type VARCHAR(255) != VARCHAR(320)",
+        ),
+    },
+    "mysql": {
+        "extra column": (
+            ["ALTER TABLE authors ADD COLUMN nickname VARCHAR(40) AFTER name"],
+            "table authors: extra column nickname",
+        ),
+        "missing index": (
+            ["DROP INDEX uq_books_isbn ON books"],
+            "table books: index uq_books_isbn missing",
+        ),
+        "changed type": (
+            ["ALTER TABLE authors MODIFY biography VARCHAR(2000) NULL"],
+            "table authors: column biography type VARCHAR(1000) != VARCHAR(2000)",
         ),
     },
 }

@@ -6,6 +6,9 @@ schema and the version table are read from one consistent state and nothing can 
 Writing: one transaction that first takes a lock against a concurrent stamp, re-reads the
 version table, refuses if it changed since it was read, and only then writes with Alembic's
 own `MigrationContext.stamp`. PostgreSQL: a transaction-scoped advisory lock on a constant key.
+MySQL: `GET_LOCK` on a name derived from the database's name (a named lock is server-wide and
+held by the session; the NullPool connection closes after the commit, which releases it), in a
+READ COMMITTED transaction, so the re-read after the lock sees a row another stamp committed.
 SQLite: the transaction starts with BEGIN IMMEDIATE (SQLAlchemy's documented pysqlite recipe:
 the driver's own implicit BEGIN is switched off), which takes the database's write lock before
 anything is read, so the version table cannot change under it.
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from converter.core.errors import DatabaseError
 from converter.database.alembic_chain import current_heads, stamp
 from converter.database.urls import connect, database_errors
 from converter.stamp.chain import Schema, read_schema
@@ -112,7 +116,13 @@ def _writer(url: str) -> Engine:
     engine = connect(url)
     if engine.dialect.name == "sqlite":
         _begin_immediate(engine)
+    elif _is_mysql(engine.dialect.name):
+        engine = engine.execution_options(isolation_level="READ COMMITTED")
     return engine
+
+
+def _is_mysql(dialect_name: str) -> bool:
+    return dialect_name in ("mysql", "mariadb")
 
 
 def _begin_immediate(engine: Engine) -> None:
@@ -134,3 +144,16 @@ def _lock(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
+    elif _is_mysql(conn.dialect.name):
+        _mysql_lock(conn)
+
+
+def _mysql_lock(conn: Connection) -> None:
+    """GET_LOCK on `legacy2alembic:<sha1 of the database name>` (lock names are server-wide)."""
+    got = conn.exec_driver_sql(
+        f"SELECT GET_LOCK(CONCAT('legacy2alembic:', SHA1(DATABASE())), {LOCK_TIMEOUT_SECONDS})"
+    ).scalar()
+    if got != 1:
+        raise DatabaseError(
+            f"another stamp held the lock on this database for {LOCK_TIMEOUT_SECONDS} s"
+        )
