@@ -184,3 +184,19 @@ def test_squash_writes_one_revision_that_verifies(tmp_path: Path) -> None:
 @pytest.mark.mysql
 def test_mysql_library_chain(tmp_path: Path, mysql_url_factory) -> None:
     check_chain("mysql_library", tmp_path, mysql_url_factory, git=True)
+
+
+@pytest.mark.mysql
+def test_mysql_exact_add_column_downgrades(tmp_path: Path, mysql_url) -> None:
+    """ADD COLUMN ... AFTER / FIRST runs as written, yet its revision downgrades (drop_column):
+    down one step and up again works at each of them (no "Duplicate column name")."""
+    _, migrations = converted("mysql_library", tmp_path, git=True)
+    baseline, by_source = revisions_by_source(migrations)
+    alembic(migrations, mysql_url, "upgrade", baseline)
+    for source in ("migrations_manual_sql/001_books_isbn.sql", "migrate_book_status.py",
+                   "migrations_manual_sql/002_authors_columns.sql"):  # fmt: skip
+        alembic(migrations, mysql_url, "upgrade", by_source[source])
+        after = schema_summary(mysql_url, column_order=True)
+        alembic(migrations, mysql_url, "downgrade", "-1")
+        alembic(migrations, mysql_url, "upgrade", "+1")
+        assert schema_summary(mysql_url, column_order=True) == after, source

@@ -852,11 +852,11 @@ FALLBACK = [
     ),
     pytest.param(
         "mysql",
-        "ALTER TABLE users ADD COLUMN x INT AFTER y",
+        "ALTER TABLE users ADD COLUMN x INT AFTER y, ADD COLUMN z INT",
         None,
         False,
         "position",
-        id="mysql-column-position",
+        id="mysql-column-position-among-actions",
     ),
     pytest.param(
         "mysql",
@@ -926,6 +926,17 @@ def test_lossy_statement_stays_exact(
     [warning] = diags.items
     assert warning.level == Level.WARNING and warning.origin == ORIGIN
     assert why in warning.message
+
+
+@pytest.mark.parametrize("position", ["AFTER y", "FIRST"])
+def test_mysql_add_column_with_position_runs_as_written_and_is_learned(position: str) -> None:
+    """No op places a column: the statement stays exact, but as an AddColumn the schema model
+    learns the column (later MODIFYs know its type) and the downgrade drops it."""
+    sql = f"ALTER TABLE users ADD COLUMN x INT NOT NULL DEFAULT 0 {position}"
+    [op], diags = run(sql, "mysql")
+    assert isinstance(op, AddColumn) and op.exact and op.statement == sql
+    assert (op.column.name, op.column.type.sql, op.column.nullable) == ("x", "INT", False)
+    assert op.column.server_default == "0" and diags.items == []
 
 
 def test_unparseable_statement_keeps_text_and_guesses_data() -> None:

@@ -73,7 +73,8 @@ def alter_table(expr: exp.Alter, ctx: Ctx) -> list[Op]:
 
 
 def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
-    col = read_column(node, act.ctx, act.last)
+    positioned = _positioned_alone(node, act)
+    col = read_column(_without_position(node) if positioned else node, act.ctx, act.last)
     if col.autoincrement or col.primary_key:
         raise Unsupported(
             f"column {col.name}: a primary key or auto-increment in ADD COLUMN "
@@ -83,7 +84,12 @@ def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
     # neither directly nor in batch mode (an unnamed constraint). A default written as SQL text
     # makes Alembic's batch mode rebuild the whole table instead of ALTER TABLE ADD COLUMN
     # (losing AUTOINCREMENT and triggers). In both cases the statement runs as written.
-    exact = act.ctx.dialect == "sqlite" and (bool(col.constraints) or col.default is not None)
+    # A MySQL column position (AFTER / FIRST) has no op form either: the statement runs as
+    # written, and the schema model still learns the column (later MODIFYs and the downgrade
+    # need its definition).
+    exact = positioned or (
+        act.ctx.dialect == "sqlite" and (bool(col.constraints) or col.default is not None)
+    )
     return [
         AddColumn(
             act.table,
@@ -95,6 +101,24 @@ def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
             exact=exact,
         )
     ]
+
+
+def _positioned_alone(node: exp.ColumnDef, act: Action) -> bool:
+    """MySQL ADD COLUMN ... AFTER / FIRST as the ALTER's only action (else the exact statement
+    would run once per op it lowers to)."""
+    alter = node.parent
+    return (
+        act.ctx.dialect == "mysql"
+        and node.args.get("position") is not None
+        and isinstance(alter, exp.Alter)
+        and len(alter.args.get("actions") or []) == 1
+    )
+
+
+def _without_position(node: exp.ColumnDef) -> exp.ColumnDef:
+    bare = node.copy()
+    bare.set("position", None)
+    return bare
 
 
 def _drop(node: exp.Drop, act: Action) -> list[Op]:
