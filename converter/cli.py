@@ -221,6 +221,22 @@ def verify(
     show_default=True,
     help="Databases checked at once with --url-file.",
 )
+@click.option(
+    "--assume-data-applied",
+    is_flag=True,
+    help="Where two revisions leave the same schema and the data cannot tell them apart, "
+    "take the data statements as run (stamp the newer).",
+)
+@click.option(
+    "--assume-data-not-applied",
+    is_flag=True,
+    help="Likewise, take the data statements as not run (stamp the older).",
+)
+@click.option(
+    "--revision",
+    metavar="REV",
+    help="Stamp at REV, if the schema matches it (decides between same-schema revisions).",
+)
 def stamp(
     project: Path,
     urls: tuple[str, ...],
@@ -232,9 +248,12 @@ def stamp(
     force: bool,
     scratch_url: str | None,
     workers: int,
+    assume_data_applied: bool,
+    assume_data_not_applied: bool,
+    revision: str | None,
 ) -> None:
     """Stamp each database at the revision its schema really matches; refuse on drift."""
-    from converter.commands.stamp import run_stamp
+    from converter.commands.stamp import data_choice, run_stamp
 
     run_stamp(
         project,
@@ -247,6 +266,7 @@ def stamp(
         force=force,
         scratch_url=scratch_url,
         workers=workers,
+        choice=data_choice(assume_data_applied, assume_data_not_applied, revision),
     )
 
 

@@ -30,6 +30,7 @@ from converter.ir.ops import (
     ExecuteSQL,
     ForeignKey,
     IndexElement,
+    ObjectRef,
     Op,
     PrimaryKey,
     RenameColumn,
@@ -647,7 +648,13 @@ EXACT = [
         False,
         id="pg-do-block",
     ),
-    pytest.param("postgres", "COMMENT ON TABLE users IS 'people'", None, False, id="pg-comment"),
+    pytest.param(
+        "postgres",
+        "COMMENT ON TABLE users IS 'people'",
+        "COMMENT ON TABLE users IS NULL",
+        False,
+        id="pg-comment",
+    ),
     pytest.param("postgres", "GRANT SELECT ON users TO reporting", None, False, id="pg-grant"),
     pytest.param("postgres", "REVOKE ALL ON users FROM public", None, False, id="pg-revoke"),
     pytest.param("postgres", "VACUUM ANALYZE users", None, True, id="pg-vacuum"),
@@ -675,7 +682,103 @@ EXACT = [
 
 @pytest.mark.parametrize("dialect, sql, reverse, autocommit", EXACT)
 def test_exact_schema_sql(dialect: str, sql: str, reverse: str | None, autocommit: bool) -> None:
-    assert ops_of(sql, dialect) == [exact(sql, reverse, autocommit)]
+    untracked = [
+        dataclasses.replace(op, creates=(), drops=(), renamed=None) for op in ops_of(sql, dialect)
+    ]
+    assert untracked == [exact(sql, reverse, autocommit)]
+
+
+TRACKED = [
+    (
+        "postgres",
+        "CREATE OR REPLACE VIEW public.v AS SELECT 1",
+        "creates",
+        [ObjectRef("VIEW", "v")],
+    ),
+    (
+        "postgres",
+        "CREATE TRIGGER trg BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION touch()",
+        "creates",
+        [ObjectRef("TRIGGER", "trg", "users", owner="users")],
+    ),
+    (
+        "sqlite",
+        "CREATE TRIGGER trg AFTER INSERT ON t BEGIN UPDATE t SET a = 1; END",
+        "creates",
+        [ObjectRef("TRIGGER", "trg", owner="t")],
+    ),
+    ("sqlite", "DROP TRIGGER IF EXISTS trg", "drops", [ObjectRef("TRIGGER", "trg")]),
+    (
+        "postgres",
+        "DROP TRIGGER trg ON users",
+        "drops",
+        [ObjectRef("TRIGGER", "trg", "users", owner="users")],
+    ),
+    (
+        "postgres",
+        'DROP VIEW IF EXISTS v, "W" CASCADE',
+        "drops",
+        [ObjectRef("VIEW", "v"), ObjectRef("VIEW", "W")],
+    ),
+    ("postgres", "DROP FUNCTION app.touch(integer)", "drops", [ObjectRef("FUNCTION", "app.touch")]),
+    (
+        "postgres",
+        "CREATE SEQUENCE order_seq START 1000",
+        "creates",
+        [ObjectRef("SEQUENCE", "order_seq")],
+    ),
+    (
+        "postgres",
+        "COMMENT ON COLUMN public.events.payload IS 'raw'",
+        "creates",
+        [ObjectRef("COMMENT", "COLUMN events.payload", owner="events")],
+    ),
+]
+
+
+@pytest.mark.parametrize("dialect, sql, field, refs", TRACKED)
+def test_exact_objects_are_named_for_the_schema_model(
+    dialect: str, sql: str, field: str, refs: list[ObjectRef]
+) -> None:
+    result, _ = run(sql, dialect)
+    assert isinstance(result, list)
+    [op] = result
+    assert list(getattr(op, field)) == refs
+    assert [r.owner for r in getattr(op, field)] == [r.owner for r in refs]
+
+
+def test_do_block_enum_type_is_followed_with_its_values() -> None:
+    sql = (
+        "DO $$ BEGIN CREATE TYPE status AS ENUM ('new', 'it''s'); "
+        "EXCEPTION WHEN duplicate_object THEN null; END $$"
+    )
+    result, diags = run(sql, "postgres")
+    assert isinstance(result, list) and diags.items == []
+    [ref] = result[0].creates
+    assert (ref.kind, ref.name, ref.values) == ("TYPE", "status", ("new", "it's"))
+
+
+@pytest.mark.parametrize(
+    "sql, reverse, renamed",
+    [
+        (
+            "ALTER INDEX IF EXISTS public.ix_a RENAME TO ix_b",
+            "ALTER INDEX public.ix_b RENAME TO ix_a",
+            (ObjectRef("INDEX", "ix_a"), "ix_b"),
+        ),
+        (
+            'ALTER TABLE ONLY t RENAME CONSTRAINT ck_a TO "ck_B"',
+            'ALTER TABLE t RENAME CONSTRAINT "ck_B" TO ck_a',
+            (ObjectRef("CONSTRAINT", "ck_a", "t"), "ck_B"),
+        ),
+    ],
+)
+def test_renames_of_indexes_and_constraints_have_an_inverse(
+    sql: str, reverse: str, renamed: tuple[ObjectRef, str]
+) -> None:
+    result, diags = run(sql, "postgres")
+    assert isinstance(result, list) and diags.items == []
+    assert (result[0].reverse_sql, result[0].renamed) == (reverse, renamed)
 
 
 def test_do_block_changing_the_schema_is_kept_with_a_warning() -> None:
@@ -691,12 +794,12 @@ def test_do_block_changing_the_schema_is_kept_with_a_warning() -> None:
     assert "DO block changes the schema (ALTER TABLE)" in warning.message
 
 
-def test_alter_type_add_value_stays_in_transaction_with_info() -> None:
+def test_alter_type_add_value_runs_in_autocommit_with_info() -> None:
     sql = "ALTER TYPE mood ADD VALUE 'meh' AFTER 'ok'"
     result, diags = run(sql, "postgres")
-    assert result == [ExecuteSQL(sql, origin=ORIGIN)]
+    assert result == [ExecuteSQL(sql, autocommit=True, origin=ORIGIN)]
     [info] = diags.items
-    assert info.level == Level.INFO and "cannot be used" in info.message
+    assert info.level == Level.INFO and "autocommit block" in info.message
 
 
 # ---- lossy statements fall back to exact SQL with a warning -------------------------------------

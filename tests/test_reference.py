@@ -256,3 +256,12 @@ def test_url_snapshot_of_postgres_is_read_only(pg_server_url: str) -> None:
         with connect(url).begin() as conn:
             conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY)")
         assert url_snapshot(url).table_names == ["t"]
+
+
+@pytest.mark.postgres
+def test_metadata_snapshot_creates_the_schemas_the_models_use(pg_server_url: str) -> None:
+    metadata = sa.MetaData()
+    sa.Table("invoice", metadata, sa.Column("id", sa.Integer, primary_key=True), schema="billing")
+    sa.Table("customer", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    snapshot = metadata_snapshot(metadata, "postgres", server_url=pg_server_url)
+    assert "customer" in snapshot.table_names

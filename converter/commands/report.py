@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from converter.core.diagnostics import Diagnostics, Level
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from converter.commands.pipeline import Analysis, ConvertOptions, ConvertResult, RecordKind
     from converter.ir.revision import Revision
     from converter.retire.callsites import CreateAllSite
@@ -165,11 +168,18 @@ def format_convert(result: ConvertResult, options: ConvertOptions) -> str:
     lines.append(format_diagnostics(result.analysis.diags))
     lines.append(_format_markers(result.revisions))
     if not options.dry_run:
-        lines += [
-            "",
-            "Next: legacy2alembic verify "
-            + str(result.analysis.root)
-            + f" --migrations {options.out}"
-            + (f" --models {options.models}" if options.models else ""),
-        ]
+        lines += ["", "Next: " + _verify_command(result.analysis.root, options)]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _verify_command(root: Path, options: ConvertOptions) -> str:
+    """The verify command for what was just converted, runnable as printed (shell-quoted).
+    A reference URL is named by a variable: it may hold a password, never printed."""
+    words = ["legacy2alembic", "verify", str(root), "--migrations", str(options.out)]
+    words += ["--dialect", options.dialect.sqlalchemy]
+    if options.models:
+        words += ["--models", options.models]
+    command = shlex.join(words)
+    if options.reference_url and not options.models:
+        command += ' --reference-url "$REFERENCE_URL"'
+    return command

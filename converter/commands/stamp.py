@@ -26,7 +26,8 @@ from converter.core.dialects import Dialect
 from converter.core.errors import CheckFailed, DatabaseError, InputError
 from converter.database.urls import dialect_of
 from converter.stamp.chain import chain_dialect, load_chain, replay
-from converter.stamp.check import Outcome, check, write
+from converter.stamp.check import FROM_DATA, DataChoice, Outcome, check, write
+from converter.stamp.data_probe import Verdict
 from converter.stamp.report import format_json, format_text
 
 T = TypeVar("T")
@@ -44,10 +45,12 @@ def run_stamp(
     force: bool,
     scratch_url: str | None,
     workers: int,
+    choice: DataChoice = FROM_DATA,
     before_commit: Callable[[], None] | None = None,
 ) -> None:
     """Check every database, confirm, stamp, report; raise to set the exit code.
 
+    `choice`: how revisions that only change data are told apart (the data probes by default).
     `before_commit` runs inside each write transaction before COMMIT (a hook for tests)."""
     root, config = project_settings(project)
     folder = (migrations or root / "migrations").resolve()
@@ -57,7 +60,9 @@ def run_stamp(
     chain = load_chain(folder)
     dialect = chain_dialect(folder, config.dialect, targets)
     expected = replay(folder, chain, dialect, scratch_url=scratch_url, servers=targets)
-    outcomes = _in_pool(workers, targets, lambda url: check(url, expected, force=force))
+    outcomes = _in_pool(
+        workers, targets, lambda url: check(url, expected, force=force, choice=choice)
+    )
     if not dry_run and _confirmed(outcomes, yes, as_json, folder, dialect):
         outcomes = _in_pool(
             workers,
@@ -66,6 +71,16 @@ def run_stamp(
         )
     _print(outcomes, folder, dialect, dry_run=dry_run, as_json=as_json)
     _exit_status(outcomes)
+
+
+def data_choice(applied: bool, not_applied: bool, revision: str | None) -> DataChoice:
+    """--assume-data-applied / --assume-data-not-applied / --revision REV: at most one."""
+    if applied + not_applied + (revision is not None) > 1:
+        raise InputError(
+            "choose one of --assume-data-applied, --assume-data-not-applied and --revision"
+        )
+    assume: Verdict | None = "applied" if applied else "not applied" if not_applied else None
+    return DataChoice(assume, revision)
 
 
 def collect_urls(urls: Sequence[str], url_file: Path | None) -> list[str]:

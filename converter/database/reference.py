@@ -167,6 +167,16 @@ def _as_metadata(obj: Any, spec: str) -> MetaData:
     )
 
 
+def _create_schemas(conn: Connection, metadata: MetaData) -> None:
+    """The schemas the models name (`__table_args__ = {"schema": "billing"}`), which create_all
+    expects to exist. PostgreSQL only: elsewhere a schema is a database or an attached file."""
+    if conn.dialect.name != "postgresql":
+        return
+    quote = conn.dialect.identifier_preparer.quote_schema
+    for schema in sorted({t.schema for t in metadata.tables.values() if t.schema}):
+        conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+
+
 def metadata_snapshot(
     metadata: MetaData,
     dialect: Dialect,
@@ -181,6 +191,7 @@ def metadata_snapshot(
         engine = connect(url)
         try:
             with engine.begin() as conn:
+                _create_schemas(conn, metadata)
                 metadata.create_all(conn)
                 return read_snapshot(conn)
         except DBAPIError as exc:

@@ -250,6 +250,24 @@ class DropEnum(Op):
 
 
 @dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """An object made by exact SQL, as the schema model tracks it by name.
+
+    kind: VIEW, TRIGGER, FUNCTION, PROCEDURE, SEQUENCE, EXTENSION, SCHEMA, DOMAIN, TYPE, or
+    COMMENT (name: what is commented, "COLUMN t.c"). `table`: the table a PostgreSQL trigger
+    belongs to (its name is unique per table there). Not part of the key: `values`, the labels
+    of an enum type a DO block creates; `owner`, the table the object dies with (a trigger, a
+    comment on a table or column).
+    """
+
+    kind: str
+    name: str
+    table: str | None = None
+    values: tuple[str, ...] = field(default=(), compare=False)
+    owner: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class ExecuteSQL(Op):
     """Exact SQL with no Alembic operation that fits.
 
@@ -258,6 +276,8 @@ class ExecuteSQL(Op):
     `autocommit`: cannot run inside a transaction (CREATE INDEX CONCURRENTLY, ALTER TYPE ... ADD
     VALUE on old servers, VACUUM).
     `tables`: tables the statement is known to touch (for reports and stamp's presence check).
+    `creates` / `drops`: the objects it makes or removes, so that the schema model keeps them
+    with the SQL that made them (a later DROP is reversed by running that SQL again).
     """
 
     sql: str
@@ -265,6 +285,9 @@ class ExecuteSQL(Op):
     reverse_sql: str | None = None
     autocommit: bool = False
     tables: tuple[str, ...] = ()
+    creates: tuple[ObjectRef, ...] = ()
+    drops: tuple[ObjectRef, ...] = ()
+    renamed: tuple[ObjectRef, str] | None = None  # (object, its new name): ALTER INDEX RENAME
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlglot.errors import TokenError
 
 from converter.core.dialects import Dialect
-from converter.ir.ops import ExecuteSQL, RenameTable, SqlKind
+from converter.ir.ops import ExecuteSQL, ObjectRef, RenameTable, SqlKind
 from converter.lower.common import Ctx, SourceText, Unsupported
 
 _OBJECT_KINDS = frozenset(
@@ -96,9 +96,17 @@ class Exact:
     warning: str | None = None
     info: str | None = None
     renames: list[RenameTable] = field(default_factory=list)
+    creates: tuple[ObjectRef, ...] = ()
+    drops: tuple[ObjectRef, ...] = ()
+    renamed: tuple[ObjectRef, str] | None = None
 
     def op(self, ctx: Ctx) -> ExecuteSQL:
-        return ctx.execute(self.kind, self.reverse_sql, self.autocommit, self.tables)
+        return replace(
+            ctx.execute(self.kind, self.reverse_sql, self.autocommit, self.tables),
+            creates=self.creates,
+            drops=self.drops,
+            renamed=self.renamed,
+        )
 
 
 def classify(ctx: Ctx) -> Exact:
@@ -171,12 +179,44 @@ def _create(r: _Reader) -> Exact:
     found = r.name(at)
     temporary = bool(modifiers & {"TEMP", "TEMPORARY"})
     exact = _CREATE_REVERSES.get(kind, _no_reverse)(r, kind, modifiers, found)
+    if found and not temporary and kind in _TRACKED:
+        exact.creates = (_object_ref(r, kind, found),)
     if temporary:
         exact.reverse_sql = None
         exact.warning = f"kept as exact SQL: a temporary {kind.lower()} lasts one session"
     elif kind not in _EXPECTED and exact.warning is None:
         exact.warning = f"kept as exact SQL: CREATE {kind} has no Alembic operation"
     return exact
+
+
+# Objects the schema model keeps by name, with the SQL that made them.
+_TRACKED = frozenset(
+    {
+        "VIEW",
+        "TRIGGER",
+        "FUNCTION",
+        "PROCEDURE",
+        "SEQUENCE",
+        "EXTENSION",
+        "SCHEMA",
+        "DOMAIN",
+        "TYPE",
+    }
+)
+
+
+def _object_ref(r: _Reader, kind: str, found: tuple[str, int]) -> ObjectRef:
+    """The model's key for the object named at `found`: a trigger is keyed with its table on
+    PostgreSQL (its name is unique per table there) and dies with that table everywhere."""
+    if kind == "SCHEMA" and found[0].upper() == "AUTHORIZATION":
+        found = r.name(found[1] + 1) or found
+    name = _plain_name(found[0], r.ctx.dialect)
+    if kind != "TRIGGER":
+        return ObjectRef(kind, name)
+    table_text = _after_on(r, found[1] + 1)
+    table = _plain_name(table_text, r.ctx.dialect) if table_text else None
+    keyed = table if r.ctx.dialect == "postgres" else None
+    return ObjectRef(kind, name, keyed, owner=table)
 
 
 _Reverse = Callable[[_Reader, str, set[str], "tuple[str, int] | None"], Exact]
@@ -293,10 +333,13 @@ def _alter(r: _Reader) -> Exact:
         and r.src.find({"VALUE"}, 2, r.src.last) is not None
     ):
         return Exact(
-            info="ALTER TYPE ... ADD VALUE runs in the revision's transaction: "
-            "PostgreSQL 12+ allows that, but the new value cannot be used before "
-            "the transaction commits"
+            autocommit=True,
+            info="ALTER TYPE ... ADD VALUE runs in an autocommit block, as the legacy script "
+            "ran it: a new value cannot be used before it is committed",
         )
+    renamed = _renamed_index(r) if kind == "INDEX" else _renamed_constraint(r)
+    if renamed is not None:
+        return renamed
     if kind == "TABLE":  # sqlglot reads every ALTER TABLE it understands: this one it did not
         return Exact(
             warning="kept as exact SQL: sqlglot could not read this ALTER TABLE (a "
@@ -308,16 +351,75 @@ def _alter(r: _Reader) -> Exact:
     )
 
 
+def _renamed_index(r: _Reader) -> Exact | None:
+    """ALTER INDEX [IF EXISTS] [s.]a RENAME TO b, undone by ALTER INDEX [s.]b RENAME TO a."""
+    found = r.name(r.skip(2, "IF", "EXISTS"))
+    if found is None or (r.word(found[1] + 1), r.word(found[1] + 2)) != ("RENAME", "TO"):
+        return None
+    new = r.name(found[1] + 3)
+    if new is None or new[1] != r.src.last:
+        return None
+    schema, _, old = found[0].rpartition(".")
+    prefix = f"{schema}." if schema else ""
+    return Exact(
+        reverse_sql=f"ALTER INDEX {prefix}{new[0]} RENAME TO {old}",
+        renamed=(
+            ObjectRef("INDEX", _plain_name(found[0], r.ctx.dialect)),
+            _plain_name(new[0], r.ctx.dialect),
+        ),
+    )
+
+
+def _renamed_constraint(r: _Reader) -> Exact | None:
+    """ALTER TABLE [IF EXISTS] [ONLY] t RENAME CONSTRAINT a TO b, undone by renaming it back."""
+    if r.word(1) != "TABLE":
+        return None
+    table = r.name(r.skip(r.skip(2, "IF", "EXISTS"), "ONLY"))
+    if table is None or (r.word(table[1] + 1), r.word(table[1] + 2)) != ("RENAME", "CONSTRAINT"):
+        return None
+    old = r.name(table[1] + 3)
+    new = r.name(old[1] + 2) if old and r.word(old[1] + 1) == "TO" else None
+    if old is None or new is None or new[1] != r.src.last:
+        return None
+    return Exact(
+        reverse_sql=f"ALTER TABLE {table[0]} RENAME CONSTRAINT {new[0]} TO {old[0]}",
+        renamed=(
+            ObjectRef(
+                "CONSTRAINT",
+                _plain_name(old[0], r.ctx.dialect),
+                _plain_name(table[0], r.ctx.dialect),
+            ),
+            _plain_name(new[0], r.ctx.dialect),
+        ),
+    )
+
+
 def _drop(r: _Reader) -> Exact:
-    kind = r.word(1)
-    if kind in ("MATERIALIZED", "TEMPORARY", "TEMP"):
-        kind = r.word(2)
-    concurrently = kind == "INDEX" and r.word(2) == "CONCURRENTLY"
+    at = 2 if r.word(1) in ("MATERIALIZED", "TEMPORARY", "TEMP") else 1
+    kind = r.word(at)
+    concurrently = kind == "INDEX" and r.word(at + 1) == "CONCURRENTLY"
+    if kind in _TRACKED:
+        dropped = _dropped(r, kind, r.skip(at + 1, "IF", "EXISTS"))
+        if dropped:
+            return Exact(drops=dropped)
     return Exact(
         autocommit=concurrently or kind == "DATABASE",
         warning=f"kept as exact SQL: DROP {kind} has no Alembic operation; the "
         "downgrade cannot recreate what it drops",
     )
+
+
+def _dropped(r: _Reader, kind: str, first: int) -> tuple[ObjectRef, ...]:
+    """The objects `DROP kind [IF EXISTS] a, b(...) [ON t] [CASCADE]` names; () if unreadable.
+    The downgrade recreates them from the SQL the schema model recorded."""
+    end = r.src.find({"ON", "CASCADE", "RESTRICT"}, first, r.src.last)
+    refs = []
+    for start, last in r.src.split(first, r.src.last if end is None else end - 1):
+        found = r.name(start)
+        if found is None or not (found[1] == last or r.src.is_open(found[1] + 1)):
+            return ()
+        refs.append(_object_ref(r, kind, found))
+    return tuple(refs)
 
 
 def _reindex(r: _Reader) -> Exact:
@@ -388,6 +490,24 @@ def _other(r: _Reader) -> Exact:
     return Exact(warning=f"kept as exact SQL: {head} has no op form")
 
 
+def _comment(r: _Reader) -> Exact:
+    """COMMENT ON <kind> <name> IS ...: tracked per commented object; its downgrade sets the
+    comment back (to NULL here; the schema model knows an earlier one)."""
+    is_at = r.src.find({"IS"}, 2, r.src.last)
+    name_at = 3 if r.word(2) == "COLUMN" or r.word(2) == "TABLE" else None
+    if r.word(1) != "ON" or is_at is None or name_at is None or r.name_end(name_at) != is_at - 1:
+        return Exact()
+    target = _plain_name(r.src.text(name_at, is_at - 1), r.ctx.dialect)
+    if r.word(2) == "COLUMN":
+        table, _, column = target.rpartition(".")
+        target = f"{_plain_name(table, r.ctx.dialect)}.{column}"
+    owner = target if r.word(2) == "TABLE" else target.rpartition(".")[0]
+    return Exact(
+        reverse_sql=f"COMMENT ON {r.src.text(2, is_at - 1)} IS NULL",
+        creates=(ObjectRef("COMMENT", f"{r.word(2)} {target}", owner=owner or None),),
+    )
+
+
 _BODY_DDL = re.compile(
     r"\b(?:ALTER\s+TABLE|CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|TYPE|SEQUENCE|VIEW)|DROP\s+"
     r"(?:TABLE|INDEX|COLUMN|CONSTRAINT|TYPE|SEQUENCE|VIEW)|ADD\s+(?:COLUMN|CONSTRAINT|VALUE)|"
@@ -396,17 +516,37 @@ _BODY_DDL = re.compile(
 )
 
 
+_ENUM_IN_BODY = re.compile(
+    r"\bCREATE\s+TYPE\s+((?:\"[^\"]+\"|[\w$]+)(?:\.(?:\"[^\"]+\"|[\w$]+))?)\s+AS\s+ENUM\s*"
+    r"\(((?:\s*'(?:[^']|'')*'\s*,?)*)\)",
+    re.IGNORECASE,
+)
+_LABEL = re.compile(r"'((?:[^']|'')*)'")
+
+
 def _do_block(r: _Reader) -> Exact:
-    """A DO block runs as written; schema changes inside it are invisible to the schema model."""
-    found = sorted(
-        {" ".join(m.group().upper().split()) for m in _BODY_DDL.finditer(r.ctx.stmt.sql)}
+    """A DO block runs as written. The enum types it creates (the `CREATE TYPE ... AS ENUM`
+    guarded by `EXCEPTION WHEN duplicate_object`) are followed by the schema model; other
+    schema changes inside it are invisible to it."""
+    sql = r.ctx.stmt.sql
+    enums = tuple(
+        ObjectRef(
+            "TYPE",
+            _plain_name(m.group(1), r.ctx.dialect),
+            values=tuple(v.replace("''", "'") for v in _LABEL.findall(m.group(2))),
+        )
+        for m in _ENUM_IN_BODY.finditer(sql)
     )
+    found = {" ".join(m.group().upper().split()) for m in _BODY_DDL.finditer(sql)}
+    if enums and len(enums) == len(re.findall(r"\bCREATE\s+TYPE\b", sql, re.IGNORECASE)):
+        found.discard("CREATE TYPE")
     if not found:
-        return Exact()
+        return Exact(creates=enums)
     return Exact(
-        warning=f"the DO block changes the schema ({', '.join(found)}): it runs as "
+        creates=enums,
+        warning=f"the DO block changes the schema ({', '.join(sorted(found))}): it runs as "
         "written, but the schema model does not follow it, so later downgrades "
-        "and the baseline may miss what it changed; check them"
+        "and the baseline may miss what it changed; check them",
     )
 
 
@@ -419,7 +559,7 @@ _HEADS: dict[str, Callable[[_Reader], Exact]] = {
     "REINDEX": _reindex,
     "VACUUM": lambda r: Exact(autocommit=True),
     "DO": lambda r: _do_block(r),
-    "COMMENT": lambda r: Exact(),
+    "COMMENT": _comment,
     "GRANT": lambda r: Exact(),
     "REVOKE": lambda r: Exact(),
     **dict.fromkeys(_DATA_HEADS, _data),

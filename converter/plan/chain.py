@@ -401,4 +401,5 @@ def baseline_ops(baseline: SchemaModel, diags: Diagnostics) -> list[o.Op]:
                 f"# create table {name} as it was before the legacy scripts", reason, origin=origin
             )
         )
+    ops += [replace(made, origin=origin) for made in baseline.objects.values() if made is not None]
     return ops

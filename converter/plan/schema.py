@@ -42,6 +42,9 @@ class SchemaModel:
     tables: dict[str, TableModel] = field(default_factory=dict)
     indexes: dict[str, o.CreateIndex] = field(default_factory=dict)
     enums: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
+    # Views, triggers, functions, sequences, extensions, comments... made by exact SQL, with the
+    # statement that made them (None: it exists, but how it was made is not known).
+    objects: dict[o.ObjectRef, o.ExecuteSQL | None] = field(default_factory=dict)
     dialect: Dialect = Dialect.SQLITE
     # Table and index names the forward replay removed: known to be absent, reference or not.
     removed: set[str] = field(default_factory=set)
@@ -161,6 +164,37 @@ def _drop_table(schema: SchemaModel, name: str) -> None:
     schema.tables.pop(name, None)
     for ix_name in [n for n, ix in schema.indexes.items() if ix.table == name]:
         del schema.indexes[ix_name]
+    for ref in owned_objects(schema, name):
+        del schema.objects[ref]
+
+
+def owned_objects(schema: SchemaModel, table: str) -> list[o.ObjectRef]:
+    """The objects that die with `table` (its triggers, its comments), in creation order."""
+    return [ref for ref in schema.objects if ref.owner == table]
+
+
+def _rename_owner(schema: SchemaModel, old: str, new: str) -> None:
+    """Objects of a renamed table follow it; the SQL that made them names the old table, so how
+    to make them again is no longer known."""
+    schema.objects = {
+        (_moved(ref, old, new) if ref.owner == old else ref): (None if ref.owner == old else made)
+        for ref, made in schema.objects.items()
+    }
+
+
+def _moved(ref: o.ObjectRef, old: str, new: str) -> o.ObjectRef:
+    return replace(ref, owner=new, table=new if ref.table == old else ref.table)
+
+
+def _rename_object(schema: SchemaModel, ref: o.ObjectRef, new: str) -> None:
+    """ALTER INDEX ... RENAME / ALTER TABLE ... RENAME CONSTRAINT, on the model."""
+    if ref.kind == "INDEX" and ref.name in schema.indexes:
+        schema.indexes[new] = replace(schema.indexes.pop(ref.name), name=new)
+        schema.removed.add(ref.name)
+        schema.removed.discard(new)
+    elif ref.kind == "CONSTRAINT" and ref.table in schema.tables:
+        t = schema.tables[ref.table]
+        t.constraints = [replace(c, name=new) if c.name == ref.name else c for c in t.constraints]
 
 
 def _add_table(schema: SchemaModel, op: o.CreateTable) -> None:
@@ -211,6 +245,7 @@ def _(op: o.DropTable, schema: SchemaModel) -> None:
 def _(op: o.RenameTable, schema: SchemaModel) -> None:
     if op.old in schema.tables:
         _rename_table_refs(schema, op.old, op.new)
+        _rename_owner(schema, op.old, op.new)
         schema.removed.add(op.old)
         schema.removed.discard(op.new)
 
@@ -276,6 +311,21 @@ def _(op: o.CreateEnum, schema: SchemaModel) -> None:
 @apply.register
 def _(op: o.DropEnum, schema: SchemaModel) -> None:
     schema.enums.pop(op.name, None)
+    schema.objects.pop(o.ObjectRef("TYPE", op.name), None)
+
+
+@apply.register
+def _(op: o.ExecuteSQL, schema: SchemaModel) -> None:
+    for ref in op.drops:
+        schema.objects.pop(ref, None)
+    for ref in op.creates:
+        if ref.values:
+            schema.enums.setdefault(ref.name, ref.values)  # EXCEPTION WHEN duplicate_object
+        else:
+            schema.objects.pop(ref, None)  # CREATE OR REPLACE: the newest definition is last
+            schema.objects[ref] = op
+    if op.renamed:
+        _rename_object(schema, *op.renamed)
 
 
 @apply.register
@@ -371,6 +421,18 @@ def _(op: o.DropEnum, schema: SchemaModel) -> None:
 
 
 @unapply.register
+def _(op: o.ExecuteSQL, schema: SchemaModel) -> None:
+    for ref in op.creates:
+        if ref.values:
+            schema.enums.pop(ref.name, None)
+        else:
+            schema.objects.pop(ref, None)
+    if op.renamed:
+        ref, new = op.renamed
+        _rename_object(schema, replace(ref, name=new), ref.name)
+
+
+@unapply.register
 def _(op: o.CreateTablesFromModels, schema: SchemaModel) -> None:
     for table in op.tables:
         _drop_table(schema, table)
@@ -424,7 +486,12 @@ def _recreate_table(t: TableModel, schema: SchemaModel, origin: o.Origin) -> lis
             o.Irreversible(f"cannot recreate table {t.name}: {what} it is unknown", origin=origin)
         ]
     indexes = [replace(ix, origin=origin) for ix in schema.indexes_of(t.name) if ix.elements]
-    return [t.as_create(origin), *indexes]
+    objects = [
+        replace(made, origin=origin)
+        for ref in owned_objects(schema, t.name)
+        if (made := schema.objects[ref]) is not None
+    ]
+    return [t.as_create(origin), *indexes, *objects]
 
 
 @singledispatch
@@ -596,20 +663,73 @@ def _(op: o.CreateEnum, schema: SchemaModel) -> list[o.Op]:
 @reverse.register
 def _(op: o.DropEnum, schema: SchemaModel) -> list[o.Op]:
     values = schema.enums.get(op.name)
+    made = schema.objects.get(o.ObjectRef("TYPE", op.name))
+    if values is None and made is not None:
+        return [replace(made, origin=op.origin)]
     if values is None:
         return _irreversible(op, f"values of dropped enum {op.name} are unknown")
     return [o.CreateEnum(op.name, values, schema=op.schema, origin=op.origin)]
 
 
+def _words(ref: o.ObjectRef) -> str:
+    return f"{ref.kind.lower()} {ref.name}" + (f" on {ref.table}" if ref.table else "")
+
+
+def _recreate_objects(op: o.ExecuteSQL, schema: SchemaModel) -> list[o.Op]:
+    """The downgrade of a DROP VIEW / TRIGGER / FUNCTION...: the statements that made what it
+    dropped, in the order they ran."""
+    for ref in op.drops:
+        if schema.objects.get(ref) is None:
+            why = "no legacy script made it" if ref not in schema.objects else "how is unknown"
+            return _irreversible(op, f"cannot recreate {_words(ref)}: {why}")
+    return [
+        replace(made, origin=op.origin)
+        for ref, made in schema.objects.items()
+        if ref in op.drops and made is not None
+    ]
+
+
+def _undo_creates(op: o.ExecuteSQL, schema: SchemaModel) -> list[o.Op] | None:
+    """The downgrade of statements whose effect the model knows better than `reverse_sql`:
+    CREATE OR REPLACE / COMMENT ON of something that existed (made again as it was), enum
+    types a DO block creates (dropped unless they existed). None: nothing known better."""
+    enums = [r for r in op.creates if r.values]
+    if enums:
+        return [
+            o.DropEnum(r.name, origin=op.origin)
+            for r in reversed(enums)
+            if r.name not in schema.enums
+        ]
+    earlier = [r for r in op.creates if r in schema.objects]
+    if not earlier:
+        return None
+    undo: list[o.Op] = []
+    for ref in earlier:
+        made = schema.objects[ref]
+        undo += (
+            [replace(made, origin=op.origin)]
+            if made is not None
+            else _irreversible(op, f"the earlier definition of {_words(ref)} is unknown")
+        )
+    return undo
+
+
 @reverse.register
 def _(op: o.ExecuteSQL, schema: SchemaModel) -> list[o.Op]:
+    if op.drops:
+        return _recreate_objects(op, schema)
+    undo = _undo_creates(op, schema)
+    if undo is not None:
+        return undo
     if op.reverse_sql:
+        renamed = op.renamed and (replace(op.renamed[0], name=op.renamed[1]), op.renamed[0].name)
         return [
             o.ExecuteSQL(
                 op.reverse_sql,
                 kind=op.kind,
                 autocommit=op.autocommit,
                 tables=op.tables,
+                renamed=renamed or None,
                 origin=op.origin,
             )
         ]

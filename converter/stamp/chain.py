@@ -29,6 +29,7 @@ from converter.database.urls import (
     mask_url,
     with_driver,
 )
+from converter.stamp.data_probe import data_statements
 
 if TYPE_CHECKING:
     from alembic.script import Script
@@ -45,6 +46,7 @@ class ChainRevision:
     id: str
     message: str
     sources: tuple[str, ...]
+    data: tuple[str, ...] = ()  # its data statements (INSERT / UPDATE / DELETE), in order
 
     @property
     def label(self) -> str:
@@ -67,7 +69,8 @@ def load_chain(migrations: Path) -> list[ChainRevision]:
 def _chain_revision(script: Script) -> ChainRevision:
     sources = tuple(path for path, *_ in getattr(script.module, "legacy_sources", ()) or ())
     doc = (script.doc or "").strip().splitlines()
-    return ChainRevision(script.revision, doc[0] if doc else "", sources)
+    data = data_statements(Path(script.path))
+    return ChainRevision(script.revision, doc[0] if doc else "", sources, data)
 
 
 def chain_dialect(migrations: Path, configured: str | None, urls: Sequence[str]) -> Dialect:

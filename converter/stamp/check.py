@@ -8,16 +8,22 @@ reached, read or written).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from converter.core.dialects import Dialect, find_dialect
 from converter.core.errors import ConverterError
 from converter.database.snapshot.diff import Difference
 from converter.database.urls import mask_url
-from converter.stamp.chain import ChainRevision, Expected, diff_schemas
+from converter.stamp.chain import ChainRevision, Expected, Schema, diff_schemas
+from converter.stamp.data_probe import Keys, Probe, Verdict, probe
 from converter.stamp.database import Live, read_live, write_stamp
 from converter.stamp.presence import Presence, presence
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 BASE = ChainRevision("base", "the empty schema before the first revision", ())
 
@@ -36,23 +42,81 @@ class Outcome:
     presence: tuple[Presence, ...] = ()
     message: str = ""
     notes: tuple[str, ...] = field(default=())
+    # What the data probes said, per revision id (see stamp.data_probe).
+    probes: tuple[tuple[str, Probe], ...] = ()
 
 
-def check(url: str, expected: Expected, *, force: bool) -> Outcome:
+@dataclass(frozen=True)
+class DataChoice:
+    """How to decide between revisions that leave the same schema: from the data probes
+    (the default), as if the data statements ran (`assume` "applied") or did not ("not
+    applied"), or at the revision the user names."""
+
+    assume: Verdict | None = None
+    revision: str | None = None
+
+
+FROM_DATA = DataChoice()
+
+
+def check(url: str, expected: Expected, *, force: bool, choice: DataChoice = FROM_DATA) -> Outcome:
     """Read `url` and decide; a database problem becomes an "error" outcome."""
     try:
-        live = read_live(url)
+        live = read_live(url, lambda conn, schema: probe_data(conn, schema, expected))
     except ConverterError as exc:
         return Outcome(mask_url(url), "error", message=str(exc))
-    return decide(mask_url(url), live, expected, force=force)
+    return decide(mask_url(url), live, expected, force=force, choice=choice)
 
 
-def decide(url: str, live: Live, expected: Expected, *, force: bool) -> Outcome:
-    """The newest revision whose expected schema equals the live one wins."""
+def probe_data(
+    conn: Connection, schema: Schema, expected: Expected
+) -> dict[str, tuple[Probe, ...]]:
+    """Probe the data statements of each revision that leaves the schema it found before."""
+    keys = _keys(schema)
+    dialect = find_dialect(conn.dialect.name) or Dialect.SQLITE
+    found: dict[str, tuple[Probe, ...]] = {}
+    for index in _data_only(expected.matches(schema)):
+        revision = expected.revision(index)
+        if revision is not None and revision.data:
+            found[revision.id] = tuple(probe(conn, sql, dialect, keys) for sql in revision.data)
+    return found
+
+
+def _keys(schema: Schema) -> Keys:
+    """The live table's keys: its primary key, then its unique constraints and indexes."""
+
+    def keys(name: str) -> list[tuple[str, ...]]:
+        table = schema.snapshot.table(name)
+        if table is None:
+            return []
+        found = [table.primary_key] + [u.columns for u in table.unique_constraints]
+        return found + [ix.elements for ix in table.indexes if ix.unique and not ix.where]
+
+    return keys
+
+
+def _data_only(matches: list[int]) -> list[int]:
+    """States reached by a revision that left the schema of the state before it."""
+    return [i for i in matches if i - 1 in matches]
+
+
+def decide(
+    url: str,
+    live: Live,
+    expected: Expected,
+    *,
+    force: bool,
+    choice: DataChoice = FROM_DATA,
+) -> Outcome:
+    """The newest revision whose expected schema equals the live one wins, unless the data
+    says that the database never ran the data statements that distinguish it."""
     matches = expected.matches(live.schema)
     if not matches:
         return _drift(url, live, expected)
-    index = matches[-1]
+    chosen = _choose(expected, matches, live, choice)
+    if isinstance(chosen, Outcome):
+        return replace(chosen, url=url, heads=live.heads)
+    index, notes = chosen
     revision = expected.revision(index)
     if revision is None:
         return Outcome(
@@ -70,7 +134,8 @@ def decide(url: str, live: Live, expected: Expected, *, force: bool) -> Outcome:
         revision,
         live.heads,
         len(expected.chain) - index,
-        notes=_ambiguity(expected, matches),
+        notes=notes or _ambiguity(expected, [i for i in matches if i <= index]),
+        probes=_probes_of(expected, matches, live),
     )
     if live.heads == (revision.id,):
         return replace(found, status="already-stamped")
@@ -84,6 +149,88 @@ def decide(url: str, live: Live, expected: Expected, *, force: bool) -> Outcome:
             ),
         )
     return found
+
+
+def _probes_of(expected: Expected, matches: list[int], live: Live) -> tuple[tuple[str, Probe], ...]:
+    ids = [r.id for i in matches if (r := expected.revision(i)) is not None]
+    return tuple((rid, p) for rid in ids for p in live.probes.get(rid, ()))
+
+
+def _choose(
+    expected: Expected, matches: list[int], live: Live, choice: DataChoice
+) -> tuple[int, tuple[str, ...]] | Outcome:
+    """The state to stamp and what decided it, walking back from the newest match over the
+    revisions that only change data; or a refusal when the data cannot tell."""
+    if choice.revision is not None:
+        return _named(expected, matches, choice.revision)
+    index, notes = matches[-1], []
+    while index - 1 in matches:
+        revision = expected.revision(index)
+        assert revision is not None
+        if not revision.data:
+            break  # it changes only what the schema check does not read: the newest is kept
+        verdict = _verdict(live.probes.get(revision.id, ()))
+        said = f"the data says {revision.id} ({revision.label}) was {verdict}"
+        if verdict == "cannot tell" and choice.assume is None:
+            return _undecided(expected, index, live)
+        if verdict == "cannot tell":
+            verdict = choice.assume or verdict
+            said = f"{revision.id} ({revision.label}) taken as {verdict} (as asked)"
+        notes.append(said)
+        if verdict == "applied":
+            break
+        index -= 1
+    return index, tuple(notes)
+
+
+def _verdict(probes: Sequence[Probe]) -> Verdict:
+    """One verdict for a revision: "cannot tell" wins, then "not applied"."""
+    verdicts = {p.verdict for p in probes} or {"cannot tell"}
+    if "cannot tell" in verdicts:
+        return "cannot tell"
+    return "not applied" if "not applied" in verdicts else "applied"
+
+
+def _named(
+    expected: Expected, matches: list[int], wanted: str
+) -> tuple[int, tuple[str, ...]] | Outcome:
+    """--revision REV: stamped there if its expected schema is the live one."""
+    for index in matches:
+        revision = expected.revision(index)
+        if (revision.id if revision else "base") == wanted:
+            return index, (f"{wanted} chosen with --revision",)
+    candidates = ", ".join((r.id if (r := expected.revision(i)) else "base") for i in matches)
+    return Outcome(
+        "",
+        "refused",
+        message=f"--revision {wanted} is not a revision this schema matches ({candidates})",
+    )
+
+
+def _undecided(expected: Expected, index: int, live: Live) -> Outcome:
+    """Refuse, showing the two candidates and what each data statement said."""
+    newer = expected.revision(index)
+    older = expected.revision(index - 1) or BASE
+    assert newer is not None
+    lines = [
+        f"it matches both {older.id} ({older.label}) and {newer.id} ({newer.label}): "
+        f"{newer.id} changes only data, and the data cannot tell whether it ran.",
+        f"  {newer.id} ran these data statements:",
+    ]
+    for p in live.probes.get(newer.id, ()) or [Probe(s, "cannot tell", "") for s in newer.data]:
+        lines.append(
+            f"    [{p.verdict}] {_one_line(p.sql)}" + (f"  ({p.detail})" if p.detail else "")
+        )
+    lines.append(
+        f"  Decide with --assume-data-applied (stamp {newer.id}), --assume-data-not-applied "
+        f"(stamp {older.id}) or --revision REV."
+    )
+    return Outcome("", "refused", closest=None, message="\n".join(lines))
+
+
+def _one_line(sql: str, limit: int = 160) -> str:
+    text = " ".join(sql.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _ambiguity(expected: Expected, matches: list[int]) -> tuple[str, ...]:

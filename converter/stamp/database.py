@@ -17,8 +17,8 @@ anything is read, so the version table cannot change under it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from converter.core.errors import DatabaseError
 from converter.database.alembic_chain import current_heads, stamp
 from converter.database.urls import connect, database_errors
 from converter.stamp.chain import Schema, read_schema
+from converter.stamp.data_probe import Probe
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -40,19 +41,28 @@ LOCK_TIMEOUT_SECONDS = 60
 
 @dataclass(frozen=True)
 class Live:
-    """A target as read: its schema and the revisions in its version table."""
+    """A target as read: its schema, the revisions in its version table, and what the data
+    probes found (revision id -> one verdict per data statement; see stamp.data_probe)."""
 
     schema: Schema
     heads: tuple[str, ...]
+    probes: Mapping[str, tuple[Probe, ...]] = field(default_factory=dict)
 
 
-def read_live(url: str) -> Live:
-    """Read the schema and version table of `url` without changing anything."""
+# Given the connection and the schema just read, probe the data; runs in the read transaction.
+ProbeData = Callable[["Connection", Schema], Mapping[str, tuple[Probe, ...]]]
+
+
+def read_live(url: str, probe_data: ProbeData | None = None) -> Live:
+    """Read the schema and version table of `url` without changing anything; `probe_data`
+    runs its read-only probes in the same read-only transaction."""
     engine = connect(url)
     try:
         with database_errors(url, "cannot read"), engine.connect() as conn:
             _read_only(conn)
-            live = Live(read_schema(conn), current_heads(conn))
+            schema = read_schema(conn)
+            probes = probe_data(conn, schema) if probe_data else {}
+            live = Live(schema, current_heads(conn), probes)
             conn.rollback()
         return live
     finally:

@@ -38,7 +38,16 @@ def _block(o: Outcome, dry_run: bool) -> str:
     if o.closest is not None:
         lines += _drift_lines(o)
     lines += [f"  note: {note}" for note in o.notes]
+    if o.status != "refused":
+        lines += [
+            f"  data: {rid} [{p.verdict}] {_one_line(p.sql)} ({p.detail})" for rid, p in o.probes
+        ]
     return "\n".join(lines)
+
+
+def _one_line(sql: str, limit: int = 120) -> str:
+    text = " ".join(sql.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _headline(o: Outcome, dry_run: bool) -> str:
@@ -107,7 +116,7 @@ def format_json(
         "migrations": str(migrations),
         "dialect": dialect,
         "dry_run": dry_run,
-        "data_statements_checked": False,
+        "data_statements_checked": any(o.probes for o in outcomes),
         "databases": [_json_outcome(o) for o in outcomes],
     }
     return json.dumps(document, indent=2)
@@ -135,4 +144,8 @@ def _json_outcome(o: Outcome) -> dict[str, Any]:
         ],
         "message": o.message,
         "notes": list(o.notes),
+        "data_probes": [
+            {"revision": rid, "sql": p.sql, "verdict": p.verdict, "detail": p.detail}
+            for rid, p in o.probes
+        ],
     }

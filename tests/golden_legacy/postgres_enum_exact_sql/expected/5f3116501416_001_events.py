@@ -110,7 +110,7 @@ def downgrade():
     # migrations_manual_sql/001_events.sql:10
     op.execute(sa.text('DROP VIEW happy_events'))
     # migrations_manual_sql/001_events.sql:9
-    # legacy2alembic: cannot downgrade: exact SQL with no derivable inverse
+    op.execute(sa.text('COMMENT ON COLUMN events.payload IS NULL'))
     # migrations_manual_sql/001_events.sql:3
     op.drop_table('events')
     # migrations_manual_sql/001_events.sql:2
