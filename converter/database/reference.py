@@ -208,7 +208,21 @@ def url_metadata(url: str) -> MetaData:
         metadata.reflect(conn)
     if "alembic_version" in metadata.tables:
         metadata.remove(metadata.tables["alembic_version"])
+    _where_as_clauses(metadata)
     return metadata
+
+
+def _where_as_clauses(metadata: MetaData) -> None:
+    """Reflection gives a partial index's WHERE as a string; models give a SQL expression.
+    Make both expressions, so that the reference reads the same whichever it came from."""
+    import sqlalchemy
+
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            for name in ("postgresql", "sqlite"):
+                where = index.dialect_options[name].get("where")
+                if isinstance(where, str):
+                    index.dialect_options[name]["where"] = sqlalchemy.text(where)
 
 
 @contextmanager
