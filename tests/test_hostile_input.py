@@ -256,3 +256,22 @@ def test_check_fails_on_files_it_cannot_read(
     assert result.returncode == 1, output(result)
     assert result.stdout.startswith(where), result.stdout
     assert "ok:" not in result.stdout
+
+
+# --- the models module: imported only from the project -----------------------------------------
+
+
+def test_models_found_outside_the_project_are_not_imported(tmp_path: Path) -> None:
+    marker = tmp_path / "imported"
+    outside = make(tmp_path / "outside", {"evil_models.py": f"open({str(marker)!r}, 'w')\n"})
+    project = benign(tmp_path)
+    (project / "evil_models.py").symlink_to(outside / "evil_models.py")
+    result = convert(project, "--models", "evil_models:db")
+    assert_refused(result, project, "--models evil_models:db: 'evil_models' is found outside")
+    assert not marker.exists()
+
+
+def test_models_of_another_installed_package_are_not_imported(tmp_path: Path) -> None:
+    project = benign(tmp_path)
+    result = convert(project, "--models", "click:db")
+    assert_refused(result, project, "--models click:db: 'click' is found outside the project")

@@ -7,6 +7,7 @@ way the database really has them (`create_all` on a scratch database for the mod
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 import sys
 import traceback
@@ -41,6 +42,7 @@ def load_metadata(root: Path, spec: str) -> MetaData:
     module_name, _, attr = spec.partition(":")
     module_name = _module_name(module_name.strip(), spec)
     with _imports_from(Path(root).resolve(), module_name):
+        _check_in_project(module_name, spec, Path(root).resolve())
         module = _import(module_name, spec, Path(root).resolve())
         return _metadata_of(module, attr.strip(), spec)
 
@@ -92,6 +94,25 @@ def _within(path: Path, root: Path) -> bool:
         return path.resolve().is_relative_to(root)
     except (OSError, ValueError):
         return False
+
+
+def _check_in_project(name: str, spec: str, root: Path) -> None:
+    """The models' top-level module must be a file or package of the project (after resolving
+    symlinks): found elsewhere on sys.path, it is refused before anything is imported."""
+    top = name.partition(".")[0]
+    try:
+        found = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return  # reported by the import itself
+    if found is None:
+        return
+    places = [found.origin, *(found.submodule_search_locations or [])]
+    if not any(p and _within(Path(p), root) for p in places if p not in ("built-in", "frozen")):
+        where = found.origin or next(iter(found.submodule_search_locations or []), "?")
+        raise InputError(
+            f"--models {spec}: {top!r} is found outside the project ({where}): refused, "
+            "not imported"
+        )
 
 
 def _import(name: str, spec: str, root: Path) -> ModuleType:
