@@ -1,6 +1,7 @@
 """Parse one extracted statement with sqlglot.
 
-A statement sqlglot cannot parse is not an error here: the caller keeps its exact text. sqlglot's
+A statement sqlglot cannot parse is not an error here: the caller keeps its exact text, also when
+sqlglot itself fails on odd input (a TypeError or a RecursionError inside its parser). sqlglot's
 own fallback to `exp.Command` counts as parsed (lower reads such commands lexically).
 
 The tokens of the parse come back with the tree, so that lower can slice exact source text
@@ -60,6 +61,8 @@ def parse_statement(stmt: Statement, dialect: Dialect) -> Parsed:
     try:
         trees = [tree for tree in _parser(dialect).parse(tokens, stmt.sql) if tree is not None]
     except (ParseError, TokenError):
+        return Parsed(None, tokens)
+    except Exception:  # noqa: BLE001 - a sqlglot bug on odd input (`SET a = b ?`): keep the text
         return Parsed(None, tokens)
     if not trees:
         return Parsed(None, tokens)

@@ -15,6 +15,7 @@ from typing import Any
 from converter.core.diagnostics import Origin
 from converter.core.dialects import CHOICES, Dialect, find_dialect
 from converter.core.errors import InputError
+from converter.core.files import project_path, read_project_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -75,7 +76,7 @@ def load_config(root: Path) -> Config:
     path = root / PYPROJECT
     if not path.is_file():
         return Config()
-    text = _read_text(path)
+    text = _read_text(root)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -86,14 +87,18 @@ def load_config(root: Path) -> Config:
         return Config()
     if not isinstance(table, dict):
         raise InputError("[tool.legacy2alembic] must be a table", Origin(PYPROJECT, 1))
-    return Config(**_settings(table, text))
+    settings = _settings(table, text)
+    if "order" in settings:
+        project_path(root, settings["order"], Origin(PYPROJECT, _key_line(text, "order")))
+    return Config(**settings)
 
 
-def _read_text(path: Path) -> str:
+def _read_text(root: Path) -> str:
+    data = read_project_file(root, PYPROJECT)
     try:
-        return path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", Origin(PYPROJECT)) from None
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read: {exc.reason}", Origin(PYPROJECT)) from None
 
 
 def _error_line(exc: Exception) -> int:
@@ -123,10 +128,24 @@ def _checked(key: str, name: str, value: Any, origin: Origin) -> Any:
     if name in _GLOB_FIELDS:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise InputError(f"{key!r} must be a list of non-empty strings", origin)
+        if name != "exclude":
+            _check_inside(key, value, origin)
         return tuple(value)
     if not isinstance(value, str) or not value:
         raise InputError(f"{key!r} must be a non-empty string", origin)
     return value
+
+
+def _check_inside(key: str, patterns: list[str], origin: Origin) -> None:
+    """Source globs match paths inside the project: absolute or `..` patterns are refused."""
+    for pattern in patterns:
+        parts = pattern.replace("\\", "/").split("/")
+        if pattern.startswith(("/", "\\", "~")) or ".." in parts or ":" in parts[0]:
+            raise InputError(
+                f"{key!r}: {pattern!r} points outside the project; globs are relative to the "
+                "project root",
+                origin,
+            )
 
 
 def _key_line(text: str, key: str) -> int:

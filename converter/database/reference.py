@@ -7,6 +7,7 @@ way the database really has them (`create_all` on a scratch database for the mod
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 import sys
 import traceback
@@ -42,6 +43,7 @@ def load_metadata(root: Path, spec: str) -> MetaData:
     module_name, _, attr = spec.partition(":")
     module_name = _module_name(module_name.strip(), spec)
     with _imports_from(Path(root).resolve(), module_name):
+        _check_in_project(module_name, spec, Path(root).resolve())
         module = _import(module_name, spec, Path(root).resolve())
         return _metadata_of(module, attr.strip(), spec)
 
@@ -93,6 +95,25 @@ def _within(path: Path, root: Path) -> bool:
         return path.resolve().is_relative_to(root)
     except (OSError, ValueError):
         return False
+
+
+def _check_in_project(name: str, spec: str, root: Path) -> None:
+    """The models' top-level module must be a file or package of the project (after resolving
+    symlinks): found elsewhere on sys.path, it is refused before anything is imported."""
+    top = name.partition(".")[0]
+    try:
+        found = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return  # reported by the import itself
+    if found is None:
+        return
+    places = [found.origin, *(found.submodule_search_locations or [])]
+    if not any(p and _within(Path(p), root) for p in places if p not in ("built-in", "frozen")):
+        where = found.origin or next(iter(found.submodule_search_locations or []), "?")
+        raise InputError(
+            f"--models {spec}: {top!r} is found outside the project ({where}): refused, "
+            "not imported"
+        )
 
 
 def _import(name: str, spec: str, root: Path) -> ModuleType:
@@ -220,7 +241,21 @@ def url_metadata(url: str) -> MetaData:
         metadata.reflect(conn)
     if "alembic_version" in metadata.tables:
         metadata.remove(metadata.tables["alembic_version"])
+    _where_as_clauses(metadata)
     return metadata
+
+
+def _where_as_clauses(metadata: MetaData) -> None:
+    """Reflection gives a partial index's WHERE as a string; models give a SQL expression.
+    Make both expressions, so that the reference reads the same whichever it came from."""
+    import sqlalchemy
+
+    for table in metadata.tables.values():
+        for index in table.indexes:
+            for name in ("postgresql", "sqlite"):
+                where = index.dialect_options[name].get("where")
+                if isinstance(where, str):
+                    index.dialect_options[name]["where"] = sqlalchemy.text(where)
 
 
 @contextmanager

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from converter.core.diagnostics import Diagnostics, Origin
+from converter.core.errors import InputError
+from converter.core.files import read_project_file
 from converter.discover.names import Candidate
 from converter.discover.scan import Scan
 
@@ -31,9 +33,9 @@ def _script_location(root: Path, ini: str, diags: Diagnostics) -> str | None:
     """The folder an alembic.ini names, relative to root; None for package resources or outside."""
     parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read_string((root / ini).read_text(encoding="utf-8"), source=ini)
-    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
-        diags.warning(Origin(ini), f"cannot read alembic.ini: {exc}")
+        parser.read_string(read_project_file(root, ini).decode("utf-8"), source=ini)
+    except (InputError, UnicodeDecodeError, configparser.Error) as exc:
+        diags.warning(Origin(ini), f"cannot read alembic.ini: {_reason(exc)}")
         return None
     value = parser.get("alembic", "script_location", fallback=None)
     if not value or re.match(r"^[\w.]+:(?![\\/])", value):
@@ -65,3 +67,9 @@ def outside_alembic(
         else:
             skipped.append((candidate.path, f"inside the Alembic folder {folder or '.'}/"))
     return kept, skipped
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, InputError):
+        return exc.message
+    return exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)

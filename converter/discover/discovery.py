@@ -6,6 +6,7 @@ It composes the walk, the Alembic folders, twin selection and ordering, then che
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
+from converter.core.files import read_project_file
 from converter.discover.alembic_dirs import inside, migrations_dirs, outside_alembic
 from converter.discover.history import Added, git_first_added, in_git_work_tree
 from converter.discover.names import Candidate, normalize_dialect
@@ -83,6 +85,7 @@ def discover(
         raise InputError(f"project directory {root} {reason}")
     scan = scan_tree(root, config)
     migrations = migrations_dirs(root, scan, diags)
+    _warn_outside(root, scan, diags)
     candidates, skipped = outside_alembic(scan.candidates, migrations)
     chosen_dialect = dialect or config.dialect
     kept, twins = select_twins(
@@ -96,16 +99,35 @@ def discover(
         placed = history_order(kept, history, diags)
     else:
         placed = order_file_placed(order, root, kept, dict(skipped), history or {})
+    for candidate, _, _ in placed:
+        _check_name(candidate.path)
     sources = tuple(_source(root, *p) for p in placed)
     other_sql = _report_other_sql(scan, migrations, len(sources), diags)
     return Discovery(root, sources, tuple(sorted(skipped)), migrations, git, other_sql)
 
 
-def _source(root: Path, candidate: Candidate, reason: str, added: Added | None) -> LegacySource:
+def _warn_outside(root: Path, scan: Scan, diags: Diagnostics) -> None:
+    """Symlinks leading out of the project are listed, never read (their target may be secret)."""
+    for path in scan.outside:
+        target = os.readlink(root / path)
+        diags.warning(
+            Origin(path),
+            f"symlink to {target}, outside the project: not read, not a legacy source",
+        )
+
+
+def _check_name(path: str) -> None:
+    """Source paths go into revision ids, file names and generated code: they must be text."""
     try:
-        digest = hashlib.sha256((root / candidate.path).read_bytes()).hexdigest()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", Origin(candidate.path)) from None
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        message = "the file name is not valid UTF-8: rename the file"
+        raise InputError(message, Origin(shown)) from None
+
+
+def _source(root: Path, candidate: Candidate, reason: str, added: Added | None) -> LegacySource:
+    digest = hashlib.sha256(read_project_file(root, candidate.path)).hexdigest()
     return LegacySource(
         path=candidate.path,
         kind=candidate.kind,

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
+from converter.core.files import read_regular
 from converter.discover.history import Added
 from converter.discover.names import Candidate
 
@@ -123,9 +124,11 @@ def order_file_placed(
 
 def _order_entries(path: Path, label: str) -> Iterator[tuple[int, str]]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the order file: {exc}", Origin(label)) from None
+        text = read_regular(path, Origin(label)).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read the order file: {exc.reason}", Origin(label)) from None
+    except InputError as exc:
+        raise InputError(f"cannot read the order file: {exc.message}", Origin(label)) from None
     for number, line in enumerate(text.splitlines(), start=1):
         entry = re.sub(r"(^|\s)#.*$", "", line).strip().replace("\\", "/")
         if entry:

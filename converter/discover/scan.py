@@ -6,10 +6,12 @@ glob matches, so that the tree is read only once.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from converter.core.config import Config
+from converter.core.files import inside
 from converter.discover.names import Candidate, candidate_for
 from converter.discover.walk import compile_globs, join, matches, walk_tree
 
@@ -22,6 +24,7 @@ class Scan:
     env_dirs: list[str] = field(default_factory=list)
     ini_files: list[str] = field(default_factory=list)
     other_sql: list[str] = field(default_factory=list)  # .sql files no sql-glob matches
+    outside: list[str] = field(default_factory=list)  # symlinks leading out of the project
 
 
 def scan_tree(root: Path, config: Config) -> Scan:
@@ -37,8 +40,15 @@ def scan_tree(root: Path, config: Config) -> Scan:
         for name in names:
             path = join(folder, name)
             kind = "py" if matches(py, path) else "sql" if matches(sql, path) else None
-            if kind:
+            if (kind or name.lower().endswith(".sql")) and _leads_outside(root, path):
+                scan.outside.append(path)
+            elif kind:
                 scan.candidates.append(candidate_for(path, kind))
             elif name.lower().endswith(".sql"):
                 scan.other_sql.append(path)
     return scan
+
+
+def _leads_outside(root: Path, path: str) -> bool:
+    """A symlink whose target lies outside the project: never a source, never read."""
+    return os.path.islink(root / path) and inside(root, root / path) is None

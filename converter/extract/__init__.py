@@ -7,6 +7,7 @@ from pathlib import Path
 
 from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
+from converter.core.files import read_project_file
 from converter.extract.python import extract_python
 from converter.extract.sql import classify_lexical, decode_source, psql_variables, split_sql
 from converter.ir.statements import Item, ManualCode
@@ -16,10 +17,7 @@ __all__ = ["classify_lexical", "extract", "extract_python", "split_sql"]
 
 def extract(path: Path, rel: str, dialect: str, root: Path, diags: Diagnostics) -> list[Item]:
     """Items of one legacy source: `.sql` files are split, `.py` scripts are read with `ast`."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read the file: {e.strerror or e}", Origin(rel)) from None
+    data = read_project_file(root, rel)
     text = decode_source(data, rel)
     suffix = path.suffix.lower()
     if suffix == ".sql":

@@ -41,6 +41,7 @@ class Evaluator(LibraryCalls):
         self.script = script
         self.root = root
         self.dialect = dialect
+        self.line = 0  # of the statement being read: where errors point
         self.globals: dict[str, object] = {"__name__": "__main__", "__file__": str(script)}
         self.scopes: list[dict[str, object]] = [self.globals]
 
@@ -160,7 +161,19 @@ class Evaluator(LibraryCalls):
         return lift(slice, self.eval(node.lower), self.eval(node.upper), self.eval(node.step))
 
     def _eval_BinOp(self, node: ast.BinOp) -> object:
-        left, right = self.eval(node.left), self.eval(node.right)
+        """`a + b + c + ...` is nested to the left: folded in a loop, so that a string built
+        from hundreds of terms does not exhaust the interpreter's stack."""
+        chain = []
+        operand: ast.expr = node
+        while isinstance(operand, ast.BinOp):
+            chain.append(operand)
+            operand = operand.left
+        value = self.eval(operand)
+        for link in reversed(chain):
+            value = self._binop(link, value, self.eval(link.right))
+        return value
+
+    def _binop(self, node: ast.BinOp, left: object, right: object) -> object:
         result = binop(type(node.op), left, right)
         if isinstance(result, Unknown) and isinstance(node.op, (ast.Add, ast.Mod)):
             if isinstance(left, str):

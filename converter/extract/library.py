@@ -18,6 +18,9 @@ import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath, PurePosixPath
 
+from converter.core.diagnostics import Origin
+from converter.core.errors import InputError
+from converter.core.files import inside, read_regular
 from converter.extract.sql import decode_source, sql_literal
 from converter.extract.strings import (
     HUGE_WIDTH,
@@ -31,8 +34,9 @@ from converter.extract.strings import (
 )
 from converter.extract.target import DB_ATTRS, db_method, is_db_name
 from converter.extract.values import (
+    MAX_GROWN_ITEMS,
+    MAX_GROWN_STR,
     MAX_ITEMS,
-    MAX_STR,
     DbRef,
     External,
     FileHandle,
@@ -72,15 +76,26 @@ def binop(op: type, left: object, right: object) -> object:
     sized = (str, list, tuple)
     repeats = op is ast.Mult and isinstance(right, int) and isinstance(left, sized)
     joins = op is ast.Add and isinstance(left, sized) and isinstance(right, sized)
-    if repeats and len(left) * right > MAX_STR:  # type: ignore[arg-type, operator]
-        return Unknown("value too large to fold")
-    if joins and len(left) + len(right) > MAX_STR:  # type: ignore[arg-type]
-        return Unknown("value too large to fold")
+    limit = MAX_GROWN_STR if isinstance(left, str) else MAX_GROWN_ITEMS
+    if repeats and len(left) * right > limit:  # type: ignore[arg-type, operator]
+        return Unknown(f"value too large to fold (over {limit} {_unit(left)})")
+    if joins and len(left) + len(right) > limit:  # type: ignore[arg-type]
+        return Unknown(f"value too large to fold (over {limit} {_unit(left)})")
     if op is ast.Mod and isinstance(left, str) and HUGE_WIDTH.search(left):
         return Unknown("format width too large to fold")
     if op not in _BINOPS:
         return Unknown(f"operator {op.__name__} is not folded")
     return lift(_BINOPS[op], left, right)
+
+
+def _project_relative(root: Path, path: Path, resolved: Path) -> str:
+    """The path as the script names it, relative to the project (its target when it is not)."""
+    base = root.resolve()
+    return (path if path.is_relative_to(base) else resolved).relative_to(base).as_posix()
+
+
+def _unit(value: object) -> str:
+    return "characters" if isinstance(value, str) else "items"
 
 
 def _identifier(*names: str) -> str:
@@ -148,19 +163,29 @@ class LibraryCalls:
         return Unknown(f"{fn.node.name}() is not followed")
 
     def read_file(self, path: object) -> object:
-        """Text of a file the script reads, relative to its directory, then to the project root."""
+        """Text of a file the script reads, relative to its directory, then to the project root.
+
+        A file that resolves outside the project (an absolute path, `..`, a symlink) is refused:
+        the tool runs on repositories its user did not write, and must not publish their files.
+        """
         if isinstance(path, Unknown):
             return Unknown(f"the path of the file read is not static ({path.why})")
         relative = PurePosixPath(str(path))
         bases = [self.script.parent, self.root] if not relative.is_absolute() else [Path("/")]
-        for base in bases:
-            candidate = Path(os.path.normpath(base / relative))
-            inside = os.path.commonpath([candidate, self.root.resolve()]) == str(
-                self.root.resolve()
+        candidates = [Path(os.path.normpath(base / relative)) for base in bases]
+        origin = Origin(self.script.relative_to(self.root.resolve()).as_posix(), self.line)
+        existing = [c for c in candidates if os.path.lexists(c)]
+        for candidate in existing:
+            resolved = inside(self.root, candidate)
+            if resolved is not None:
+                rel = _project_relative(self.root, candidate, resolved)
+                data = read_regular(resolved, Origin(rel))
+                return SourceText(decode_source(data, rel), 1, rel, True)
+        if existing:
+            raise InputError(
+                f"reads {str(path)!r}, which resolves outside the project: refused, not read",
+                origin,
             )
-            if inside and candidate.is_file():
-                rel = candidate.relative_to(self.root.resolve()).as_posix()
-                return SourceText(decode_source(candidate.read_bytes(), rel), 1, rel, True)
         return Unknown(f"file {str(path)!r} is not found inside the project")
 
     def attribute(self, obj: object, name: str) -> object:

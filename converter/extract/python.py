@@ -40,7 +40,13 @@ def extract_python(
         raise InputError(f"Python syntax error: {e}", Origin(path, 1)) from None
     script = Path(os.path.normpath(root.resolve() / path))
     walker = ScriptWalker(text, path, dialect, root, script)
-    items = walker.run(tree)
+    try:
+        items = walker.run(tree)
+    except RecursionError:
+        raise InputError(
+            "nested too deeply to read statically: convert this statement by hand",
+            Origin(path, walker.line),
+        ) from None
     for level, origin, message in walker.notes:
         diags.add(level, origin, message)
     return items

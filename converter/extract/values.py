@@ -14,7 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-MAX_STR = 50_000_000
+# Folded values stay small: a script can build a string or list of any size in one expression
+# (`"SELECT 1;" * 5000000`, a list doubled 30 times), which would take minutes and gigabytes.
+MAX_STR = 10 * 1024 * 1024  # any folded value: as large as a legacy source may be
+MAX_GROWN_STR = 1_000_000  # a string a script builds by `+` or `*`
+MAX_GROWN_ITEMS = 100_000  # a list or tuple a script builds by `+` or `*`
 MAX_ITEMS = 10_000
 MISSING = object()
 NOT_HANDLED = object()

@@ -212,6 +212,7 @@ class WalkerBase(Evaluator):
 
     def exec_stmt(self, stmt: ast.stmt) -> Signal | None:
         self.frame.stmt = stmt
+        self.line = stmt.lineno
         self.steps += 1
         handler = getattr(self, f"_exec_{type(stmt).__name__}", None)
         if handler is not None:

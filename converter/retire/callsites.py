@@ -15,6 +15,8 @@ from pathlib import Path
 
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Origin
+from converter.core.errors import InputError
+from converter.core.files import read_project_file
 from converter.discover.walk import compile_globs, join, matches, walk_tree
 
 MARKERS = (b"create_all", b"__table__.create")
@@ -55,7 +57,7 @@ def find_create_all_calls(root: Path, config: Config, diags: Diagnostics) -> lis
 def _sites_in(
     root: Path, path: str, legacy: re.Pattern[str] | None, diags: Diagnostics
 ) -> list[CreateAllSite]:
-    parsed = _parse(root / path, path, diags)
+    parsed = _parse(root, path, diags)
     if parsed is None:
         return []
     tree, text = parsed
@@ -68,12 +70,13 @@ def _sites_in(
     ]
 
 
-def _parse(file: Path, path: str, diags: Diagnostics) -> tuple[ast.Module, str] | None:
-    """The module's AST and text; None (with a warning when it is broken) when there is no call."""
+def _parse(root: Path, path: str, diags: Diagnostics) -> tuple[ast.Module, str] | None:
+    """The module's AST and text; None (with a warning when it is broken) when there is no call.
+    Symlinks out of the project, FIFOs and huge files are not read (warned about)."""
     try:
-        data = file.read_bytes()
-    except OSError as exc:
-        diags.warning(Origin(path), f"cannot read ({exc.strerror}): create_all calls not checked")
+        data = read_project_file(root, path)
+    except InputError as exc:
+        diags.warning(Origin(path), f"{exc.message}: create_all calls not checked")
         return None
     if not any(marker in data for marker in MARKERS):
         return None

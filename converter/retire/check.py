@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from converter.core.config import Config
-from converter.core.diagnostics import Diagnostics, Origin
+from converter.core.diagnostics import Diagnostics, Level, Origin
 from converter.discover.discovery import Discovery
 from converter.retire.archive.plan import discover_all
 from converter.retire.archive.records import converted_sources, read_manifest, sha256_of
@@ -104,13 +104,23 @@ def _create_all_outside_tests(root: Path, config: Config, dest: str) -> list[Pro
     from converter.retire.callsites import find_create_all_calls
 
     settings = config.merged(exclude=(*config.exclude, dest))
-    return [
+    diags = Diagnostics()
+    problems = [
         Problem(
             site.origin,
             f"{site.call} runs outside tests ({site.scope} code): the "
             "Alembic revisions own the schema now; see legacy2alembic "
             "fix-create-all",
         )
-        for site in find_create_all_calls(root, settings, Diagnostics())
+        for site in find_create_all_calls(root, settings, diags)
         if not site.in_tests and not site.in_legacy
+    ]
+    return problems + _unreadable(diags)
+
+
+def _unreadable(diags: Diagnostics) -> list[Problem]:
+    """Files that may hold a create_all() call but could not be read, decoded or parsed: the
+    check cannot vouch for them, so each is a problem (never a silent "ok")."""
+    return [
+        Problem(d.origin or Origin("?"), d.message) for d in diags.items if d.level is Level.WARNING
     ]
