@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from legacy import all_fixtures, load_fixture
 
 from converter.cli import cli
 
@@ -29,11 +30,8 @@ SEEDS = sorted(
     for p in FIXTURES.glob("*/project/**/*")
     if p.suffix == ".sql" or (p.suffix == ".py" and p.name.startswith("migrate_"))
 )
-DIALECTS = {
-    "sqlite_taskboard": "sqlite",
-    "sqlite_messy": "sqlite",
-    "postgres_invoicing": "postgresql",
-}
+# Each fixture's own dialect (fixture.toml), so a new fixture is fuzzed without editing this file.
+DIALECTS = {name: load_fixture(name).dialect for name in all_fixtures()}
 RUN_SECONDS = 60
 # Stray quotes, comment and dollar-quote openers, brackets, delimiters, bytes that are not UTF-8.
 INSERTS = [b"'", b'"', b"`", b"$$", b"/*", b"--", b"\\", b"(", b")", b";", b"\n", b"\xff", b"\x80"]
