@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 import traceback
 from pathlib import Path
@@ -332,6 +333,58 @@ def onboard(
         scratch_url=scratch_url,
         order_file=order_file,
     )
+
+
+# ---- flask legacy ... (the `flask.commands` entry point) ---------------------------------------
+
+
+def _optional(param: click.Parameter) -> click.Parameter:
+    """PROJECT becomes optional: the app's root folder by default."""
+    if not isinstance(param, click.Argument):
+        return param
+    optional = copy.copy(param)
+    optional.required = False
+    return optional
+
+
+def _for_flask(command: click.Command) -> click.Command:
+    """The same verb, options and function, with what the Flask app knows filled in."""
+    params = [_optional(p) for p in command.params]
+    if command.name == "stamp":
+        params.append(
+            click.Option(
+                ["--bind", "binds"],
+                multiple=True,
+                help="Stamp this Flask-SQLAlchemy bind (repeatable; '' is the default database; "
+                "default: the default database).",
+            )
+        )
+
+    def callback(**params: Any) -> Any:
+        from converter.commands.flask_app import flask_defaults
+
+        assert command.callback is not None and command.name is not None
+        with flask_defaults(command.name, params) as filled:
+            return command.callback(**filled)
+
+    return click.Command(
+        command.name,
+        params=params,
+        callback=callback,
+        help=(command.help or "")
+        + "\n\nPROJECT defaults to the app's folder; --models, --dialect and the database URLs "
+        "default to the app's Flask-SQLAlchemy db and config.",
+        short_help=command.get_short_help_str(),
+    )
+
+
+@click.group(cls=_Boundary, name="legacy")
+def flask_legacy() -> None:
+    """legacy2alembic for this Flask app: models and database URLs come from the app."""
+
+
+for _command in list(cli.commands.values()):
+    flask_legacy.add_command(_for_flask(_command))
 
 
 def main() -> None:
