@@ -71,6 +71,17 @@ jobs_opt = click.option(
     help="Processes that extract, parse and lower the sources (default: one "
     "per CPU for projects over 256 KiB of sources, else 1).",
 )
+json_opt = click.option(
+    "--json", "as_json", is_flag=True, help="Machine-readable output (schema: docs/json.md)."
+)
+baseline_opt = click.option(
+    "--baseline-models",
+    help="The models as they were before the first legacy "
+    "script, MODULE:ATTR or path/to/file.py:ATTR (default: recovered from git).",
+)
+squash_opt = click.option(
+    "--squash", is_flag=True, help="One revision for the whole legacy history."
+)
 ref_url_opt = click.option(
     "--reference-url", help="A live database to use as the reference (read only)."
 )
@@ -103,20 +114,17 @@ def scan(
 @dialect_opt
 @models_opt
 @ref_url_opt
-@click.option(
-    "--baseline-models",
-    help="The models as they were before the first legacy "
-    "script, MODULE:ATTR or path/to/file.py:ATTR (default: recovered from git).",
-)
+@baseline_opt
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     help="Migrations folder to write (default: PROJECT/migrations).",
 )
-@click.option("--squash", is_flag=True, help="One revision for the whole legacy history.")
+@squash_opt
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @order_opt
 @jobs_opt
+@json_opt
 def convert(
     project: Path,
     dialect: str | None,
@@ -128,6 +136,7 @@ def convert(
     dry_run: bool,
     order_file: Path | None,
     jobs: int | None,
+    as_json: bool,
 ) -> None:
     """Write an Alembic revision chain from the legacy sources."""
     from converter.commands.convert import run_convert
@@ -143,6 +152,7 @@ def convert(
         dry_run=dry_run,
         order_file=order_file,
         jobs=jobs,
+        as_json=as_json,
     )
 
 
@@ -165,6 +175,7 @@ def convert(
     help="A PostgreSQL server on which a temporary scratch database "
     "is created and dropped (default: --reference-url, then DATABASE_URL).",
 )
+@json_opt
 def verify(
     project: Path,
     migrations: Path | None,
@@ -173,6 +184,7 @@ def verify(
     reference_url: str | None,
     scratch_url: str | None,
     server_url: str | None,
+    as_json: bool,
 ) -> None:
     """Upgrade, downgrade and upgrade the chain on a scratch database; compare with the
     reference."""
@@ -186,6 +198,7 @@ def verify(
         reference_url=reference_url,
         scratch_url=scratch_url,
         server_url=server_url,
+        as_json=as_json,
     )
 
 
@@ -265,11 +278,14 @@ def stamp(
     help="The migrations folder (default: PROJECT/migrations).",
 )
 @click.option("--dry-run", is_flag=True, help="Print the moves; move nothing.")
-def archive(project: Path, dest: str, migrations: Path | None, dry_run: bool) -> None:
+@json_opt
+def archive(
+    project: Path, dest: str, migrations: Path | None, dry_run: bool, as_json: bool
+) -> None:
     """Move the converted legacy scripts into an archive with a checksummed manifest."""
     from converter.commands.archive import run_archive
 
-    run_archive(project, dest=dest, migrations=migrations, dry_run=dry_run)
+    run_archive(project, dest=dest, migrations=migrations, dry_run=dry_run, as_json=as_json)
 
 
 @cli.command()
@@ -280,21 +296,23 @@ def archive(project: Path, dest: str, migrations: Path | None, dry_run: bool) ->
     show_default=True,
     help="Archive folder, relative to PROJECT.",
 )
-def check(project: Path, dest: str) -> None:
+@json_opt
+def check(project: Path, dest: str, as_json: bool) -> None:
     """Fail on new legacy scripts, changed archived files, or db.create_all() outside tests."""
     from converter.commands.check import run_check
 
-    run_check(project, dest=dest)
+    run_check(project, dest=dest, as_json=as_json)
 
 
 @cli.command("fix-create-all")
 @project_arg
 @click.option("--write", is_flag=True, help="Apply the change (default: print the diff).")
-def fix_create_all(project: Path, write: bool) -> None:
+@json_opt
+def fix_create_all(project: Path, write: bool, as_json: bool) -> None:
     """Replace application-startup db.create_all() with the Flask-Migrate way."""
     from converter.commands.fix_create_all import run_fix_create_all
 
-    run_fix_create_all(project, write=write)
+    run_fix_create_all(project, write=write, as_json=as_json)
 
 
 @cli.command()
@@ -310,6 +328,13 @@ def fix_create_all(project: Path, write: bool) -> None:
 @click.option("--server-url", help="PostgreSQL server for temporary scratch databases.")
 @click.option("--scratch-url", help="An empty scratch database (PostgreSQL).")
 @order_opt
+@baseline_opt
+@squash_opt
+@click.option(
+    "--dry-run", is_flag=True, help="Scan and show what convert would write; write nothing."
+)
+@jobs_opt
+@json_opt
 def onboard(
     project: Path,
     dialect: str | None,
@@ -319,6 +344,11 @@ def onboard(
     server_url: str | None,
     scratch_url: str | None,
     order_file: Path | None,
+    baseline_models: str | None,
+    squash: bool,
+    dry_run: bool,
+    jobs: int | None,
+    as_json: bool,
 ) -> None:
     """scan + convert + verify, then the steps left: stamp, fix-create-all, archive."""
     from converter.commands.onboard import run_onboard
@@ -332,6 +362,11 @@ def onboard(
         server_url=server_url,
         scratch_url=scratch_url,
         order_file=order_file,
+        baseline_models=baseline_models,
+        squash=squash,
+        dry_run=dry_run,
+        jobs=jobs,
+        as_json=as_json,
     )
 
 

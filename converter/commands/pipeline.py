@@ -132,6 +132,7 @@ def _drop_files_read_by_scripts(
         diags.info(
             Origin(source.path),
             f"read and run by {readers[source.path]}; converted there, not as a source of its own",
+            code="L2A111",
         )
     skipped = found.skipped + tuple((s.path, f"read by {readers[s.path]}") for s in dropped)
     return kept, replace(found, sources=tuple(o.analysis.source for o in kept), skipped=skipped)
@@ -155,7 +156,7 @@ def _lower_source(
             result.records.append(Record(item.origin, "create_all", item.call))
         elif isinstance(item, Statement):
             if item.warning:
-                diags.warning(item.origin, item.warning)
+                diags.warning(item.origin, item.warning, code="L2A205")
             parsed = None if item.ignored else parse_statement(item, dialect)
             lowered = lower(item, parsed, dialect, diags)
             if isinstance(lowered, Ignored):

@@ -33,7 +33,7 @@ def _script_location(root: Path, ini: str, diags: Diagnostics) -> str | None:
     try:
         parser.read_string((root / ini).read_text(encoding="utf-8"), source=ini)
     except (OSError, UnicodeDecodeError, configparser.Error) as exc:
-        diags.warning(Origin(ini), f"cannot read alembic.ini: {exc}")
+        diags.warning(Origin(ini), f"cannot read alembic.ini: {exc}", code="L2A108")
         return None
     value = parser.get("alembic", "script_location", fallback=None)
     if not value or re.match(r"^[\w.]+:(?![\\/])", value):

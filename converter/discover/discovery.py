@@ -65,7 +65,7 @@ def _report_other_sql(
         f"{listed}{more}. If they are schema migrations, add their folder to sql-globs "
         "in [tool.legacy2alembic] of pyproject.toml"
     )
-    (diags.info if found else diags.warning)(None, message)
+    (diags.info if found else diags.warning)(None, message, code="L2A110")
     return tuple(sorted(folders))
 
 
