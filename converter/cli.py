@@ -20,6 +20,9 @@ class _Boundary(click.Group):
     """The one place errors become messages and exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from converter.commands.progress import NORMAL, configure
+
+        configure(NORMAL)
         try:
             return super().invoke(ctx)
         except ConverterError as exc:
@@ -368,6 +371,39 @@ def onboard(
         jobs=jobs,
         as_json=as_json,
     )
+
+
+def _verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """-q and -v set what progress is shown (see commands/progress.py); -q wins."""
+    from converter.commands.progress import QUIET, VERBOSE, configure
+
+    meta = ctx.find_root().meta
+    if param.name == "quiet" and value:
+        meta["quiet"] = True
+        configure(QUIET)
+    elif param.name == "verbose" and value and not meta.get("quiet"):
+        configure(VERBOSE)
+
+
+VERBOSITY = (
+    click.Option(
+        ["-q", "--quiet"],
+        is_flag=True,
+        expose_value=False,
+        callback=_verbosity,
+        help="No progress display.",
+    ),
+    click.Option(
+        ["-v", "--verbose"],
+        is_flag=True,
+        expose_value=False,
+        callback=_verbosity,
+        help="One progress line per step, with its duration (also when stderr is not a "
+        "terminal; by default a bar is shown only on a terminal).",
+    ),
+)
+for _command in cli.commands.values():
+    _command.params.extend(VERBOSITY)
 
 
 # ---- flask legacy ... (the `flask.commands` entry point) ---------------------------------------

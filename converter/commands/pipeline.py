@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from converter.core import progress
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostic, Diagnostics, Origin
 from converter.core.dialects import Dialect
@@ -77,9 +78,13 @@ def analyse(
     if jobs is None:
         jobs = auto_jobs(sum(_size(root / s.path) for s in found.sources))
     with gc_paused():
-        outcomes = map_in_order(
-            functools.partial(_analyse_source, root, dialect), found.sources, jobs
-        )
+        with progress.task("reading legacy sources", len(found.sources)):
+            outcomes = map_in_order(
+                functools.partial(_analyse_source, root, dialect),
+                found.sources,
+                jobs,
+                describe=lambda source: source.path,
+            )
     outcomes, found = _drop_files_read_by_scripts(outcomes, found, diags)
     for outcome in outcomes:
         diags.items.extend(outcome.diags)
