@@ -37,14 +37,14 @@ BACKUP = {
 CHECKLIST = (
     "Review every revision in `{versions}/` (upgrade() and downgrade()) and resolve each "
     "`TODO(legacy2alembic)` listed above",
+    "Remove `db.create_all()` from application start-up (`legacy2alembic fix-create-all`) and set "
+    "up `Migrate(app, db)`",
     "Test on a development database: `flask db upgrade`, `flask db downgrade base`, "
     "`flask db upgrade` (verify did this on a scratch database; do it once on a copy of real data)",
     "Back up every database before stamping it",
     "Stamp each environment with a dry run first: development, then staging, then production",
     "Never run `flask db stamp head` blindly: it marks a database as up to date without "
     "checking its schema",
-    "Remove `db.create_all()` from application start-up (`legacy2alembic fix-create-all`) and set "
-    "up `Migrate(app, db)`",
     "Archive the legacy scripts (`legacy2alembic archive`), commit, and run `legacy2alembic check` "
     "in CI or pre-commit",
     "Deploy with `flask db upgrade` (for example in the container entrypoint)",
@@ -268,7 +268,7 @@ def _write_report(onboarding: Onboarding) -> str:
 
 def steps(ob: Onboarding) -> str:
     """The remaining steps, as Markdown that also reads well in a terminal."""
-    parts = [_review_step(ob), _stamp_step(ob), _fix_step(ob), _archive_step(ob)]
+    parts = [_review_step(ob), _fix_step(ob), _stamp_step(ob), _archive_step(ob)]
     return "\n\n".join(f"{n}. {part}" for n, part in enumerate(parts, 1)) + "\n"
 
 
@@ -288,6 +288,7 @@ def _review_step(ob: Onboarding) -> str:
 
 def _stamp_step(ob: Onboarding) -> str:
     command = f'legacy2alembic stamp .{ob.migrations_flag} --url "$DATABASE_URL"'
+    folder = "" if not ob.migrations_flag else f" -d {shlex.quote(ob.migrations)}"
     lines = [f"# back up first: {BACKUP.get(ob.options.dialect, 'your usual backup')}"]
     for env in ENVIRONMENTS:
         lines += [
@@ -295,6 +296,7 @@ def _stamp_step(ob: Onboarding) -> str:
             f"# {env}: DATABASE_URL = the {env} database",
             f"{command} --dry-run",
             command,
+            f"flask db upgrade{folder}   # the revisions this database never ran",
         ]
     return (
         "Stamp each existing database at the revision its schema really matches, one "
@@ -311,8 +313,14 @@ def _fix_step(ob: Onboarding) -> str:
     diff = ob.fix.diff().rstrip("\n").splitlines()
     return (
         "Retire db.create_all() at start-up (the schema belongs to the revisions now): "
-        "review this change, then apply it with `legacy2alembic fix-create-all . --write`:"
-        "\n\n" + _code(diff) + "\n\n" + _code(ob.fix.summary())
+        "review this change, then apply it with `legacy2alembic fix-create-all . --write` "
+        "before stamping (`flask db upgrade` needs the `Migrate(app, db)` it adds):"
+        "\n\n"
+        + _code(diff)
+        + "\n\n"
+        + _code(ob.fix.summary())
+        + "\n\n"
+        + _code(["legacy2alembic fix-create-all . --write"])
     )
 
 
