@@ -16,7 +16,6 @@ import click
 from converter.core.diagnostics import Diagnostic, Level, Origin
 
 if TYPE_CHECKING:
-    from converter.commands.onboard import Onboarding
     from converter.commands.pipeline import ConvertOptions, ConvertResult
     from converter.database.verify import VerifyResult
     from converter.retire.archive.plan import Plan
@@ -132,7 +131,8 @@ def fix_document(plan: FixPlan, written: list[str] | None) -> dict[str, Any]:
     }
 
 
-def onboard_document(ob: Onboarding, report: str, steps: str) -> dict[str, Any]:
+def onboard_document(ob: Any, report: str, steps: str) -> dict[str, Any]:
+    """`ob`: an onboard.Onboarding (not imported: onboard imports this module)."""
     converted = convert_document(ob.result, ob.options)
     return {
         "command": "onboard",
