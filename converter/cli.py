@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 import traceback
 from pathlib import Path
@@ -19,6 +20,9 @@ class _Boundary(click.Group):
     """The one place errors become messages and exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from converter.commands.progress import NORMAL, configure
+
+        configure(NORMAL)
         try:
             return super().invoke(ctx)
         except ConverterError as exc:
@@ -70,6 +74,17 @@ jobs_opt = click.option(
     help="Processes that extract, parse and lower the sources (default: one "
     "per CPU for projects over 256 KiB of sources, else 1).",
 )
+json_opt = click.option(
+    "--json", "as_json", is_flag=True, help="Machine-readable output (schema: docs/json.md)."
+)
+baseline_opt = click.option(
+    "--baseline-models",
+    help="The models as they were before the first legacy "
+    "script, MODULE:ATTR or path/to/file.py:ATTR (default: recovered from git).",
+)
+squash_opt = click.option(
+    "--squash", is_flag=True, help="One revision for the whole legacy history."
+)
 ref_url_opt = click.option(
     "--reference-url", help="A live database to use as the reference (read only)."
 )
@@ -102,20 +117,17 @@ def scan(
 @dialect_opt
 @models_opt
 @ref_url_opt
-@click.option(
-    "--baseline-models",
-    help="The models as they were before the first legacy "
-    "script, MODULE:ATTR or path/to/file.py:ATTR (default: recovered from git).",
-)
+@baseline_opt
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     help="Migrations folder to write (default: PROJECT/migrations).",
 )
-@click.option("--squash", is_flag=True, help="One revision for the whole legacy history.")
+@squash_opt
 @click.option("--dry-run", is_flag=True, help="Print what would be written; write nothing.")
 @order_opt
 @jobs_opt
+@json_opt
 def convert(
     project: Path,
     dialect: str | None,
@@ -127,6 +139,7 @@ def convert(
     dry_run: bool,
     order_file: Path | None,
     jobs: int | None,
+    as_json: bool,
 ) -> None:
     """Write an Alembic revision chain from the legacy sources."""
     from converter.commands.convert import run_convert
@@ -142,6 +155,7 @@ def convert(
         dry_run=dry_run,
         order_file=order_file,
         jobs=jobs,
+        as_json=as_json,
     )
 
 
@@ -164,6 +178,7 @@ def convert(
     help="A PostgreSQL server on which a temporary scratch database "
     "is created and dropped (default: --reference-url, then DATABASE_URL).",
 )
+@json_opt
 def verify(
     project: Path,
     migrations: Path | None,
@@ -172,6 +187,7 @@ def verify(
     reference_url: str | None,
     scratch_url: str | None,
     server_url: str | None,
+    as_json: bool,
 ) -> None:
     """Upgrade, downgrade and upgrade the chain on a scratch database; compare with the
     reference."""
@@ -185,6 +201,7 @@ def verify(
         reference_url=reference_url,
         scratch_url=scratch_url,
         server_url=server_url,
+        as_json=as_json,
     )
 
 
@@ -284,11 +301,14 @@ def stamp(
     help="The migrations folder (default: PROJECT/migrations).",
 )
 @click.option("--dry-run", is_flag=True, help="Print the moves; move nothing.")
-def archive(project: Path, dest: str, migrations: Path | None, dry_run: bool) -> None:
+@json_opt
+def archive(
+    project: Path, dest: str, migrations: Path | None, dry_run: bool, as_json: bool
+) -> None:
     """Move the converted legacy scripts into an archive with a checksummed manifest."""
     from converter.commands.archive import run_archive
 
-    run_archive(project, dest=dest, migrations=migrations, dry_run=dry_run)
+    run_archive(project, dest=dest, migrations=migrations, dry_run=dry_run, as_json=as_json)
 
 
 @cli.command()
@@ -299,21 +319,23 @@ def archive(project: Path, dest: str, migrations: Path | None, dry_run: bool) ->
     show_default=True,
     help="Archive folder, relative to PROJECT.",
 )
-def check(project: Path, dest: str) -> None:
+@json_opt
+def check(project: Path, dest: str, as_json: bool) -> None:
     """Fail on new legacy scripts, changed archived files, or db.create_all() outside tests."""
     from converter.commands.check import run_check
 
-    run_check(project, dest=dest)
+    run_check(project, dest=dest, as_json=as_json)
 
 
 @cli.command("fix-create-all")
 @project_arg
 @click.option("--write", is_flag=True, help="Apply the change (default: print the diff).")
-def fix_create_all(project: Path, write: bool) -> None:
+@json_opt
+def fix_create_all(project: Path, write: bool, as_json: bool) -> None:
     """Replace application-startup db.create_all() with the Flask-Migrate way."""
     from converter.commands.fix_create_all import run_fix_create_all
 
-    run_fix_create_all(project, write=write)
+    run_fix_create_all(project, write=write, as_json=as_json)
 
 
 @cli.command()
@@ -329,6 +351,13 @@ def fix_create_all(project: Path, write: bool) -> None:
 @click.option("--server-url", help="PostgreSQL server for temporary scratch databases.")
 @click.option("--scratch-url", help="An empty scratch database (PostgreSQL).")
 @order_opt
+@baseline_opt
+@squash_opt
+@click.option(
+    "--dry-run", is_flag=True, help="Scan and show what convert would write; write nothing."
+)
+@jobs_opt
+@json_opt
 def onboard(
     project: Path,
     dialect: str | None,
@@ -338,6 +367,11 @@ def onboard(
     server_url: str | None,
     scratch_url: str | None,
     order_file: Path | None,
+    baseline_models: str | None,
+    squash: bool,
+    dry_run: bool,
+    jobs: int | None,
+    as_json: bool,
 ) -> None:
     """scan + convert + verify, then the steps left: stamp, fix-create-all, archive."""
     from converter.commands.onboard import run_onboard
@@ -351,7 +385,97 @@ def onboard(
         server_url=server_url,
         scratch_url=scratch_url,
         order_file=order_file,
+        baseline_models=baseline_models,
+        squash=squash,
+        dry_run=dry_run,
+        jobs=jobs,
+        as_json=as_json,
     )
+
+
+def _verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """-q and -v set what progress is shown (see commands/progress.py); -q wins."""
+    from converter.commands.progress import QUIET, VERBOSE, configure
+
+    meta = ctx.find_root().meta
+    if param.name == "quiet" and value:
+        meta["quiet"] = True
+        configure(QUIET)
+    elif param.name == "verbose" and value and not meta.get("quiet"):
+        configure(VERBOSE)
+
+
+VERBOSITY = (
+    click.Option(
+        ["-q", "--quiet"],
+        is_flag=True,
+        expose_value=False,
+        callback=_verbosity,
+        help="No progress display.",
+    ),
+    click.Option(
+        ["-v", "--verbose"],
+        is_flag=True,
+        expose_value=False,
+        callback=_verbosity,
+        help="One progress line per step, with its duration (also when stderr is not a "
+        "terminal; by default a bar is shown only on a terminal).",
+    ),
+)
+for _command in cli.commands.values():
+    _command.params.extend(VERBOSITY)
+
+
+# ---- flask legacy ... (the `flask.commands` entry point) ---------------------------------------
+
+
+def _optional(param: click.Parameter) -> click.Parameter:
+    """PROJECT becomes optional: the app's root folder by default."""
+    if not isinstance(param, click.Argument):
+        return param
+    optional = copy.copy(param)
+    optional.required = False
+    return optional
+
+
+def _for_flask(command: click.Command) -> click.Command:
+    """The same verb, options and function, with what the Flask app knows filled in."""
+    params = [_optional(p) for p in command.params]
+    if command.name == "stamp":
+        params.append(
+            click.Option(
+                ["--bind", "binds"],
+                multiple=True,
+                help="Stamp this Flask-SQLAlchemy bind (repeatable; '' is the default database; "
+                "default: the default database).",
+            )
+        )
+
+    def callback(**params: Any) -> Any:
+        from converter.commands.flask_app import flask_defaults
+
+        assert command.callback is not None and command.name is not None
+        with flask_defaults(command.name, params) as filled:
+            return command.callback(**filled)
+
+    return click.Command(
+        command.name,
+        params=params,
+        callback=callback,
+        help=(command.help or "")
+        + "\n\nPROJECT defaults to the app's folder; --models, --dialect and the database URLs "
+        "default to the app's Flask-SQLAlchemy db and config.",
+        short_help=command.get_short_help_str(),
+    )
+
+
+@click.group(cls=_Boundary, name="legacy")
+def flask_legacy() -> None:
+    """legacy2alembic for this Flask app: models and database URLs come from the app."""
+
+
+for _command in list(cli.commands.values()):
+    flask_legacy.add_command(_for_flask(_command))
 
 
 def main() -> None:

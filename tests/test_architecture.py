@@ -132,3 +132,30 @@ def test_the_checker_sees_lazy_and_relative_imports() -> None:
         (3, "converter.ir.ops"),
     ]
     assert _layer("converter.commands.scan") > _layer("converter.core.config")
+
+
+def _uncoded_diagnostics(source: str) -> list[int]:
+    """Lines of `diags.info/warning/todo(...)` calls (on any `*diag*` object) without a code."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("info", "warning", "todo")
+            and "diag" in ast.unparse(node.func.value)
+            and len(node.args) < 3
+            and not any(k.arg == "code" for k in node.keywords)
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_diagnostic_has_a_code() -> None:
+    """docs/diagnostics.md lists what to do per code: a call without one reports L2A000."""
+    missing = [
+        f"{p.relative_to(PACKAGE.parent)}:{line}"
+        for p in _modules()
+        for line in _uncoded_diagnostics(p.read_text(encoding="utf-8"))
+    ]
+    assert missing == []
+    assert _uncoded_diagnostics("diags.warning(o, 'x')\ndiags.info(o, 'y', code='L2A1')\n") == [1]

@@ -14,13 +14,20 @@ from converter.retire.archive.plan import Plan, archive_dest, plan_archive
 from converter.retire.archive.records import MANIFEST
 
 
-def run_archive(project: Path, *, dest: str, migrations: Path | None, dry_run: bool) -> None:
+def run_archive(
+    project: Path, *, dest: str, migrations: Path | None, dry_run: bool, as_json: bool = False
+) -> None:
     root, config = project_settings(project)
     folder = (migrations or root / "migrations").resolve()
     plan = plan_archive(root, config, archive_dest(root, dest, folder), folder)
     if plan.moves and not dry_run:
         execute_plan(plan)
-    click.echo("\n".join(_report(plan, dry_run)))
+    if as_json:
+        from converter.commands.documents import archive_document, emit
+
+        emit(archive_document(plan, dry_run))
+    else:
+        click.echo("\n".join(_report(plan, dry_run)))
 
 
 def _report(plan: Plan, dry_run: bool) -> Iterator[str]:

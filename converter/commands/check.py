@@ -13,10 +13,17 @@ from converter.retire.archive.records import read_manifest
 from converter.retire.check import find_problems
 
 
-def run_check(project: Path, *, dest: str) -> None:
+def run_check(project: Path, *, dest: str, as_json: bool = False) -> None:
     root, config = project_settings(project)
     folder = archive_folder(dest)
     problems = find_problems(root, config, folder)
+    if as_json:
+        from converter.commands.documents import check_document, emit
+
+        emit(check_document(problems, folder, len(read_manifest(root / folder)["files"])))
+        if problems:
+            raise CheckFailed(f"check failed: {len(problems)} problem(s)")
+        return
     for problem in problems:
         click.echo(str(problem))
     if problems:

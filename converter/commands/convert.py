@@ -60,7 +60,9 @@ def run_convert(
     dry_run: bool,
     order_file: Path | None,
     jobs: int | None = None,
+    as_json: bool = False,
 ) -> None:
+    from converter.commands.documents import convert_document, emit
     from converter.commands.pipeline import convert
     from converter.commands.report import format_convert
 
@@ -79,4 +81,7 @@ def run_convert(
         jobs=jobs,
     )
     result = convert(root, config, options, Diagnostics())
-    click.echo(format_convert(result, options))
+    if as_json:
+        emit(convert_document(result, options))
+    else:
+        click.echo(format_convert(result, options))

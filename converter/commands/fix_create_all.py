@@ -11,9 +11,14 @@ from converter.retire.fix_create_all.plan import plan_fix
 from converter.retire.fix_create_all.write import write_fixes
 
 
-def run_fix_create_all(project: Path, *, write: bool) -> None:
+def run_fix_create_all(project: Path, *, write: bool, as_json: bool = False) -> None:
     root, config = project_settings(project)
     plan = plan_fix(root, config)
+    if as_json:
+        from converter.commands.documents import emit, fix_document
+
+        emit(fix_document(plan, write_fixes(root, plan) if plan.files and write else None))
+        return
     if plan.files:
         click.echo(plan.diff(), nl=False)
         click.echo("")

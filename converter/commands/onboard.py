@@ -9,6 +9,7 @@ review and tick off. The report is deterministic, written once and never overwri
 from __future__ import annotations
 
 import importlib.resources
+import os
 import re
 import shlex
 from collections import Counter
@@ -22,7 +23,7 @@ from converter.commands.pipeline import ConvertOptions, ConvertResult
 from converter.commands.report import KIND_LABELS
 from converter.core.diagnostics import Level, Origin
 from converter.core.dialects import Dialect
-from converter.core.errors import CheckFailed, InputError
+from converter.core.errors import CheckFailed, ConverterError, InputError
 from converter.database.verify import VerifyResult
 from converter.retire.fix_create_all.plan import FixPlan
 
@@ -36,14 +37,14 @@ BACKUP = {
 CHECKLIST = (
     "Review every revision in `{versions}/` (upgrade() and downgrade()) and resolve each "
     "`TODO(legacy2alembic)` listed above",
+    "Remove `db.create_all()` from application start-up (`legacy2alembic fix-create-all`) and set "
+    "up `Migrate(app, db)`",
     "Test on a development database: `flask db upgrade`, `flask db downgrade base`, "
     "`flask db upgrade` (verify did this on a scratch database; do it once on a copy of real data)",
     "Back up every database before stamping it",
     "Stamp each environment with a dry run first: development, then staging, then production",
     "Never run `flask db stamp head` blindly: it marks a database as up to date without "
     "checking its schema",
-    "Remove `db.create_all()` from application start-up (`legacy2alembic fix-create-all`) and set "
-    "up `Migrate(app, db)`",
     "Archive the legacy scripts (`legacy2alembic archive`), commit, and run `legacy2alembic check` "
     "in CI or pre-commit",
     "Deploy with `flask db upgrade` (for example in the container entrypoint)",
@@ -112,10 +113,14 @@ def run_onboard(
     server_url: str | None,
     scratch_url: str | None,
     order_file: Path | None,
+    baseline_models: str | None = None,
+    squash: bool = False,
+    dry_run: bool = False,
+    jobs: int | None = None,
+    as_json: bool = False,
 ) -> None:
     from converter.commands.convert import convert_options
     from converter.commands.pipeline import convert
-    from converter.commands.verify import verify_project
     from converter.core.config import project_settings
     from converter.core.diagnostics import Diagnostics
     from converter.retire.fix_create_all.plan import plan_fix
@@ -129,27 +134,90 @@ def run_onboard(
         reference_url=reference_url,
         out=out,
         order_file=order_file,
+        baseline_models=baseline_models,
+        squash=squash,
+        dry_run=dry_run,
+        jobs=jobs,
     )
+    if not dry_run:
+        need_scratch(options.dialect, scratch_url, server_url or reference_url)
     result = convert(root, config, options, Diagnostics())
-    click.echo(_scan_text(result) + "\n" + _convert_text(result, options))
-    verified = verify_project(
-        root,
-        options.out,
-        options.dialect,
-        models=options.models,
-        reference_url=options.reference_url,
-        scratch_url=scratch_url,
-        server_url=server_url,
-    )
-    click.echo(verified.format() + "\n")
+    if dry_run:
+        _dry_run(result, options, as_json)
+        return
+    if not as_json:
+        click.echo(_scan_text(result) + "\n" + _convert_text(result, options))
+    verified = _verified(root, result, options, scratch_url, server_url)
+    if not as_json:
+        click.echo(verified.format() + "\n")
     onboarding = Onboarding(root, options, result, verified, plan_fix(root, config))
-    click.echo(f"What is left (run the commands from {root}):\n\n" + steps(onboarding))
-    click.echo(_write_report(onboarding))
+    remaining = steps(onboarding)
+    if not as_json:
+        click.echo(f"What is left (run the commands from {root}):\n\n" + remaining)
+    written = _write_report(onboarding)
+    if as_json:
+        from converter.commands.documents import emit, onboard_document
+
+        emit(onboard_document(onboarding, str(options.out / REPORT), remaining))
+    else:
+        click.echo(written)
     if not verified.ok:
         raise CheckFailed(
             f"verify failed: fix the revisions before stamping anything (see "
             f"{onboarding.migrations}/{REPORT})"
         )
+
+
+def need_scratch(dialect: Dialect, scratch_url: str | None, server_url: str | None) -> None:
+    """Refuse before anything is written when verify will have no database to work on."""
+    if dialect == Dialect.SQLITE or scratch_url or server_url or os.environ.get("DATABASE_URL"):
+        return
+    raise InputError(
+        f"verify needs a {dialect} server for its scratch database: pass --server-url URL "
+        "(a temporary database is created there and dropped), --scratch-url URL (an empty "
+        "database) or set DATABASE_URL; nothing was written"
+    )
+
+
+def _verified(
+    root: Path,
+    result: ConvertResult,
+    options: ConvertOptions,
+    scratch_url: str | None,
+    server_url: str | None,
+) -> VerifyResult:
+    """verify on the written chain; when it cannot run, the error says what convert wrote."""
+    from converter.commands.verify import verify_project
+
+    try:
+        return verify_project(
+            root,
+            options.out,
+            options.dialect,
+            models=options.models,
+            reference_url=options.reference_url,
+            scratch_url=scratch_url,
+            server_url=server_url,
+        )
+    except ConverterError as exc:
+        if result.written:
+            exc.message += (
+                f" (convert had written {len(result.written)} file(s) into {options.out}; "
+                "they stay: run onboard again once this is fixed, it leaves them alone)"
+            )
+        raise
+
+
+def _dry_run(result: ConvertResult, options: ConvertOptions, as_json: bool) -> None:
+    """--dry-run: what convert would write; verify needs the files, so it is not run."""
+    from converter.commands.documents import convert_document, emit
+    from converter.commands.report import format_convert
+
+    if as_json:
+        emit({**convert_document(result, options), "command": "onboard"})
+        return
+    click.echo(_scan_text(result) + "\n" + format_convert(result, options))
+    click.echo("Dry run: nothing written; verify runs on the written revisions, so it did not run.")
 
 
 def _scan_text(result: ConvertResult) -> str:
@@ -200,7 +268,7 @@ def _write_report(onboarding: Onboarding) -> str:
 
 def steps(ob: Onboarding) -> str:
     """The remaining steps, as Markdown that also reads well in a terminal."""
-    parts = [_review_step(ob), _stamp_step(ob), _fix_step(ob), _archive_step(ob)]
+    parts = [_review_step(ob), _fix_step(ob), _stamp_step(ob), _archive_step(ob)]
     return "\n\n".join(f"{n}. {part}" for n, part in enumerate(parts, 1)) + "\n"
 
 
@@ -220,6 +288,7 @@ def _review_step(ob: Onboarding) -> str:
 
 def _stamp_step(ob: Onboarding) -> str:
     command = f'legacy2alembic stamp .{ob.migrations_flag} --url "$DATABASE_URL"'
+    folder = "" if not ob.migrations_flag else f" -d {shlex.quote(ob.migrations)}"
     lines = [f"# back up first: {BACKUP.get(ob.options.dialect, 'your usual backup')}"]
     for env in ENVIRONMENTS:
         lines += [
@@ -227,6 +296,7 @@ def _stamp_step(ob: Onboarding) -> str:
             f"# {env}: DATABASE_URL = the {env} database",
             f"{command} --dry-run",
             command,
+            f"flask db upgrade{folder}   # the revisions this database never ran",
         ]
     return (
         "Stamp each existing database at the revision its schema really matches, one "
@@ -243,8 +313,14 @@ def _fix_step(ob: Onboarding) -> str:
     diff = ob.fix.diff().rstrip("\n").splitlines()
     return (
         "Retire db.create_all() at start-up (the schema belongs to the revisions now): "
-        "review this change, then apply it with `legacy2alembic fix-create-all . --write`:"
-        "\n\n" + _code(diff) + "\n\n" + _code(ob.fix.summary())
+        "review this change, then apply it with `legacy2alembic fix-create-all . --write` "
+        "before stamping (`flask db upgrade` needs the `Migrate(app, db)` it adds):"
+        "\n\n"
+        + _code(diff)
+        + "\n\n"
+        + _code(ob.fix.summary())
+        + "\n\n"
+        + _code(["legacy2alembic fix-create-all . --write"])
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from converter.core import progress
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostic, Diagnostics, Origin
 from converter.core.dialects import Dialect
@@ -77,9 +78,13 @@ def analyse(
     if jobs is None:
         jobs = auto_jobs(sum(_size(root / s.path) for s in found.sources))
     with gc_paused():
-        outcomes = map_in_order(
-            functools.partial(_analyse_source, root, dialect), found.sources, jobs
-        )
+        with progress.task("reading legacy sources", len(found.sources)):
+            outcomes = map_in_order(
+                functools.partial(_analyse_source, root, dialect),
+                found.sources,
+                jobs,
+                describe=lambda source: source.path,
+            )
     outcomes, found = _drop_files_read_by_scripts(outcomes, found, diags)
     for outcome in outcomes:
         diags.items.extend(outcome.diags)
@@ -132,6 +137,7 @@ def _drop_files_read_by_scripts(
         diags.info(
             Origin(source.path),
             f"read and run by {readers[source.path]}; converted there, not as a source of its own",
+            code="L2A111",
         )
     skipped = found.skipped + tuple((s.path, f"read by {readers[s.path]}") for s in dropped)
     return kept, replace(found, sources=tuple(o.analysis.source for o in kept), skipped=skipped)
@@ -155,7 +161,7 @@ def _lower_source(
             result.records.append(Record(item.origin, "create_all", item.call))
         elif isinstance(item, Statement):
             if item.warning:
-                diags.warning(item.origin, item.warning)
+                diags.warning(item.origin, item.warning, code="L2A205")
             parsed = None if item.ignored else parse_statement(item, dialect)
             lowered = lower(item, parsed, dialect, diags)
             if isinstance(lowered, Ignored):
@@ -321,6 +327,7 @@ def _reference(root: Path, options: ConvertOptions, diags: Diagnostics):
         None,
         "no reference schema (--models / --reference-url): the baseline is empty "
         "and the legacy sources must build everything",
+        code="L2A416",
     )
     return None, {}
 

@@ -137,15 +137,7 @@ def scan_data(analysis: Analysis, sites: list[CreateAllSite]) -> dict[str, Any]:
             for site in sites
         ],
         "totals": dict(analysis.kinds()),
-        "diagnostics": [
-            {
-                "level": d.level.value,
-                "file": d.origin.path if d.origin else None,
-                "line": d.origin.line if d.origin else None,
-                "message": d.message,
-            }
-            for d in analysis.diags.items
-        ],
+        "diagnostics": [d.as_json() for d in analysis.diags.items],
     }
 
 

@@ -20,11 +20,12 @@ from typing import TypeVar
 
 import click
 
+from converter.core import progress
 from converter.core.config import project_settings
 from converter.core.diagnostics import Origin
 from converter.core.dialects import Dialect
 from converter.core.errors import CheckFailed, DatabaseError, InputError
-from converter.database.urls import dialect_of
+from converter.database.urls import dialect_of, mask_url
 from converter.stamp.chain import chain_dialect, load_chain, replay
 from converter.stamp.check import FROM_DATA, DataChoice, Outcome, check, write
 from converter.stamp.data_probe import Verdict
@@ -61,10 +62,14 @@ def run_stamp(
     dialect = chain_dialect(folder, config.dialect, targets)
     expected = replay(folder, chain, dialect, scratch_url=scratch_url, servers=targets)
     outcomes = _in_pool(
-        workers, targets, lambda url: check(url, expected, force=force, choice=choice)
+        "checking",
+        workers,
+        targets,
+        lambda url: _reported(url, check(url, expected, force=force, choice=choice)),
     )
     if not dry_run and _confirmed(outcomes, yes, as_json, folder, dialect):
         outcomes = _in_pool(
+            "stamping",
             workers,
             list(zip(targets, outcomes, strict=True)),
             lambda pair: _written(pair, folder, force, before_commit),
@@ -114,12 +119,21 @@ def _read_url_file(path: Path) -> list[str]:
     return found
 
 
-def _in_pool(workers: int, items: Sequence[T], work: Callable[[T], Outcome]) -> list[Outcome]:
-    """`work` on every item, at most `workers` at once, results in the items' order."""
-    if len(items) == 1:
-        return [work(items[0])]
-    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
-        return list(pool.map(work, items))
+def _in_pool(
+    label: str, workers: int, items: Sequence[T], work: Callable[[T], Outcome]
+) -> list[Outcome]:
+    """`work` on every item, at most `workers` at once, results in the items' order; each
+    finished database is a progress step of the task `label`."""
+    with progress.task(f"{label} databases", len(items) if len(items) > 1 else 0):
+        if len(items) == 1:
+            return [work(items[0])]
+        with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+            return list(pool.map(work, items))
+
+
+def _reported(url: str, outcome: Outcome) -> Outcome:
+    progress.step(f"{mask_url(url)}: {outcome.status}")
+    return outcome
 
 
 def _written(
@@ -130,8 +144,8 @@ def _written(
 ) -> Outcome:
     url, outcome = pair
     if outcome.status != "would-stamp":
-        return outcome
-    return write(url, outcome, migrations, force=force, before_commit=before_commit)
+        return _reported(url, outcome)
+    return _reported(url, write(url, outcome, migrations, force=force, before_commit=before_commit))
 
 
 def _confirmed(

@@ -52,7 +52,9 @@ def run_verify(
     reference_url: str | None,
     scratch_url: str | None,
     server_url: str | None,
+    as_json: bool = False,
 ) -> None:
+    from converter.commands.documents import emit, verify_document
     from converter.database.urls import dialect_of
 
     root, config = project_settings(project)
@@ -67,6 +69,9 @@ def run_verify(
         scratch_url=scratch_url,
         server_url=server_url,
     )
-    click.echo(result.format())
+    if as_json:
+        emit(verify_document(result))
+    else:
+        click.echo(result.format())
     if not result.ok:
         raise CheckFailed("verify failed: see the differences above")

@@ -1,6 +1,8 @@
 """Where things come from, and what the tool has to say about them.
 
 Every stage records `Diagnostic`s instead of printing; the CLI prints them once, grouped by source.
+Each has a stable code (`L2A` and three digits, by stage: 1 discover, 2 extract, 3 lower, 4 plan,
+5 retire) that `--json` carries and docs/diagnostics.md explains; the text output is unchanged.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ class Origin:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
+UNCODED = "L2A000"
+
+
 class Level(str, Enum):
     INFO = "info"
     WARNING = "warning"
@@ -32,10 +37,21 @@ class Diagnostic:
     level: Level
     origin: Origin | None
     message: str
+    code: str = UNCODED
 
     def __str__(self) -> str:
         where = f"{self.origin}: " if self.origin else ""
         return f"{where}{self.level.value}: {self.message}"
+
+    def as_json(self) -> dict[str, object]:
+        """The `--json` form: file, line, severity, code, message (docs/json.md)."""
+        return {
+            "level": self.level.value,
+            "file": self.origin.path if self.origin else None,
+            "line": self.origin.line if self.origin else None,
+            "message": self.message,
+            "code": self.code,
+        }
 
 
 class Diagnostics:
@@ -44,17 +60,17 @@ class Diagnostics:
     def __init__(self) -> None:
         self.items: list[Diagnostic] = []
 
-    def add(self, level: Level, origin: Origin | None, message: str) -> None:
-        self.items.append(Diagnostic(level, origin, message))
+    def add(self, level: Level, origin: Origin | None, message: str, code: str = UNCODED) -> None:
+        self.items.append(Diagnostic(level, origin, message, code))
 
-    def info(self, origin: Origin | None, message: str) -> None:
-        self.add(Level.INFO, origin, message)
+    def info(self, origin: Origin | None, message: str, code: str = UNCODED) -> None:
+        self.add(Level.INFO, origin, message, code)
 
-    def warning(self, origin: Origin | None, message: str) -> None:
-        self.add(Level.WARNING, origin, message)
+    def warning(self, origin: Origin | None, message: str, code: str = UNCODED) -> None:
+        self.add(Level.WARNING, origin, message, code)
 
-    def todo(self, origin: Origin | None, message: str) -> None:
-        self.add(Level.TODO, origin, message)
+    def todo(self, origin: Origin | None, message: str, code: str = UNCODED) -> None:
+        self.add(Level.TODO, origin, message, code)
 
     def extend(self, other: Diagnostics) -> None:
         self.items.extend(other.items)

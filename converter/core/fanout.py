@@ -15,6 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from converter.core import progress
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -37,27 +39,44 @@ def _available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def map_in_order(work: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
+def map_in_order(
+    work: Callable[[T], R],
+    items: Sequence[T],
+    jobs: int,
+    describe: Callable[[T], str] = str,
+) -> list[R]:
     """`work(item)` for every item, in order. With `jobs` > 1 they run in that many processes;
     `work` must then be a module-level function (or a partial of one) and results picklable.
+    Each item is reported as a progress step (`describe(item)`) when its turn comes.
 
     An exception raised by `work` reaches the caller as the first failing item in order would
     raise it serially; the items not yet started are cancelled."""
     if jobs <= 1 or len(items) <= 1:
-        return [work(item) for item in items]
+        return _serially(work, items, describe)
     try:
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_context())
     except (OSError, NotImplementedError, ImportError):  # no process support (some sandboxes)
-        return [work(item) for item in items]
+        return _serially(work, items, describe)
     try:
-        results = list(pool.map(work, items))
+        results = []
+        for item, result in zip(items, pool.map(work, items)):
+            progress.step(describe(item))
+            results.append(result)
     except BrokenProcessPool:  # a worker died (killed, out of memory): the same work serially
         pool.shutdown(wait=True, cancel_futures=True)
-        return [work(item) for item in items]
+        return _serially(work, items, describe)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+    return results
+
+
+def _serially(work: Callable[[T], R], items: Sequence[T], describe: Callable[[T], str]) -> list[R]:
+    results = []
+    for item in items:
+        progress.step(describe(item))
+        results.append(work(item))
     return results
 
 

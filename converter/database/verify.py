@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from converter.core import progress
 from converter.core.dialects import Dialect
 from converter.core.errors import InputError, MigrationFailed
 from converter.database.alembic_chain import downgrade, upgrade
@@ -82,7 +83,10 @@ def verify(
     with scratch_database(dialect, scratch_url=scratch_url, server_url=server_url) as url:
         engine = connect(url)
         try:
-            with database_errors(url, "lost the scratch database"):
+            with (
+                database_errors(url, "lost the scratch database"),
+                progress.task("verify", 3),
+            ):
                 differences = _run_steps(engine, migrations_dir, reference, steps)
         finally:
             engine.dispose()
@@ -133,6 +137,7 @@ def _alembic_step(
     run: Callable[[Path, Connection], None],
 ) -> bool:
     """Run one Alembic command in its own transaction; a failure is recorded as a step."""
+    progress.step(name)
     try:
         with engine.connect() as conn:
             run(migrations_dir, conn)

@@ -35,7 +35,7 @@ def _script_location(root: Path, ini: str, diags: Diagnostics) -> str | None:
     try:
         parser.read_string(read_project_file(root, ini).decode("utf-8"), source=ini)
     except (InputError, UnicodeDecodeError, configparser.Error) as exc:
-        diags.warning(Origin(ini), f"cannot read alembic.ini: {_reason(exc)}")
+        diags.warning(Origin(ini), f"cannot read alembic.ini: {_reason(exc)}", code="L2A108")
         return None
     value = parser.get("alembic", "script_location", fallback=None)
     if not value or re.match(r"^[\w.]+:(?![\\/])", value):

@@ -67,7 +67,7 @@ def _report_other_sql(
         f"{listed}{more}. If they are schema migrations, add their folder to sql-globs "
         "in [tool.legacy2alembic] of pyproject.toml"
     )
-    (diags.info if found else diags.warning)(None, message)
+    (diags.info if found else diags.warning)(None, message, code="L2A110")
     return tuple(sorted(folders))
 
 
@@ -113,6 +113,7 @@ def _warn_outside(root: Path, scan: Scan, diags: Diagnostics) -> None:
         diags.warning(
             Origin(path),
             f"symlink to {target}, outside the project: not read, not a legacy source",
+            code="L2A112",
         )
 
 

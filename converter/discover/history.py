@@ -38,12 +38,16 @@ def in_git_work_tree(root: Path, diags: Diagnostics) -> bool:
     (for example a repository owned by another user: `safe.directory`)."""
     result = _git(root, "rev-parse", "--show-toplevel")
     if result is None:
-        diags.info(None, "git is not available: ordering legacy sources by prefix and name")
+        diags.info(
+            None, "git is not available: ordering legacy sources by prefix and name", code="L2A101"
+        )
         return False
     error = result.stderr.decode(errors="replace").strip()
     if result.returncode != 0 and "not a git repository" not in error:
         diags.warning(
-            None, f"git cannot read this work tree ({error}): ordering by prefix and name"
+            None,
+            f"git cannot read this work tree ({error}): ordering by prefix and name",
+            code="L2A102",
         )
     return result.returncode == 0
 
@@ -72,7 +76,7 @@ def git_first_added(root: Path, diags: Diagnostics) -> dict[str, Added]:
     )
     if result is None or result.returncode != 0:
         detail = result.stderr.decode(errors="replace").strip() if result else "git not found"
-        diags.info(None, f"no git history ({detail}): ordering by prefix and name")
+        diags.info(None, f"no git history ({detail}): ordering by prefix and name", code="L2A103")
         return {}
     return parse_git_log(result.stdout.decode(sys.getfilesystemencoding(), "surrogateescape"))
 

@@ -33,7 +33,11 @@ def history_order(
     _warn_disagreements(committed, history, diags)
     untracked = [c for c in by_name if c.path not in history]
     for candidate in untracked:
-        diags.info(Origin(candidate.path), "not committed: placed after the committed sources")
+        diags.info(
+            Origin(candidate.path),
+            "not committed: placed after the committed sources",
+            code="L2A106",
+        )
     tail = [(c, f"untracked: after committed sources, {c.name_reason()}", None) for c in untracked]
     return [*itertools.chain.from_iterable(placed), *tail]
 
@@ -93,6 +97,7 @@ def _warn_disagreement(
         f"git added it in {when.commit} ({when.date}), after {early.path} ({early.prefix.label}),"
         f" although its {late.prefix.label} sorts first: git order is used"
         " (pass --order FILE to override)",
+        code="L2A107",
     )
 
 

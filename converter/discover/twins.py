@@ -38,7 +38,11 @@ def _twin_for(members: list[Candidate], dialect: str, diags: Diagnostics) -> lis
     if exact or generic:
         return exact or generic
     paths = ", ".join(m.path for m in members)
-    diags.warning(Origin(members[0].path), f"no {dialect} twin among {paths}: none of them is kept")
+    diags.warning(
+        Origin(members[0].path),
+        f"no {dialect} twin among {paths}: none of them is kept",
+        code="L2A104",
+    )
     return []
 
 
@@ -55,4 +59,5 @@ def _warn_all_twins_kept(members: list[Candidate], diags: Diagnostics) -> None:
         diags.warning(
             Origin(members[0].path),
             f"per-dialect twins {paths} are all kept: pass --dialect to keep one",
+            code="L2A105",
         )

@@ -27,7 +27,7 @@ def extract(path: Path, rel: str, dialect: str, root: Path, diags: Diagnostics) 
         items = psql_variables(statements)  # .sql files for PostgreSQL are run with psql
         for item in items:
             if isinstance(item, ManualCode):
-                diags.todo(item.origin, f"port by hand: {item.reason}")
+                diags.todo(item.origin, f"port by hand: {item.reason}", code="L2A201")
         return list(items)
     if suffix == ".py":
         return extract_python(text, rel, dialect, root, diags)

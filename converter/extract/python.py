@@ -15,7 +15,7 @@ import os.path
 import re
 from pathlib import Path
 
-from converter.core.diagnostics import Diagnostics, Origin
+from converter.core.diagnostics import Diagnostics, Level, Origin
 from converter.core.errors import InputError
 from converter.extract.dbcalls import DatabaseCalls
 from converter.extract.definitions import Definitions
@@ -48,8 +48,17 @@ def extract_python(
             Origin(path, walker.line),
         ) from None
     for level, origin, message in walker.notes:
-        diags.add(level, origin, message)
+        diags.add(level, origin, message, _NOTE_CODES[level])
     return items
+
+
+# What reading a script statically had to say, by level (see docs/diagnostics.md).
+_NOTE_CODES = {
+    Level.INFO: "L2A202",
+    Level.WARNING: "L2A203",
+    Level.TODO: "L2A204",
+    Level.ERROR: "L2A204",
+}
 
 
 def _py2_hint(error: SyntaxError) -> str:

@@ -53,7 +53,10 @@ def alter_table(expr: exp.Alter, ctx: Ctx) -> list[Op]:
     """ALTER TABLE [IF EXISTS] [ONLY] t action, action... -> ops in source order."""
     plain(expr, {"this", "kind", "actions", "exists", "only"}, "ALTER TABLE", ctx)
     if expr.args.get("only"):
-        ctx.info("ALTER TABLE ONLY written without ONLY: it only differs for inherited tables")
+        ctx.info(
+            "ALTER TABLE ONLY written without ONLY: it only differs for inherited tables",
+            code="L2A308",
+        )
     table, schema = ctx.table(expr.this)
     src = ctx.src
     actions = expr.args.get("actions") or []

@@ -188,11 +188,11 @@ class Ctx:
             self._src = SourceText(self.stmt.sql, self.dialect, self.tokens)
         return self._src
 
-    def warning(self, message: str) -> None:
-        self.diags.warning(self.stmt.origin, message)
+    def warning(self, message: str, code: str = "L2A309") -> None:
+        self.diags.warning(self.stmt.origin, message, code)
 
-    def info(self, message: str) -> None:
-        self.diags.info(self.stmt.origin, message)
+    def info(self, message: str, code: str = "L2A310") -> None:
+        self.diags.info(self.stmt.origin, message, code)
 
     def execute(
         self,

@@ -120,12 +120,12 @@ def lower(
         exact = classify(ctx)
         if exact.ignored:
             return Ignored(exact.ignored)
-        ctx.warning("sqlglot could not parse this statement; kept as exact SQL")
+        ctx.warning("sqlglot could not parse this statement; kept as exact SQL", code="L2A301")
         return [exact.op(ctx)]
     try:
         result = _lower(expr, ctx)
     except Unsupported as why:
-        ctx.warning(f"kept as exact SQL: {why}")
+        ctx.warning(f"kept as exact SQL: {why}", code="L2A302")
         return [classify(ctx).op(ctx)]
     # IF [NOT] EXISTS of the statement guards all its ops (lower_alter marks those of one
     # ALTER TABLE action); a guard in the script guards what it did not mark already.
@@ -166,9 +166,9 @@ def _lower(expr: exp.Expr, ctx: Ctx) -> list[Op] | Ignored:
 def _exact(ctx: Ctx) -> list[Op] | Ignored:
     exact = classify(ctx)
     if exact.warning:
-        ctx.warning(exact.warning)
+        ctx.warning(exact.warning, code="L2A303")
     if exact.info:
-        ctx.info(exact.info)
+        ctx.info(exact.info, code="L2A304")
     if exact.ignored:
         return Ignored(exact.ignored)
     if exact.renames:
@@ -233,13 +233,14 @@ def _(expr: exp.Query, ctx: Ctx) -> list[Op] | Ignored:
     if changes:
         return [ctx.execute("data", tables=_tables(changes, ctx))]
     if expr.args.get("into"):
-        ctx.warning("kept as exact SQL: SELECT ... INTO creates a table")
+        ctx.warning("kept as exact SQL: SELECT ... INTO creates a table", code="L2A305")
         return [ctx.execute("schema")]
     calls = {node.name.lower() for node in expr.find_all(exp.Anonymous)}
     unknown = sorted(calls - _SIDE_EFFECTS - _READ_ONLY)
     if unknown:
         ctx.warning(
-            f"kept as exact SQL: the SELECT calls {', '.join(unknown)}(), which may change data"
+            f"kept as exact SQL: the SELECT calls {', '.join(unknown)}(), which may change data",
+            code="L2A306",
         )
     if unknown or calls & _SIDE_EFFECTS:
         return [ctx.execute("data")]
@@ -274,5 +275,5 @@ def _(expr: exp.Block, ctx: Ctx) -> list[Op] | Ignored:
     result = _exact(ctx)
     statements = [e for e in expr.expressions if not isinstance(e, exp.EndStatement)]
     if len(statements) > 1 and "TRIGGER" not in ctx.src.words[:8]:
-        ctx.warning("several statements in one string: kept together as exact SQL")
+        ctx.warning("several statements in one string: kept together as exact SQL", code="L2A307")
     return result

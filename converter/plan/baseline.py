@@ -235,6 +235,7 @@ def fill_unknowns(derived: SchemaModel, old: SchemaModel, diags: Diagnostics) ->
                     f"baseline table {name}: {difference}; following the models "
                     "before the first legacy script (the difference comes from "
                     "SQL kept as exact text, or models changed without a script)",
+                    code="L2A409",
                 )
         result.tables[name] = _copy_table(before)
         for ix_name in [n for n, ix in result.indexes.items() if ix.table == name]:
@@ -306,6 +307,7 @@ def _existing_before_guarded_creates(
                 f"a guarded CREATE TABLE {op.table}: taken as creating it, as "
                 "the models before the first legacy script do not have it (pass "
                 "--baseline-models if it existed before)",
+                code="L2A410",
             )
             continue
         derived.tables[op.table] = _copy_table(before)
@@ -316,6 +318,7 @@ def _existing_before_guarded_creates(
             f"table {op.table} is in the models before the first legacy "
             "script, so this guarded CREATE TABLE found it there: the baseline "
             "has it",
+            code="L2A411",
         )
 
 
@@ -330,7 +333,7 @@ def compute_baseline(
         derived = fill_unknowns(derived, old, diags)
     _existing_before_guarded_creates(derived, old, ops, diags)
     for item in derived.unknowns():
-        diags.warning(None, f"baseline: {item}")
+        diags.warning(None, f"baseline: {item}", code="L2A412")
     for table in derived.tables.values():
         if table.inferred_from:
             diags.warning(
@@ -338,6 +341,7 @@ def compute_baseline(
                 f"baseline table {table.name} is inferred from "
                 "this rebuild's copy statement (columns copied as they are assumed "
                 "unchanged); confirm with --baseline-models or git history",
+                code="L2A413",
             )
     return derived
 
@@ -393,7 +397,10 @@ def recover_old_models(
             diags.warning(
                 Origin(first_source),
                 f"models before this script (commit {commit}) could not be loaded: {exc}",
+                code="L2A414",
             )
             return None
-        diags.info(Origin(first_source), f"baseline models recovered from commit {commit}")
+        diags.info(
+            Origin(first_source), f"baseline models recovered from commit {commit}", code="L2A415"
+        )
         return model_from_metadata(metadata, dialect)

@@ -166,6 +166,7 @@ def decide_guard(op: o.Op, scope: Scope) -> list[o.Op]:
             op.origin,
             f"left out: {_guard_words(op)} (the legacy statement was "
             "guarded, and the schema model shows it changes nothing here)",
+            code="L2A401",
         )
         return []
     if applies is None and op.guard == "sql" and op.statement:
@@ -174,6 +175,7 @@ def decide_guard(op: o.Op, scope: Scope) -> list[o.Op]:
             op.origin,
             "kept as exact SQL with its IF [NOT] EXISTS: the schema model "
             f"cannot tell whether it applies here{why}",
+            code="L2A402",
         )
         return [replace(op, exact=True)]
     if applies is None:
@@ -181,6 +183,7 @@ def decide_guard(op: o.Op, scope: Scope) -> list[o.Op]:
             op.origin,
             "the legacy script guarded this statement, and whether it "
             "applies here is not known: it is converted as if it did",
+            code="L2A403",
         )
     return [op]
 
@@ -222,6 +225,7 @@ def find_dropped_index_table(op: o.Op, scope: Scope) -> list[o.Op]:
     scope.diags.warning(
         op.origin,
         f"index {op.name} is not known to the schema model; its table could not be determined",
+        code="L2A404",
     )
     return [op]
 
@@ -237,6 +241,7 @@ def expand_create_all(op: o.Op, scope: Scope) -> list[o.Op]:
             op.origin,
             f"{op.call}: which tables it created cannot be known without "
             "--models or --reference-url; left as a TODO",
+            code="L2A405",
         )
         return [o.ManualTodo(op.call, "create_all() could not be resolved", origin=op.origin)]
     created_later = {x.table for x in scope.later if isinstance(x, o.CreateTable)}
@@ -247,10 +252,14 @@ def expand_create_all(op: o.Op, scope: Scope) -> list[o.Op]:
         if t in candidates and t not in scope.model.tables and t not in created_later
     ]
     if not new:
-        scope.diags.info(op.origin, f"{op.call}: creates no table that did not exist already")
+        scope.diags.info(
+            op.origin, f"{op.call}: creates no table that did not exist already", code="L2A406"
+        )
         return []
     scope.diags.info(
-        op.origin, f"{op.call}: creates {', '.join(new)} (resolved against the reference)"
+        op.origin,
+        f"{op.call}: creates {', '.join(new)} (resolved against the reference)",
+        code="L2A407",
     )
     return creation_ops(scope.reference, new, op.origin)
 
@@ -395,7 +404,7 @@ def baseline_ops(baseline: SchemaModel, diags: Diagnostics) -> list[o.Op]:
             "unknown (pass --baseline-models, or run in the project's git work tree with "
             "--models, so it can be recovered)"
         )
-        diags.warning(None, reason)
+        diags.warning(None, reason, code="L2A408")
         ops.append(
             o.ManualTodo(
                 f"# create table {name} as it was before the legacy scripts", reason, origin=origin

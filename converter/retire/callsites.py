@@ -76,7 +76,7 @@ def _parse(root: Path, path: str, diags: Diagnostics) -> tuple[ast.Module, str] 
     try:
         data = read_project_file(root, path)
     except InputError as exc:
-        diags.warning(Origin(path), f"{exc.message}: create_all calls not checked")
+        diags.warning(Origin(path), f"{exc.message}: create_all calls not checked", code="L2A501")
         return None
     if not any(marker in data for marker in MARKERS):
         return None
@@ -84,14 +84,18 @@ def _parse(root: Path, path: str, diags: Diagnostics) -> tuple[ast.Module, str] 
         text = importlib.util.decode_source(data)
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
         origin = Origin(path, _decode_error_line(data, exc))
-        diags.warning(origin, f"cannot decode ({exc}): create_all calls not checked")
+        diags.warning(origin, f"cannot decode ({exc}): create_all calls not checked", code="L2A502")
         return None
     try:
         return ast.parse(text, filename=path), text
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None) or 0
         message = getattr(exc, "msg", None) or str(exc)
-        diags.warning(Origin(path, line), f"cannot parse ({message}): create_all calls not checked")
+        diags.warning(
+            Origin(path, line),
+            f"cannot parse ({message}): create_all calls not checked",
+            code="L2A503",
+        )
         return None
 
 

@@ -8,7 +8,7 @@ fails the check (exit 1). A project that was never archived is checked all the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,11 @@ from converter.retire.archive.records import converted_sources, read_manifest, s
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One violation; `code` is its stable diagnostic code (docs/diagnostics.md)."""
+
     origin: Origin
     message: str
+    code: str = field(default="L2A520", compare=False)
 
     def __str__(self) -> str:
         return f"{self.origin}: {self.message}"
@@ -51,6 +54,7 @@ def _changed_archive(root: Path, manifest: dict[str, Any]) -> list[Problem]:
                     origin,
                     "archived file is missing (MANIFEST.json lists it); "
                     "restore it from version control",
+                    "L2A521",
                 )
             )
         elif sha256_of(file) != entry["sha256"]:
@@ -60,6 +64,7 @@ def _changed_archive(root: Path, manifest: dict[str, Any]) -> list[Problem]:
                     "archived file changed since it was archived "
                     "(sha256 differs from MANIFEST.json); archived "
                     "scripts are history: restore it",
+                    "L2A522",
                 )
             )
     return problems
@@ -76,27 +81,31 @@ def _stray_sources(
     return [
         Problem(
             Origin(source.path, 1),
-            _stray_message(source.path, source.sha256, converted.get(source.path), dest),
+            *_stray_message(source.path, source.sha256, converted.get(source.path), dest),
         )
         for source in found.sources
         if left.get(source.path) != source.sha256
     ]
 
 
-def _stray_message(path: str, sha256: str, converted: Any, dest: str) -> str:
+def _stray_message(path: str, sha256: str, converted: Any, dest: str) -> tuple[str, str]:
+    """The message and the code of a legacy source outside the archive."""
     if converted is None:
         return (
             f"legacy schema script outside {dest}/: schema changes go into Alembic revisions "
-            "now (flask db migrate); convert it, or archive it if it is history"
+            "now (flask db migrate); convert it, or archive it if it is history",
+            "L2A523",
         )
     if converted.sha256 != sha256:
         return (
             f"changed since it was converted into revision {converted.revision}: restore "
-            "it, or convert again"
+            "it, or convert again",
+            "L2A524",
         )
     return (
         f"converted into revision {converted.revision} but not archived: "
-        f"run legacy2alembic archive (--dest {dest})"
+        f"run legacy2alembic archive (--dest {dest})",
+        "L2A525",
     )
 
 
@@ -111,6 +120,7 @@ def _create_all_outside_tests(root: Path, config: Config, dest: str) -> list[Pro
             f"{site.call} runs outside tests ({site.scope} code): the "
             "Alembic revisions own the schema now; see legacy2alembic "
             "fix-create-all",
+            "L2A526",
         )
         for site in find_create_all_calls(root, settings, diags)
         if not site.in_tests and not site.in_legacy

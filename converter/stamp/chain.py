@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from converter.core import progress
 from converter.core.dialects import Dialect, find_dialect
 from converter.core.errors import DatabaseError, InputError, MigrationFailed
 from converter.database.alembic_chain import Stepper, load_revisions
@@ -218,7 +219,10 @@ def replay(
     with _scratch(dialect, scratch_url, servers) as url:
         engine = connect(url)
         try:
-            with database_errors(url, "lost the scratch database"):
+            with (
+                database_errors(url, "lost the scratch database"),
+                progress.task("replaying the chain", len(chain)),
+            ):
                 states = list(_replay_states(engine, migrations, chain))
         except MigrationFailed as exc:
             note = " (replaying the chain on a scratch database; nothing written)"
@@ -239,6 +243,7 @@ def _replay_states(
         yield read_schema(conn)
         conn.rollback()
         for revision in chain:
+            progress.step(f"{revision.id} {revision.label}")
             stepper.upgrade(revision.id)
             conn.commit()
             yield read_schema(conn)

@@ -24,9 +24,11 @@ def format_text(outcomes: Sequence[Outcome], migrations: Path, *, dry_run: bool)
         blocks.append(DATA_NOTE)
     if fleet:
         blocks.append(_summary(outcomes))
-    if any(
-        o.status in ("stamped", "would-stamp", "already-stamped") and o.pending for o in outcomes
-    ):
+    # Unconfirmed (would-stamp without --dry-run) is not stamped: no next step to take yet.
+    ready = (
+        ("stamped", "already-stamped", "would-stamp") if dry_run else ("stamped", "already-stamped")
+    )
+    if any(o.status in ready and o.pending for o in outcomes):
         blocks.append(_next_step(migrations, dry_run))
     return "\n\n".join(b for b in blocks if b)
 
