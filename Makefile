@@ -23,6 +23,7 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check converter tests bench
 	$(VENV)/bin/ruff format --check converter tests bench
+	$(VENV)/bin/mypy
 	L2A_PG_URL="$$(bash .ci/start-postgres)" L2A_MYSQL_URL="$$(bash .ci/start-mariadb)" \
 		$(PY) -m pytest -q -ra
 

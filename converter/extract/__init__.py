@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from converter.core.diagnostics import Diagnostics, Origin
+from converter.core.dialects import Dialect
 from converter.core.errors import InputError
 from converter.core.files import read_project_file
 from converter.extract.python import extract_python
@@ -15,7 +16,7 @@ from converter.ir.statements import Item, ManualCode
 __all__ = ["classify_lexical", "extract", "extract_python", "split_sql"]
 
 
-def extract(path: Path, rel: str, dialect: str, root: Path, diags: Diagnostics) -> list[Item]:
+def extract(path: Path, rel: str, dialect: Dialect, root: Path, diags: Diagnostics) -> list[Item]:
     """Items of one legacy source: `.sql` files are split, `.py` scripts are read with `ast`."""
     data = read_project_file(root, rel)
     text = decode_source(data, rel)

@@ -10,6 +10,7 @@ ManualCode with what the script's defaults would run.
 from __future__ import annotations
 
 import ast
+from collections.abc import Set as AbstractSet
 
 from converter.core.diagnostics import Level, Origin
 from converter.core.errors import InputError
@@ -43,11 +44,14 @@ class DatabaseCalls(FunctionCalls):
         if not isinstance(func, ast.Attribute):
             return NOT_HANDLED
         if name == "create_all":
-            return self._create_all(node)
+            self._create_all(node)
+            return None
         if name == "drop_all":
-            return self._manual_call(node, "drops every table of the metadata through SQLAlchemy")
+            self._manual_call(node, "drops every table of the metadata through SQLAlchemy")
+            return None
         if name in ("copy_expert", "copy_from"):
-            return self._manual_call(node, "psycopg2 COPY loads data from a file or stream")
+            self._manual_call(node, "psycopg2 COPY loads data from a file or stream")
+            return None
         if name in ("create", "drop"):
             return self._table_call(node, name)
         if name == "set_isolation_level" and node.args:
@@ -67,7 +71,7 @@ class DatabaseCalls(FunctionCalls):
     def _site(self, node: ast.Call) -> tuple[int, ast.stmt | None]:
         """Where SQL built from arguments comes from: the call site that passed them in."""
         line, stmt = node.lineno, self.frame.stmt
-        names = self.names(node) - self.names(node.func)
+        names: AbstractSet[str] = self.names(node) - self.names(node.func)
         frame: Frame | None = self.frame
         while (
             frame is not None
@@ -229,9 +233,12 @@ def _unwrap_text(node: ast.expr) -> tuple[ast.expr, bool]:
 
     `text(...).execution_options(...)` only changes how it runs: the SQL is the same.
     """
-    options = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-    if options and node.func.attr == "execution_options":  # type: ignore[union-attr]
-        node = node.func.value  # type: ignore[union-attr]
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "execution_options"
+    ):
+        node = node.func.value
     if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
         name = dotted(node.func).rsplit(".", 1)[-1]
         if name in _TEXT_WRAPPERS:

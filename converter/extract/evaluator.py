@@ -13,7 +13,9 @@ import ast
 import operator
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from converter.core.dialects import Dialect
 from converter.extract.library import BUILTIN_NAMES, CMPOPS, LibraryCalls, binop
 from converter.extract.strings import SourceText, format_field, join_fstring
 from converter.extract.target import PROBE_METHODS, db_compare, is_db_name
@@ -36,7 +38,7 @@ class Evaluator(LibraryCalls):
     Subclasses hook `call_hook` (database calls) and `call_function` (the script's functions).
     """
 
-    def __init__(self, source: str, script: Path, root: Path, dialect: str) -> None:
+    def __init__(self, source: str, script: Path, root: Path, dialect: Dialect) -> None:
         self.source = source
         self.script = script
         self.root = root
@@ -183,8 +185,10 @@ class Evaluator(LibraryCalls):
         return result
 
     def _eval_UnaryOp(self, node: ast.UnaryOp) -> object:
-        ops = {ast.Not: operator.not_, ast.USub: operator.neg, ast.UAdd: operator.pos,
-               ast.Invert: operator.invert}  # fmt: skip
+        ops: dict[type, Callable[[Any], object]] = {
+            ast.Not: operator.not_, ast.USub: operator.neg, ast.UAdd: operator.pos,
+            ast.Invert: operator.invert,
+        }  # fmt: skip
         operand = self.eval(node.operand)
         if isinstance(operand, DbRef) and isinstance(node.op, ast.Not):
             return False

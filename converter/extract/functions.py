@@ -9,6 +9,7 @@ once with unknown arguments, unless their name says they are for another dialect
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 from converter.core.diagnostics import Level, Origin
 from converter.extract.target import is_db_name, other_dialect_in_name
@@ -64,7 +65,11 @@ class FunctionCalls(WalkerBase):
         return self.methods.get((self.frame.owner, func.attr))
 
     def call_function(
-        self, fn: FunctionRef, args: list[object], kwargs: dict[str, object], node: ast.Call | None
+        self,
+        fn: FunctionRef,
+        args: Sequence[object],
+        kwargs: dict[str, object],
+        node: ast.Call | None,
     ) -> object:
         """Run one of the script's functions with folded arguments, in a new frame."""
         if fn.node in self.active or len(self.active) > 50:
@@ -72,7 +77,7 @@ class FunctionCalls(WalkerBase):
         if self.out_of_budget(node.lineno if node else fn.node.lineno):
             return Unknown(f"{fn.node.name}() was not followed (the script is too complex)")
         self.called.add(fn.node)
-        call_names = set() if node is None else self.names(node) - self.names(node.func)
+        call_names = set() if node is None else set(self.names(node) - self.names(node.func))
         frame = Frame(
             fn.node.name,
             call_node=node,

@@ -15,10 +15,12 @@ import operator
 import os.path
 import re
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path, PurePath, PurePosixPath
+from typing import Any
 
 from converter.core.diagnostics import Origin
+from converter.core.dialects import Dialect
 from converter.core.errors import InputError
 from converter.core.files import inside, read_regular
 from converter.extract.sql import decode_source, sql_literal
@@ -64,10 +66,10 @@ _BINOPS: dict[type, Callable[[object, object], object]] = {
     ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
     ast.BitOr: operator.or_, ast.BitAnd: operator.and_,
 }  # fmt: skip
-CMPOPS: dict[type, Callable[[object, object], object]] = {
+CMPOPS: dict[type, Callable[[Any, Any], object]] = {
     ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
     ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
-    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,  # type: ignore[operator]
+    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
 }  # fmt: skip
 
 
@@ -154,10 +156,15 @@ class LibraryCalls:
 
     script: Path
     root: Path
-    dialect: str
+    dialect: Dialect
+    line: int  # of the statement being read
 
     def call_function(
-        self, fn: FunctionRef, args: list[object], kwargs: dict[str, object], node: ast.Call | None
+        self,
+        fn: FunctionRef,
+        args: Sequence[object],
+        kwargs: dict[str, object],
+        node: ast.Call | None,
     ) -> object:
         """Run one of the script's own functions; the base class does not follow calls."""
         return Unknown(f"{fn.node.name}() is not followed")
@@ -273,7 +280,7 @@ class LibraryCalls:
         if name == "Identifier":
             return lift(_identifier, *args)
         if name == "Literal" and args:
-            return lift(lambda value: sql_literal(value, "postgres"), args[0])
+            return lift(lambda value: sql_literal(value, Dialect.POSTGRES), args[0])
         if name == "Placeholder":
             return lift(lambda n=None: f"%({n})s" if n else "%s", *args)
         return Unknown(f"psycopg2.sql.{name}() is not folded")
@@ -293,7 +300,12 @@ class LibraryCalls:
             if name in ("strip", "lstrip", "rstrip"):
                 return lift(str_strip, obj, *args, method=name)
             if name in ("split", "format", "replace"):
-                operation = {"split": str_split, "format": str_format, "replace": str_replace}[name]
+                operations: dict[str, Callable[..., object]] = {
+                    "split": str_split,
+                    "format": str_format,
+                    "replace": str_replace,
+                }
+                operation = operations[name]
                 result = lift(operation, obj, *args, **kw)
                 if isinstance(result, Unknown) and name == "format":
                     result.prefix = obj.split("{")[0]

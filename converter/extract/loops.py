@@ -24,7 +24,8 @@ class Loops(WalkerBase):
     def _exec_For(self, stmt: ast.For | ast.AsyncFor) -> Signal | None:
         items = self.iterate(self.eval(stmt.iter))
         if isinstance(items, Unknown):
-            return self._unknown_loop(stmt, items)
+            self._unknown_loop(stmt, items)
+            return None
         with self._flags(Flag.IN_LOOP):
             for item in items:
                 if self.out_of_budget(stmt.lineno):
@@ -43,7 +44,8 @@ class Loops(WalkerBase):
         test = self.truth(stmt.test)
         if test is False:
             return self.exec_block(stmt.orelse)
-        return self._unknown_loop(stmt, test if isinstance(test, Unknown) else Unknown("a loop"))
+        self._unknown_loop(stmt, test if isinstance(test, Unknown) else Unknown("a loop"))
+        return None
 
     def _unknown_loop(self, stmt: ast.For | ast.AsyncFor | ast.While, why: Unknown) -> None:
         """A loop whose iterations are only known at run time: if it touches the database,

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from converter.core.diagnostics import Diagnostics, Level, Origin
+from converter.core.dialects import Dialect
 from converter.core.errors import InputError
 from converter.extract.dbcalls import DatabaseCalls
 from converter.extract.definitions import Definitions
@@ -26,7 +27,7 @@ from converter.ir.statements import Item
 
 
 def extract_python(
-    text: str, path: str, dialect: str, root: Path, diags: Diagnostics
+    text: str, path: str, dialect: Dialect, root: Path, diags: Diagnostics
 ) -> list[Item]:
     """Items of one legacy Python script, in the order the script would run them."""
     check_dialect(dialect)

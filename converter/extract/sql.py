@@ -14,10 +14,9 @@ from dataclasses import replace
 from functools import lru_cache
 
 from converter.core.diagnostics import Origin
+from converter.core.dialects import CHOICES, Dialect, find_dialect
 from converter.core.errors import InputError
 from converter.ir.statements import ManualCode, Statement
-
-DIALECTS = ("sqlite", "postgres", "mysql")
 
 _PLAIN_SQ = r"'[^']*(?:''[^']*)*(?:'|\Z)"
 _PLAIN_DQ = r'"[^"]*(?:""[^"]*)*(?:"|\Z)'
@@ -60,7 +59,7 @@ _DOT_WARNINGS = {
 }
 
 
-def split_sql(text: str, path: str, dialect: str, first_line: int = 1) -> list[Statement]:
+def split_sql(text: str, path: str, dialect: Dialect, first_line: int = 1) -> list[Statement]:
     """Split a SQL script into statements with their origin (line of the first token).
 
     Statements that are lexically certain not to be schema history get `ignored=` (see
@@ -75,7 +74,7 @@ _NOT_SIMPLE = re.compile(r";|--|/\*|#|\\|\$|^\s*[.]|^\s*delimiter\b", re.IGNOREC
 
 
 def _single_statement(
-    text: str, path: str, dialect: str, first_line: int
+    text: str, path: str, dialect: Dialect, first_line: int
 ) -> list[Statement] | None:
     """The fast path for the common one-statement string of a Python script: no delimiter,
     comment, backslash, dollar quote or client command, and every quote closed. None when the
@@ -174,15 +173,16 @@ def _substitute(sql: str, refs: list[re.Match[str]], values: dict[str, str]) -> 
     return "".join(parts) + sql[last:]
 
 
-def check_dialect(dialect: str) -> str:
-    """The dialect name, or InputError when it is not one of DIALECTS."""
-    if dialect not in DIALECTS:
-        raise InputError(f"unknown SQL dialect {dialect!r} (expected one of {', '.join(DIALECTS)})")
-    return dialect
+def check_dialect(dialect: str) -> Dialect:
+    """The dialect `dialect` names, or InputError when it names none."""
+    found = find_dialect(dialect)
+    if found is None:
+        raise InputError(f"unknown SQL dialect {dialect!r} (expected {CHOICES})")
+    return found
 
 
 @lru_cache(maxsize=64)
-def _scanner(dialect: str, delimiter: str, compound: bool) -> re.Pattern[str]:
+def _scanner(dialect: Dialect, delimiter: str, compound: bool) -> re.Pattern[str]:
     """The pattern matching the next lexically significant spot for one dialect and delimiter."""
     if dialect == "mysql":
         strings = [_ESC_SQ, _ESC_DQ, _BACKTICK]
@@ -211,14 +211,14 @@ def _scanner(dialect: str, delimiter: str, compound: bool) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=8)
-def _gap(dialect: str) -> re.Pattern[str]:
+def _gap(dialect: Dialect) -> re.Pattern[str]:
     """Whitespace and line comments between statements."""
     comments = {"mysql": r"#[^\n]*|--(?=[ \t\r\n-]|\Z)[^\n]*"}.get(dialect, r"--[^\n]*")
     return re.compile(f"(?:\\s+|{comments})*")
 
 
 @lru_cache(maxsize=8)
-def _runner(dialect: str) -> re.Pattern[str]:
+def _runner(dialect: Dialect) -> re.Pattern[str]:
     """Consumes ordinary text, strings and simple comments of a statement in one C-level match.
 
     It stops before anything that needs Python (the `;` delimiter, dollar quotes, psql
@@ -267,7 +267,7 @@ def _runner(dialect: str) -> re.Pattern[str]:
 class _Splitter:
     """One pass over one script; statements are cut by slicing once each."""
 
-    def __init__(self, text: str, path: str, dialect: str, first_line: int) -> None:
+    def __init__(self, text: str, path: str, dialect: Dialect, first_line: int) -> None:
         self.text = text
         self.path = path
         self.dialect = dialect
@@ -499,7 +499,7 @@ def _starts_line(text: str, at: int) -> bool:
     return i < 0 or text[i] == "\n"
 
 
-def _unclosed_quote(token: str, dialect: str) -> str | None:
+def _unclosed_quote(token: str, dialect: Dialect) -> str | None:
     """What a quoted token that reaches the end of the text is, if its quote is never closed."""
     opener, body = token[0], token[1:]
     if opener in "Ee":
@@ -652,7 +652,7 @@ class NotLiteral(ValueError):
     """A parameter value has no exact SQL literal form (dates, objects, NaN...)."""
 
 
-def sql_literal(value: object, dialect: str) -> str:
+def sql_literal(value: object, dialect: Dialect) -> str:
     """The SQL literal a DB-API driver would send for a Python constant."""
     if value is None:
         return "NULL"
@@ -678,7 +678,7 @@ def sql_literal(value: object, dialect: str) -> str:
     raise NotLiteral(type(value).__name__)
 
 
-def inline_params(sql: str, params: object, dialect: str, sqlalchemy_text: bool = False) -> str:
+def inline_params(sql: str, params: object, dialect: Dialect, sqlalchemy_text: bool = False) -> str:
     """`sql` with its parameters replaced by SQL literals, as the driver would bind them.
 
     The placeholder style follows the driver: `text()` binds `:name` anywhere (SQLAlchemy),
@@ -709,7 +709,7 @@ def _bind_percent(sql: str, literals: tuple[str, ...] | dict[object, str]) -> st
         raise NotLiteral(str(e)) from None
 
 
-def _bind_sqlite(sql: str, params: list[object] | dict[object, object], dialect: str) -> str:
+def _bind_sqlite(sql: str, params: list[object] | dict[object, object], dialect: Dialect) -> str:
     """sqlite3 binding: `?` in order, or `:name` / `@name` / `$name` from a mapping."""
     pieces: list[str] = []
     pos, index = 0, 0
@@ -732,7 +732,7 @@ def _bind_sqlite(sql: str, params: list[object] | dict[object, object], dialect:
     return "".join(pieces) + sql[pos:]
 
 
-def _bind_sqlalchemy(sql: str, params: dict[object, object], dialect: str) -> str:
+def _bind_sqlalchemy(sql: str, params: dict[object, object], dialect: Dialect) -> str:
     """SQLAlchemy text(): `:name` anywhere except after `:`/word chars; `\\:` is a plain colon."""
 
     def literal(m: re.Match[str]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 
 from converter.extract.values import MAX_STR, Opaque, Unknown, find_unknown, lift
 
@@ -110,7 +111,8 @@ def join_fstring(parts: list[object]) -> object:
 
 def format_field(value: object, spec: object, conversion: int) -> object:
     """One `{value!conversion:spec}` field of an f-string."""
-    convert = {115: str, 114: repr, 97: ascii}.get(conversion)
+    conversions: dict[int, Callable[[object], str]] = {115: str, 114: repr, 97: ascii}
+    convert = conversions.get(conversion)
     if isinstance(spec, str) and HUGE_WIDTH.search(":" + spec):
         return Unknown("format width too large to fold")
     if convert is not None and convert is not str and isinstance(value, Opaque):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from converter.core.dialects import dialect_family
+from converter.core.dialects import Dialect, dialect_family
 from converter.extract.values import DbRef, Unknown
 from converter.ir.statements import Item, Statement
 
@@ -58,7 +58,7 @@ def is_db_name(name: str) -> bool:
     return bool(_DB_NAME.search(name)) and (bool(_DB_KEY.search(name)) or "_" not in name)
 
 
-def db_compare(op: type, left: object, right: object, dialect: str) -> object:
+def db_compare(op: type, left: object, right: object, dialect: Dialect) -> object:
     """Decide a test on the database URL or dialect name for the target dialect."""
     other = left if isinstance(right, DbRef) else right
     if op in (ast.Is, ast.IsNot) and other is None:
@@ -78,7 +78,7 @@ def db_compare(op: type, left: object, right: object, dialect: str) -> object:
     return holds if op in (ast.Eq, ast.In) else not holds
 
 
-def db_method(obj: DbRef, name: str, args: list[object], dialect: str) -> object:
+def db_method(obj: DbRef, name: str, args: list[object], dialect: Dialect) -> object:
     """Methods of the database URL / dialect name: `startswith` is decided by family."""
     if name in ("lower", "upper", "strip", "casefold", "get_backend_name", "get_driver_name"):
         return obj
@@ -87,11 +87,11 @@ def db_method(obj: DbRef, name: str, args: list[object], dialect: str) -> object
     if name == "startswith" and args:
         prefixes = args[0] if isinstance(args[0], tuple) else (args[0],)
         if all(isinstance(p, str) and family(p) for p in prefixes):
-            return any(family(p) == dialect for p in prefixes)  # type: ignore[arg-type]
+            return any(family(p) == dialect for p in prefixes)
     return Unknown("the test on the database dialect cannot be decided", dialect=True)
 
 
-def other_dialect_in_name(name: str, dialect: str) -> str | None:
+def other_dialect_in_name(name: str, dialect: Dialect) -> str | None:
     """The dialect a function's name is for (`_migrate_postgresql`, `upgrade_sqlite`), when it
     names only dialects other than `dialect`; such functions are per-dialect variants picked at
     run time (`getattr(self, "_migrate_" + engine.name)`)."""
@@ -99,7 +99,7 @@ def other_dialect_in_name(name: str, dialect: str) -> str | None:
     return None if not named or dialect in named else ", ".join(sorted(named))  # type: ignore[arg-type]
 
 
-def dialect_score(items: list[Item], dialect: str) -> int:
+def dialect_score(items: list[Item], dialect: Dialect) -> int:
     """+1 when the SQL is recognisably for `dialect` only, -1 when only for others, else 0."""
     hints: set[str] = set()
     for item in items:

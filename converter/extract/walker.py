@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from converter.core.diagnostics import Level, Origin
+from converter.core.dialects import Dialect
 from converter.extract.evaluator import Evaluator
 from converter.extract.library import binop
 from converter.extract.values import FileHandle, FunctionRef, ModelClass, Unknown
@@ -107,7 +108,7 @@ class WalkerBase(Evaluator):
     Holds the state every mixin of `ScriptWalker` shares: the items and notes found so far, the
     flags of the statements being recorded, the running frame, and what the script defines."""
 
-    def __init__(self, source: str, path: str, dialect: str, root: Path, script: Path) -> None:
+    def __init__(self, source: str, path: str, dialect: Dialect, root: Path, script: Path) -> None:
         super().__init__(source, script, root, dialect)
         self.path = path
         self.items: list[Item] = []
@@ -216,7 +217,7 @@ class WalkerBase(Evaluator):
         self.steps += 1
         handler = getattr(self, f"_exec_{type(stmt).__name__}", None)
         if handler is not None:
-            return handler(stmt)  # type: ignore[no-any-return]
+            return handler(stmt)
         for child in ast.iter_child_nodes(stmt):
             if isinstance(child, ast.expr):
                 self.eval(child)

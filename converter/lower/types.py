@@ -542,7 +542,7 @@ def _constructor_arguments(
 
 def _default_instance(cls: type) -> TypeEngine[Any] | None:
     try:
-        return cls()  # type: ignore[no-any-return]
+        return cls()
     except (TypeError, ValueError, sqlalchemy.exc.ArgumentError):
         return None
 
@@ -570,7 +570,7 @@ def to_sqlalchemy(spec: TypeSpec) -> TypeEngine[Any]:
     cls = getattr(module, spec.name)
     args = [to_sqlalchemy(a) if isinstance(a, TypeSpec) else a for a in spec.args]
     kwargs = {k: to_sqlalchemy(v) if isinstance(v, TypeSpec) else v for k, v in spec.kwargs}
-    return cls(*args, **kwargs)  # type: ignore[no-any-return]
+    return cls(*args, **kwargs)
 
 
 def render_type(spec: TypeSpec) -> str:

@@ -186,7 +186,7 @@ def _delete_probe(tree: exp.Delete) -> exp.Select:
     return _select_count(_target(tree), _where(tree))
 
 
-def _select_count(table: exp.Table, cond: exp.Expression | None) -> exp.Select:
+def _select_count(table: exp.Table, cond: exp.Expr | None) -> exp.Select:
     query = exp.select(exp.Count(this=exp.Star())).from_(table.copy())
     return query.where(cond) if cond is not None else query
 

@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics
+from converter.core.dialects import Dialect, find_dialect
 from converter.core.errors import CheckFailed, ConverterError, InputError
 from converter.discover.discovery import Discovery, LegacySource, discover
 from converter.discover.names import normalize_dialect
@@ -177,7 +178,7 @@ def _read_by_scripts(root: Path, config: Config, plan: Plan) -> list[Kept]:
     from converter.extract import extract
 
     moving = {m.path for m in plan.moves}
-    dialect = normalize_dialect(config.dialect) if config.dialect else "sqlite"
+    dialect = (find_dialect(config.dialect) if config.dialect else None) or Dialect.SQLITE
     kept: dict[str, Kept] = {}
     for move in plan.moves:
         if move.revision is None or not move.path.endswith(".py"):
