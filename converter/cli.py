@@ -13,6 +13,7 @@ import click
 
 from converter.core.dialects import Dialect, parse_dialect
 from converter.core.errors import ConverterError
+from converter.core.signals import Terminated
 
 
 class _Boundary(click.Group):
@@ -29,6 +30,9 @@ class _Boundary(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; nothing further was written", err=True)
             sys.exit(130)
+        except Terminated as exc:
+            click.echo(f"{exc}; nothing further was written", err=True)
+            sys.exit(128 + exc.signum)
         except Exception as exc:  # a bug: say so plainly, full trace only on request
             if ctx.params.get("debug"):
                 traceback.print_exc()
