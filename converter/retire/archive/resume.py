@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from converter.core.errors import InputError
 from converter.retire.archive.execute import restore_records
 from converter.retire.archive.git import run_git
 from converter.retire.archive.journal import (
@@ -70,24 +69,23 @@ def _place(root: Path, move: Planned, *, at_target: bool) -> None:
 
 
 def _undo(root: Path, journal: Journal, places: dict[Planned, str | None]) -> str:
-    """Move back every file found in the archive; refuse when a file is on neither side."""
-    lost = [m.path for m, side in places.items() if side is None]
+    """Move back every file found in the archive with its recorded content, restore the
+    records; files found on neither side (or changed) stay where they are, for the plan that
+    follows to report."""
     for move, side in places.items():
         if side == "target":
             _place(root, move, at_target=False)
-    if lost:
-        raise InputError(
-            f"an interrupted archive run left {journal.dest}/{JOURNAL}, and these files are not "
-            f"where it says, with the content it recorded: {', '.join(lost)}; put them back "
-            "(or remove the journal) and run archive again"
-        )
     restore_records(root, journal.dest, journal.saved)
     _remove_empty_folders(root, journal)
     remove_journal(root, journal.dest)
-    if not journal.dest_existed and (root / journal.dest).is_dir():
+    if not journal.dest_existed:
         _rmdir_if_empty(root / journal.dest)
     moved = sum(1 for side in places.values() if side == "target")
-    return f"Rolled back an interrupted archive run: moved {moved} file(s) back"
+    odd = [m.path for m, side in places.items() if side is None]
+    return (
+        f"Rolled back an interrupted archive run: moved {moved} file(s) back; not where its "
+        f"journal says, with the content it recorded: {', '.join(odd)}"
+    )
 
 
 def _remove_empty_folders(root: Path, journal: Journal) -> None:

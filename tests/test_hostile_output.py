@@ -1,0 +1,222 @@
+"""Issue 13, the output side: hostile and interrupted runs of archive, stamp and fix-create-all.
+
+archive moves nothing outside the project (paths in revision files, a symlinked --dest, a
+manifest or journal naming outside paths), and a run killed midway (kill -9, SIGTERM, Ctrl-C)
+is finished by the next one into the same tree an uninterrupted run leaves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_archive import EPOCH, cli, converted, git, make, ok, small_project, tree
+
+PAUSED_ARCHIVE = str(Path(__file__).parent / "paused_archive.py")
+
+
+def _revision_with_sources(project: Path, sources: str) -> None:
+    """Point the first recorded legacy source of a revision file at `sources`."""
+    versions = sorted((project / "migrations" / "versions").glob("*.py"))
+    for file in versions:
+        text = file.read_text()
+        if "legacy_sources = (" in text:
+            start = text.index("legacy_sources = (")
+            end = text.index(")\n", text.index("(", start + 18)) + 2
+            file.write_text(text[:start] + f"legacy_sources = ({sources},)\n" + text[end:])
+            return
+    raise AssertionError("no revision records legacy sources")
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    victim = make(tmp_path / "victim", {"secret.txt": "secret\n"})
+    return victim
+
+
+# ---- item 2: nothing outside the project is moved ----------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["dotdot", "absolute"])
+def test_archive_refuses_recorded_sources_outside_the_project(
+    tmp_path: Path, outside: Path, kind: str
+) -> None:
+    project = small_project(tmp_path / "p")
+    path = "../victim/secret.txt" if kind == "dotdot" else str(outside / "secret.txt")
+    sha = "0" * 64
+    _revision_with_sources(project, repr((path, sha)))
+    before, victim = tree(project), tree(outside)
+    result = cli("archive", str(project))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "outside the project" in result.stderr and "Traceback" not in result.stderr
+    assert tree(project) == before and tree(outside) == victim
+
+
+def test_archive_refuses_a_recorded_source_that_is_a_symlink_out(
+    tmp_path: Path, outside: Path
+) -> None:
+    project = small_project(tmp_path / "p")
+    os.symlink(outside / "secret.txt", project / "leak.sql")
+    _revision_with_sources(project, repr(("leak.sql", "0" * 64)))
+    result = cli("archive", str(project))
+    assert result.returncode == 2 and "leak.sql" in result.stderr
+    assert (project / "leak.sql").is_symlink() and tree(outside) == {"secret.txt": b"secret\n"}
+
+
+@pytest.mark.parametrize("dest", ["legacy_migrations", "link/legacy"])
+def test_archive_refuses_a_dest_through_a_symlink_out(
+    tmp_path: Path, outside: Path, dest: str
+) -> None:
+    project = small_project(tmp_path / "p")
+    os.symlink(outside, project / dest.split("/")[0])
+    before = tree(project)
+    result = cli("archive", str(project), "--dest", dest)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--dest" in result.stderr and "outside the project" in result.stderr
+    assert tree(project) == before and tree(outside) == {"secret.txt": b"secret\n"}
+
+
+def test_archive_refuses_a_target_folder_that_is_a_symlink_out(
+    tmp_path: Path, outside: Path
+) -> None:
+    project = small_project(tmp_path / "p")
+    (project / "legacy_migrations").mkdir()
+    os.symlink(outside, project / "legacy_migrations" / "migrations_manual_sql")
+    result = cli("archive", str(project))
+    assert result.returncode == 2 and "outside the project" in result.stderr
+    assert tree(outside) == {"secret.txt": b"secret\n"}
+    assert (project / "migrate_001_users.py").is_file()
+
+
+@pytest.mark.parametrize("key", ["path", "archived_as"])
+def test_archive_and_check_refuse_a_manifest_naming_outside_paths(tmp_path: Path, key: str) -> None:
+    project = small_project(tmp_path / "p")
+    entry = {"path": "x.sql", "archived_as": "legacy_migrations/x.sql", "sha256": "0" * 64}
+    entry[key] = "../victim/secret.txt"
+    make(project, {"legacy_migrations/MANIFEST.json": json.dumps({"files": [entry]})})
+    before = tree(project)
+    for command in ("archive", "check"):
+        result = cli(command, str(project))
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "outside the project" in result.stderr
+    assert tree(project) == before
+
+
+def test_archive_refuses_a_journal_naming_outside_paths(tmp_path: Path, outside: Path) -> None:
+    project = small_project(tmp_path / "p")
+    journal = {
+        "dest": "legacy_migrations",
+        "moves": [
+            {"path": str(outside / "secret.txt"), "target": "legacy_migrations/s", "sha256": "",
+             "git": False}
+        ],
+        "records": {"MANIFEST.json": "", "README.md": ""},
+        "saved": {"MANIFEST.json": None, "README.md": None},
+        "dest_existed": False,
+    }  # fmt: skip
+    make(project, {"legacy_migrations/.l2a-journal.json": json.dumps(journal)})
+    before = tree(project)
+    result = cli("archive", str(project))
+    assert result.returncode == 2 and "outside the project" in result.stderr
+    assert tree(project) == before and tree(outside) == {"secret.txt": b"secret\n"}
+
+
+# ---- item 3: an interrupted archive is finished by the next run --------------------------------
+
+
+def _interrupted(project: Path, how: signal.Signals, after: int = 2) -> subprocess.CompletedProcess:
+    """Run archive with a pause after each file; deliver `how` during the pause after `after`
+    files (a deferred signal takes effect when the pause ends)."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
+    proc = subprocess.Popen(
+        [sys.executable, PAUSED_ARCHIVE, "2", str(project)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stderr is not None
+    moved = 0
+    for line in proc.stderr:
+        moved += line.startswith("moved ")
+        if moved == after:
+            break
+    else:
+        pytest.fail("the archive ended before pausing")
+    proc.send_signal(how)
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _consistent_with_manifest(project: Path) -> None:
+    import hashlib
+
+    manifest = json.loads((project / "legacy_migrations/MANIFEST.json").read_text())
+    for entry in manifest["files"]:
+        data = (project / entry["archived_as"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert not (project / entry["path"]).exists()
+    assert not (project / "legacy_migrations/.l2a-journal.json").exists()
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_an_interrupted_archive_is_finished_by_the_next_run(
+    tmp_path: Path, how: signal.Signals
+) -> None:
+    reference = converted("sqlite_taskboard", tmp_path / "reference")
+    ok(cli("archive", str(reference)))
+    project = converted("sqlite_taskboard", tmp_path / "p")
+
+    stopped = _interrupted(project, how)
+    journal = project / "legacy_migrations/.l2a-journal.json"
+    assert journal.is_file(), stopped.stderr
+    if how != signal.SIGKILL:
+        assert stopped.returncode == 128 + how, stopped.stderr
+        assert "after moving 2 of" in stopped.stderr and "run archive again" in stopped.stderr
+        assert "Traceback" not in stopped.stderr
+
+    again = cli("archive", str(project))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Finished an interrupted archive run" in again.stdout
+    _consistent_with_manifest(project)
+    assert tree(project) == tree(reference)
+    assert git(project, "status", "--porcelain") == git(reference, "status", "--porcelain")
+
+
+def test_an_interrupted_archive_outside_git_is_finished_too(tmp_path: Path) -> None:
+    project = small_project(tmp_path / "p")
+    stopped = _interrupted(project, signal.SIGKILL, after=1)
+    assert stopped.returncode == -signal.SIGKILL
+    ok(cli("archive", str(project)))
+    _consistent_with_manifest(project)
+    assert not (project / "migrate_001_users.py").exists()
+
+
+def test_an_interrupted_archive_whose_files_moved_meanwhile_is_rolled_back(tmp_path: Path) -> None:
+    project = small_project(tmp_path / "p")
+    before = tree(project)
+    _interrupted(project, signal.SIGKILL, after=1)
+    source = project / "migrations_manual_sql/003_notes_sqlite.sql"
+    source.rename(tmp_path / "elsewhere.sql")  # on neither side any more
+    result = cli("archive", str(project))
+    assert "Rolled back an interrupted archive run: moved 1 file(s) back" in result.stdout
+    assert "migrations_manual_sql/003_notes_sqlite.sql" in result.stdout
+    assert result.returncode == 2  # then the plan refuses: a converted source is missing
+    assert "neither in place nor in the archive" in result.stderr
+    (tmp_path / "elsewhere.sql").rename(source)
+    assert tree(project) == before
+    assert not (project / "legacy_migrations").exists()
+
+
+def test_dry_run_says_an_interrupted_run_is_pending(tmp_path: Path) -> None:
+    project = small_project(tmp_path / "p")
+    _interrupted(project, signal.SIGKILL, after=1)
+    before = tree(project)
+    result = cli("archive", str(project), "--dry-run")
+    assert result.returncode == 2 and "interrupted archive run" in result.stderr
+    assert tree(project) == before
