@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from legacy import sa_url
 from test_archive import EPOCH, cli, converted, git, make, ok, small_project, tree
 
 PAUSED_ARCHIVE = str(Path(__file__).parent / "paused_archive.py")
@@ -220,3 +222,69 @@ def test_dry_run_says_an_interrupted_run_is_pending(tmp_path: Path) -> None:
     result = cli("archive", str(project), "--dry-run")
     assert result.returncode == 2 and "interrupted archive run" in result.stderr
     assert tree(project) == before
+
+
+# ---- item 3: a killed stamp leaves no scratch database behind ----------------------------------
+
+HOLD_SCRATCH = """
+import sys, time
+from converter.database.scratch import scratch_database
+with scratch_database("postgres", server_url=sys.argv[1]) as url:
+    print(url.rsplit("/", 1)[-1], flush=True)
+    time.sleep(120)
+"""
+
+
+def _databases(server_url: str) -> set[str]:
+    engine = sa.create_engine(sa_url(server_url), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return {r[0] for r in conn.exec_driver_sql("SELECT datname FROM pg_database")}
+    finally:
+        engine.dispose()
+
+
+def _holding_scratch(server_url: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SCRATCH, server_url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    name = proc.stdout.readline().strip()
+    assert name.startswith("l2a_scratch_") and f"_{proc.pid}_" in name, name
+    assert name in _databases(server_url)
+    return proc, name
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGHUP])
+def test_scratch_database_dropped_on_sigterm_and_sighup(
+    pg_server_url: str, how: signal.Signals
+) -> None:
+    proc, name = _holding_scratch(pg_server_url)
+    proc.send_signal(how)
+    _, err = proc.communicate(timeout=60)
+    assert "Terminated" in err
+    assert name not in _databases(pg_server_url)
+
+
+@pytest.mark.postgres
+def test_scratch_database_left_by_kill_9_is_dropped_by_the_next_run(pg_server_url: str) -> None:
+    from converter.database.scratch import scratch_database
+
+    proc, stale = _holding_scratch(pg_server_url)
+    alive, live = _holding_scratch(pg_server_url)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert stale in _databases(pg_server_url)
+    try:
+        with scratch_database("postgres", server_url=pg_server_url):
+            found = _databases(pg_server_url)
+            assert stale not in found
+            assert live in found  # a run still going keeps its own
+    finally:
+        alive.send_signal(signal.SIGTERM)
+        alive.communicate(timeout=60)
+    assert live not in _databases(pg_server_url)
