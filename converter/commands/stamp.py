@@ -25,7 +25,7 @@ from converter.core.diagnostics import Origin
 from converter.core.dialects import Dialect
 from converter.core.errors import CheckFailed, DatabaseError, InputError
 from converter.database.urls import dialect_of
-from converter.stamp.chain import chain_dialect, load_chain, replay
+from converter.stamp.chain import Expected, chain_dialect, load_chain, replay
 from converter.stamp.check import Outcome, check, write
 from converter.stamp.report import format_json, format_text
 
@@ -45,10 +45,12 @@ def run_stamp(
     scratch_url: str | None,
     workers: int,
     before_commit: Callable[[], None] | None = None,
+    after_check: Callable[[], None] | None = None,
 ) -> None:
     """Check every database, confirm, stamp, report; raise to set the exit code.
 
-    `before_commit` runs inside each write transaction before COMMIT (a hook for tests)."""
+    Hooks for tests: `after_check` runs once confirmed, before any write; `before_commit` runs
+    inside each write transaction before COMMIT."""
     root, config = project_settings(project)
     folder = (migrations or root / "migrations").resolve()
     if not (folder / "env.py").is_file():
@@ -59,10 +61,12 @@ def run_stamp(
     expected = replay(folder, chain, dialect, scratch_url=scratch_url, servers=targets)
     outcomes = _in_pool(workers, targets, lambda url: check(url, expected, force=force))
     if not dry_run and _confirmed(outcomes, yes, as_json, folder, dialect):
+        if after_check is not None:
+            after_check()
         outcomes = _in_pool(
             workers,
             list(zip(targets, outcomes, strict=True)),
-            lambda pair: _written(pair, folder, force, before_commit),
+            lambda pair: _written(pair, folder, expected, force, before_commit),
         )
     _print(outcomes, folder, dialect, dry_run=dry_run, as_json=as_json)
     _exit_status(outcomes)
@@ -110,13 +114,14 @@ def _in_pool(workers: int, items: Sequence[T], work: Callable[[T], Outcome]) -> 
 def _written(
     pair: tuple[str, Outcome],
     migrations: Path,
+    expected: Expected,
     force: bool,
     before_commit: Callable[[], None] | None,
 ) -> Outcome:
     url, outcome = pair
     if outcome.status != "would-stamp":
         return outcome
-    return write(url, outcome, migrations, force=force, before_commit=before_commit)
+    return write(url, outcome, migrations, expected, force=force, before_commit=before_commit)
 
 
 def _confirmed(
