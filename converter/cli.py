@@ -34,10 +34,12 @@ class _Boundary(click.Group):
             click.echo(f"{exc}; nothing further was written", err=True)
             sys.exit(128 + exc.signum)
         except Exception as exc:  # a bug: say so plainly, full trace only on request
+            from converter.database.urls import mask_url
+
             if ctx.params.get("debug"):
                 traceback.print_exc()
             click.echo(
-                f"internal error: {type(exc).__name__}: {exc} "
+                f"internal error: {type(exc).__name__}: {mask_url(str(exc))} "
                 "(re-run with --debug for the traceback and please report it)",
                 err=True,
             )

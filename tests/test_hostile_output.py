@@ -288,3 +288,61 @@ def test_scratch_database_left_by_kill_9_is_dropped_by_the_next_run(pg_server_ur
         alive.send_signal(signal.SIGTERM)
         alive.communicate(timeout=60)
     assert live not in _databases(pg_server_url)
+
+
+# ---- item 5: every form of password is masked ---------------------------------------------------
+
+SECRET = "Sup3rSecretQ"
+FORMS = {
+    "userinfo": f"postgresql://l2a:{SECRET}@127.0.0.1:1/postgres",
+    "query": f"postgresql://l2a@127.0.0.1:1/postgres?password={SECRET}",
+    "libpq": f"host=127.0.0.1 port=1 user=l2a password={SECRET} dbname=postgres",
+    "libpq quoted": f"host=127.0.0.1 password='{SECRET} x' dbname=postgres",
+    "spaces": f"postgresql ://l2a:{SECRET} x@127.0.0.1:1/postgres",
+    "unescaped @": f"postgresql://l2a:Sup3r@{SECRET}@127.0.0.1:1/postgres",
+    "bare": f"::not a url me:{SECRET}@host",
+}
+
+
+@pytest.mark.parametrize("form", FORMS.values(), ids=list(FORMS))
+def test_mask_url_hides_every_form(form: str) -> None:
+    from converter.database.urls import mask_url
+
+    masked = mask_url(form)
+    assert SECRET not in masked and "Sup3r" not in masked and "***" in masked
+
+
+def test_driver_messages_echoing_the_password_are_masked() -> None:
+    from converter.core.errors import DatabaseError
+    from converter.database.urls import connect
+
+    url = f"postgresql://l2a:Sup3r@{SECRET}@l2a-no-such-host.invalid:1/postgres"
+    with pytest.raises(DatabaseError) as info:
+        connect(url)  # the driver reports the host `SECRET@l2a-no-such-host...`
+    assert SECRET not in str(info.value) and "Sup3r" not in str(info.value)
+
+
+@pytest.mark.parametrize("form", FORMS.values(), ids=list(FORMS))
+def test_scratch_url_errors_are_masked(form: str) -> None:
+    from converter.core.errors import ConverterError
+    from converter.database.scratch import scratch_database
+
+    with pytest.raises(ConverterError) as info, scratch_database("postgres", scratch_url=form):
+        pass
+    assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize("form", FORMS.values(), ids=list(FORMS))
+def test_stamp_masks_every_form_in_text_json_and_url_file(tmp_path: Path, form: str) -> None:
+    project = small_project(tmp_path / "p")
+    url_file = tmp_path / "urls.txt"
+    url_file.write_text(f"# fleet\n{form}\n")
+    for args in (
+        ["--url", form],
+        ["--url", form, "--json"],
+        ["--url-file", str(url_file), "--json"],
+        ["--url", "sqlite:///nowhere.db", "--scratch-url", form],
+    ):
+        result = cli("stamp", str(project), *args, "--yes")
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert SECRET not in result.stdout + result.stderr, args

@@ -471,6 +471,22 @@ def test_schema_changed_after_the_check_is_refused_under_the_lock(
     assert not version_rows(url)
 
 
+@pytest.mark.postgres
+def test_password_in_the_query_string_is_masked_in_the_fleet_report(
+    pg_chain: Chain, tmp_path: Path
+) -> None:
+    """Issue 13, item 5: `?password=` and an `@` inside the password, text and --json."""
+    plain, other = pg_chain.clone(), pg_chain.clone()
+    user = sa.engine.make_url(plain).username
+    urls = [f"{plain}?password={SECRET}", other.replace(f"//{user}@", f"//{user}:a@{SECRET}@")]
+    url_file = tmp_path / "urls.txt"
+    url_file.write_text("\n".join(urls) + "\n")
+    for extra in ([], ["--json"]):
+        result = stamp(pg_chain.project, "--url-file", str(url_file), "--dry-run", *extra)
+        assert SECRET not in output(result), output(result)
+        assert "password=***" in result.stdout
+
+
 def test_dry_run_writes_nothing(chain: Chain) -> None:
     url = chain.clone()
     before = state(url)
