@@ -346,3 +346,49 @@ def test_stamp_masks_every_form_in_text_json_and_url_file(tmp_path: Path, form: 
         result = cli("stamp", str(project), *args, "--yes")
         assert result.returncode != 0 and "Traceback" not in result.stderr
         assert SECRET not in result.stdout + result.stderr, args
+
+
+# ---- item 8: fix-create-all leaves alone what it is not sure of ---------------------------------
+
+
+def test_a_second_database_in_an_app_context_is_left_alone(tmp_path: Path) -> None:
+    from test_fix_create_all import fixed, summary
+
+    app = """\
+from flask import Flask
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+
+app = Flask(__name__)
+db = SQLAlchemy(app)
+db2 = SQLAlchemy(app)
+migrate = Migrate(app, db)
+with app.app_context():
+    db2.create_all()
+"""
+    assert fixed(tmp_path, {"app.py": app}) == {}
+    assert (
+        "app.py:10: db2.create_all(): left alone (Flask-Migrate manages `db`, not `db2`"
+        in summary(tmp_path)
+    )
+
+
+def test_two_apps_in_one_file_get_no_upgrade_without_migrate(tmp_path: Path) -> None:
+    from test_fix_create_all import MODELS, fixed, summary
+
+    app = """\
+from flask import Flask
+
+from models import db
+
+public = Flask("public")
+admin = Flask("admin")
+db.init_app(public)
+db.init_app(admin)
+with admin.app_context():
+    db.create_all()
+"""
+    assert fixed(tmp_path, {"models.py": MODELS, "app.py": app}) == {}
+    listed = summary(tmp_path)
+    assert "app.py:10: db.create_all(): left alone (several Flask apps in this file" in listed
+    assert "db is bound to an app in several places" in listed
