@@ -14,6 +14,7 @@ import click
 
 from converter.core.dialects import Dialect, parse_dialect
 from converter.core.errors import ConverterError
+from converter.core.signals import Terminated
 
 
 class _Boundary(click.Group):
@@ -33,11 +34,16 @@ class _Boundary(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; nothing further was written", err=True)
             sys.exit(130)
+        except Terminated as exc:
+            click.echo(f"{exc}; nothing further was written", err=True)
+            sys.exit(128 + exc.signum)
         except Exception as exc:  # a bug: say so plainly, full trace only on request
+            from converter.database.urls import mask_url
+
             if ctx.params.get("debug"):
                 traceback.print_exc()
             click.echo(
-                f"internal error: {type(exc).__name__}: {exc} "
+                f"internal error: {type(exc).__name__}: {mask_url(str(exc))} "
                 "(re-run with --debug for the traceback and please report it)",
                 err=True,
             )

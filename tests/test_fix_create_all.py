@@ -118,6 +118,7 @@ def summary(tmp_path: Path) -> str:
 
 
 MODELS = "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n"
+MIGRATE = "from flask_migrate import Migrate\n\nfrom models import db\n\nmigrate = Migrate(db=db)\n"
 
 
 def test_app_factory(tmp_path: Path) -> None:
@@ -177,7 +178,8 @@ def test_module_level_after_app_creation_is_wrapped_in_an_app_context(tmp_path: 
         """)
 
 
-def test_without_an_app_the_call_is_removed_with_a_comment(tmp_path: Path) -> None:
+def test_plain_sqlalchemy_metadata_create_all_is_left_alone(tmp_path: Path) -> None:
+    """Issue 13, item 8: not Flask-SQLAlchemy's db, so Flask-Migrate would not build it."""
     setup = """\
         from models import Base
 
@@ -191,19 +193,32 @@ def test_without_an_app_the_call_is_removed_with_a_comment(tmp_path: Path) -> No
             Base.metadata.create_all(engine)
             print("ready")
         """
-    new = fixed(tmp_path, {"setup.py": setup})["setup.py"]
+    assert fixed(tmp_path, {"setup.py": setup}) == {}
+    listed = summary(tmp_path)
+    assert (
+        "setup.py:5: Base.metadata.create_all(engine): left alone (`Base.metadata` is not a "
+        "Flask-SQLAlchemy db of the app" in listed
+    )
+    assert "setup.py:10: Base.metadata.create_all(engine): left alone" in listed
+
+
+def test_without_an_app_the_call_is_removed_with_a_comment(tmp_path: Path) -> None:
+    setup = """\
+        from models import db
+
+
+        def init_db():
+            db.create_all()
+            db.create_all()
+        """
+    new = fixed(tmp_path, {"models.py": MODELS, "setup.py": setup})["setup.py"]
     assert new == textwrap.dedent(f"""\
-        from models import Base
+        from models import db
 
 
-        def init_db(engine):
+        def init_db():
             pass  {FIX_COMMENT}
             {FIX_COMMENT}
-
-
-        def setup_tables(engine):
-            {FIX_COMMENT}
-            print("ready")
         """)
     assert "Flask-Migrate is not set up (no Migrate(app, db))" in summary(tmp_path)
 
@@ -220,7 +235,7 @@ def test_an_app_local_to_another_function_is_not_used(tmp_path: Path) -> None:
 
         db.create_all()
         """
-    new = fixed(tmp_path, {"factory.py": factory})["factory.py"]
+    new = fixed(tmp_path, {"models.py": MODELS, "factory.py": factory})["factory.py"]
     assert new == textwrap.dedent(factory).replace("db.create_all()", FIX_COMMENT)
 
 
@@ -292,6 +307,7 @@ def test_crlf_and_non_ascii_text_are_kept(tmp_path: Path) -> None:
         "    db.create_all()  # ü\r\n"
     )
     (project / "app.py").write_bytes(text.encode())
+    make(project, {"models.py": MODELS, "ext.py": MIGRATE})
     new = plan_fix(project, Config()).files[0].new
     assert new == text.replace(
         "from flask import Flask\r\n",
@@ -350,6 +366,7 @@ def test_a_failed_write_puts_every_file_back(tmp_path: Path, monkeypatch) -> Non
             "models.py": MODELS,
             "app.py": APP,
             "manage.py": APP.replace("app = Flask", "web = Flask"),
+            "ext.py": MIGRATE,
         },
     )
     before = tree(project)

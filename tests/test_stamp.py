@@ -530,6 +530,51 @@ def test_stamp_killed_before_commit_leaves_no_row(chain: Chain) -> None:
     assert version_rows(url) == [chain.head]
 
 
+def test_schema_changed_after_the_check_is_refused_under_the_lock(
+    chain: Chain, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13, item 4: the schema is re-read and re-compared inside the write transaction."""
+    from converter.commands.stamp import run_stamp
+    from converter.core.errors import CheckFailed
+
+    url = chain.clone()
+    with pytest.raises(CheckFailed) as refused:
+        run_stamp(
+            chain.project,
+            urls=[url],
+            url_file=None,
+            migrations=None,
+            dry_run=False,
+            yes=True,
+            as_json=False,
+            force=False,
+            scratch_url=None,
+            workers=1,
+            after_check=lambda: execute(url, "CREATE TABLE sneaky (id INTEGER)"),
+        )
+    assert refused.value.exit_code == 1
+    out = capsys.readouterr().out
+    assert f"its schema changed after it was checked (it no longer matches {chain.head})" in out
+    assert "sneaky" in out and "1 difference(s)" in out
+    assert not version_rows(url)
+
+
+@pytest.mark.postgres
+def test_password_in_the_query_string_is_masked_in_the_fleet_report(
+    pg_chain: Chain, tmp_path: Path
+) -> None:
+    """Issue 13, item 5: `?password=` and an `@` inside the password, text and --json."""
+    plain, other = pg_chain.clone(), pg_chain.clone()
+    user = sa.engine.make_url(plain).username
+    urls = [f"{plain}?password={SECRET}", other.replace(f"//{user}@", f"//{user}:a@{SECRET}@")]
+    url_file = tmp_path / "urls.txt"
+    url_file.write_text("\n".join(urls) + "\n")
+    for extra in ([], ["--json"]):
+        result = stamp(pg_chain.project, "--url-file", str(url_file), "--dry-run", *extra)
+        assert SECRET not in output(result), output(result)
+        assert "password=***" in result.stdout
+
+
 def test_dry_run_writes_nothing(chain: Chain) -> None:
     url = chain.clone()
     before = state(url)

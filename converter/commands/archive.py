@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
 from converter.core.config import project_settings
+from converter.core.errors import InputError
 from converter.retire.archive.execute import execute_plan
+from converter.retire.archive.journal import JOURNAL, journal_path
 from converter.retire.archive.manifest import README
-from converter.retire.archive.plan import Plan, archive_dest, plan_archive
+from converter.retire.archive.plan import Move, Plan, archive_dest, plan_archive
 from converter.retire.archive.records import MANIFEST
+from converter.retire.archive.resume import resume
 
 
 def run_archive(
-    project: Path, *, dest: str, migrations: Path | None, dry_run: bool, as_json: bool = False
+    project: Path,
+    *,
+    dest: str,
+    migrations: Path | None,
+    dry_run: bool,
+    as_json: bool = False,
+    after_move: Callable[[Move], None] | None = None,
 ) -> None:
+    """Finish or undo a run a kill interrupted, then plan, move and report.
+
+    `after_move` runs after each moved file (a hook for tests that interrupt a run)."""
     root, config = project_settings(project)
     folder = (migrations or root / "migrations").resolve()
-    plan = plan_archive(root, config, archive_dest(root, dest, folder), folder)
+    rel = archive_dest(root, dest, folder)
+    if dry_run and journal_path(root, rel).is_file():
+        raise InputError(
+            f"an interrupted archive run left {rel}/{JOURNAL}: run archive without --dry-run "
+            "to finish it (or to undo it, when its files are not where it says)"
+        )
+    resumed = None if dry_run else resume(root, rel)
+    if resumed:
+        click.echo(resumed)
+    plan = plan_archive(root, config, rel, folder)
     if plan.moves and not dry_run:
-        execute_plan(plan)
+        execute_plan(plan, after_move)
     if as_json:
         from converter.commands.documents import archive_document, emit
 

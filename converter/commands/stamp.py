@@ -26,7 +26,7 @@ from converter.core.diagnostics import Origin
 from converter.core.dialects import Dialect
 from converter.core.errors import CheckFailed, DatabaseError, InputError
 from converter.database.urls import dialect_of, mask_url
-from converter.stamp.chain import chain_dialect, load_chain, replay
+from converter.stamp.chain import Expected, chain_dialect, load_chain, replay
 from converter.stamp.check import FROM_DATA, DataChoice, Outcome, check, write
 from converter.stamp.data_probe import Verdict
 from converter.stamp.report import format_json, format_text
@@ -48,11 +48,13 @@ def run_stamp(
     workers: int,
     choice: DataChoice = FROM_DATA,
     before_commit: Callable[[], None] | None = None,
+    after_check: Callable[[], None] | None = None,
 ) -> None:
     """Check every database, confirm, stamp, report; raise to set the exit code.
 
     `choice`: how revisions that only change data are told apart (the data probes by default).
-    `before_commit` runs inside each write transaction before COMMIT (a hook for tests)."""
+    Hooks for tests: `after_check` runs once confirmed, before any write; `before_commit` runs
+    inside each write transaction before COMMIT."""
     root, config = project_settings(project)
     folder = (migrations or root / "migrations").resolve()
     if not (folder / "env.py").is_file():
@@ -68,11 +70,13 @@ def run_stamp(
         lambda url: _reported(url, check(url, expected, force=force, choice=choice)),
     )
     if not dry_run and _confirmed(outcomes, yes, as_json, folder, dialect):
+        if after_check is not None:
+            after_check()
         outcomes = _in_pool(
             "stamping",
             workers,
             list(zip(targets, outcomes, strict=True)),
-            lambda pair: _written(pair, folder, force, before_commit),
+            lambda pair: _written(pair, folder, expected, force, before_commit),
         )
     _print(outcomes, folder, dialect, dry_run=dry_run, as_json=as_json)
     _exit_status(outcomes)
@@ -139,13 +143,16 @@ def _reported(url: str, outcome: Outcome) -> Outcome:
 def _written(
     pair: tuple[str, Outcome],
     migrations: Path,
+    expected: Expected,
     force: bool,
     before_commit: Callable[[], None] | None,
 ) -> Outcome:
     url, outcome = pair
     if outcome.status != "would-stamp":
         return _reported(url, outcome)
-    return _reported(url, write(url, outcome, migrations, force=force, before_commit=before_commit))
+    return _reported(
+        url, write(url, outcome, migrations, expected, force=force, before_commit=before_commit)
+    )
 
 
 def _confirmed(

@@ -1,14 +1,19 @@
 """Throwaway databases to replay a revision chain or build the reference schema on.
 
 SQLite: a temporary file. A server: the user's `--scratch-url` (checked empty, emptied again
-afterwards), or a fresh `l2a_scratch_<random>` database created next to `--server-url` and
-dropped afterwards, even when the work inside failed.
+afterwards), or a fresh database created next to `--server-url` and dropped afterwards, even when
+the work inside failed or SIGTERM / SIGHUP ended it. A created database is named
+`l2a_scratch_<host>_<pid>_<random>`: a kill -9 cannot be cleaned up after, so each run first
+drops those left by runs of this host whose process is gone.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import secrets
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -16,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from converter.core.dialects import Dialect
 from converter.core.errors import DatabaseError, InputError
+from converter.core.signals import raising
 from converter.database.urls import connect, database_errors, describe_error, mask_url, with_driver
 
 if TYPE_CHECKING:
@@ -37,6 +43,13 @@ def scratch_database(
     dialect: Dialect, *, scratch_url: str | None = None, server_url: str | None = None
 ) -> Iterator[str]:
     """Yield the URL of an empty database of `dialect` that may be changed freely."""
+    with raising():
+        with _scratch(dialect, scratch_url, server_url) as url:
+            yield url
+
+
+@contextmanager
+def _scratch(dialect: Dialect, scratch_url: str | None, server_url: str | None) -> Iterator[str]:
     if dialect == "sqlite":
         with _sqlite_file() as url:
             yield url
@@ -189,7 +202,8 @@ def _drop_pg_types(conn: Connection, schema: str) -> None:
 def _created_database(dialect: Dialect, server_url: str) -> Iterator[str]:
     """CREATE DATABASE l2a_scratch_<random> on the server; DROP it afterwards, always."""
     admin = _maintenance_engine(dialect, server_url)
-    name = SCRATCH_PREFIX + secrets.token_hex(6)
+    _drop_stale(admin, server_url)
+    name = f"{SCRATCH_PREFIX}{_host_tag()}_{os.getpid()}_{secrets.token_hex(6)}"
     _create(admin, name, server_url)
     url = with_driver(server_url).set(database=name).render_as_string(hide_password=False)
     try:
@@ -199,6 +213,43 @@ def _created_database(dialect: Dialect, server_url: str) -> Iterator[str]:
             _drop(admin, name, server_url)
         raise
     _drop(admin, name, server_url)
+
+
+_OWNED = re.compile(rf"^{SCRATCH_PREFIX}([0-9a-f]{{8}})_(\d+)_[0-9a-f]{{12}}$")
+
+
+def _host_tag() -> str:
+    """This host, in a few characters a database name can hold."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _drop_stale(admin: Engine, server_url: str) -> None:
+    """Drop the scratch databases that runs on this host left behind when killed (their
+    process is gone); those of live runs and of other hosts are left alone."""
+    sql = {
+        "postgresql": "SELECT datname FROM pg_database",
+        "mysql": "SELECT schema_name FROM information_schema.schemata",
+        "mariadb": "SELECT schema_name FROM information_schema.schemata",
+    }.get(admin.dialect.name)
+    if sql is None:
+        return
+    with suppress(DatabaseError), database_errors(server_url, "cannot list databases on"):
+        with admin.connect() as conn:
+            names = [row[0] for row in conn.exec_driver_sql(sql)]
+        for name in names:
+            owned = _OWNED.match(name)
+            if owned and owned[1] == _host_tag() and not _alive(int(owned[2])):
+                _drop(admin, name, server_url)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def _maintenance_engine(dialect: Dialect, server_url: str) -> Engine:

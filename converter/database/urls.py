@@ -9,7 +9,7 @@ import importlib.util
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from converter.core.dialects import CHOICES, Dialect, find_dialect
@@ -63,15 +63,50 @@ def _parse(url: str) -> URL:
         raise InputError(f"not a database URL: {mask_url(url)}") from exc
 
 
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ***; safe to print or store."""
+# `scheme://user:SECRET@`: the secret runs to the last `@` of the line (an unescaped `@` in a
+# password must not leave its tail in view).
+_USERINFO = re.compile(r"(://\s*[^:/?#@\s]*:)(.*)@")
+# `user:SECRET@host` with no scheme in front.
+_BARE_USERINFO = re.compile(r":[^:/@\s]+@")
+# `password=SECRET` in a query string or a libpq keyword string, quoted or not.
+_KEYWORD = re.compile(
+    r"(?i)\b(password|passwd|pwd|sslpassword)(\s*=\s*)('(?:[^'\\]|\\.)*'|\"[^\"]*\"|[^\s&]+)"
+)
+
+
+def mask_url(text: str, *known: str | None) -> str:
+    """`text` (a URL, a libpq keyword string, or a message holding them) with every password
+    replaced by ***; also every secret of the `known` URLs, wherever a driver echoed it.
+    The one masking function: safe to print or store."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    text = str(text)
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return re.sub(r":[^:/@\s]+@", ":***@", str(url))
+        text = make_url(text).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError, TypeError):
+        pass
+    for secret in sorted({s for url in known for s in _secrets(url)}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    text = _USERINFO.sub(lambda m: m[1] + "***@", text)
+    text = _BARE_USERINFO.sub(":***@", text)
+    return _KEYWORD.sub(lambda m: m[1] + m[2] + "***", text)
+
+
+def _secrets(url: str | None) -> set[str]:
+    """The password of `url` however it is read: as SQLAlchemy parses it, as written up to the
+    last `@`, its `@`-separated pieces (a driver may echo one as a host), a `password=` value."""
+    if not url:
+        return set()
+    found = {m[3].strip("'\"") for m in _KEYWORD.finditer(url)}
+    written = _USERINFO.search(url)
+    if written:
+        found.add(written[2])
+        found.update(p for p in written[2].split("@") if len(p) >= 3)
+    with suppress(InputError):
+        password = _parse(url).password
+        found.add(str(password) if password else "")
+    return {s for s in found if s and s != "***"}
 
 
 def dialect_of(url: str) -> Dialect:
@@ -130,7 +165,7 @@ def database_errors(url: str, doing: str = "cannot connect to") -> Iterator[None
     try:
         yield
     except NoSuchModuleError as exc:
-        raise DatabaseError(f"{doing} {mask_url(url)}: {exc}") from None
+        raise DatabaseError(f"{doing} {mask_url(url)}: {mask_url(str(exc), url)}") from None
     except DBAPIError as exc:
         raise DatabaseError(f"{doing} {mask_url(url)}: {describe_error(exc, url)}") from None
     except ModuleNotFoundError as exc:
@@ -145,22 +180,9 @@ def describe_error(exc: BaseException, url: str | None = None) -> str:
     The URL's password is scrubbed in case a driver echoes it.
     """
     original = getattr(exc, "orig", None) or exc
-    text = str(original).strip()
-    password = _password(url)
-    if password:
-        text = text.replace(password, "***")
+    text = mask_url(str(original).strip(), url)
     first = _NOISE.sub("", text.splitlines()[0] if text else type(original).__name__).strip()
     for pattern, reason in _REASONS:
         if pattern.search(text):
             return first if pattern.search(first) else f"{reason}: {first}"
     return first
-
-
-def _password(url: str | None) -> str | None:
-    if not url:
-        return None
-    try:
-        password = _parse(url).password
-    except InputError:
-        return None
-    return str(password) if password else None

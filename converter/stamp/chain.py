@@ -187,6 +187,10 @@ class Expected:
         """The revision whose expected schema is state `index` (None: before the first)."""
         return self.chain[index - 1] if index > 0 else None
 
+    def index_of(self, revision: ChainRevision) -> int:
+        """The index of the state `revision` leaves."""
+        return self.chain.index(revision) + 1
+
     def matches(self, live: Schema) -> list[int]:
         """Indexes of every state equal to `live`, oldest first."""
         found = self._fingerprint(live, learn=False)

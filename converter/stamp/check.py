@@ -268,13 +268,15 @@ def write(
     url: str,
     outcome: Outcome,
     migrations: Path,
+    expected: Expected,
     *,
     force: bool,
     before_commit: Callable[[], None] | None = None,
 ) -> Outcome:
-    """Stamp a "would-stamp" database; report a stamp that another process wrote first.
-    `before_commit`: see write_stamp."""
+    """Stamp a "would-stamp" database; report a stamp that another process wrote first, or a
+    schema changed since it was checked. `before_commit`: see write_stamp."""
     assert outcome.revision is not None
+    index = expected.index_of(outcome.revision)
     try:
         result = write_stamp(
             url,
@@ -282,12 +284,24 @@ def write(
             outcome.revision.id,
             read_heads=outcome.heads,
             replace=force,
+            schema_matches=lambda schema: index in expected.matches(schema),
             before_commit=before_commit,
         )
     except ConverterError as exc:
         return replace(outcome, status="error", message=str(exc))
     if result.written:
         return replace(outcome, status="stamped", heads=result.heads)
+    if result.schema is not None:
+        return replace(
+            outcome,
+            status="refused",
+            closest=outcome.revision,
+            differences=tuple(diff_schemas(expected.states[index], result.schema)),
+            message=(
+                "its schema changed after it was checked (it no longer matches "
+                f"{outcome.revision.id}); nothing written, run stamp again"
+            ),
+        )
     if result.heads == (outcome.revision.id,):
         return replace(
             outcome,

@@ -4,11 +4,13 @@ Reading: one transaction, rolled back; on PostgreSQL a REPEATABLE READ, READ ONL
 schema and the version table are read from one consistent state and nothing can be written.
 
 Writing: one transaction that first takes a lock against a concurrent stamp, re-reads the
-version table, refuses if it changed since it was read, and only then writes with Alembic's
-own `MigrationContext.stamp`. PostgreSQL: a transaction-scoped advisory lock on a constant key.
-MySQL: `GET_LOCK` on a name derived from the database's name (a named lock is server-wide and
-held by the session; the NullPool connection closes after the commit, which releases it), in a
-READ COMMITTED transaction, so the re-read after the lock sees a row another stamp committed.
+version table and the schema, refuses if the version table changed since it was read or the
+schema no longer matches the revision (someone changed it during the confirmation), and only
+then writes with Alembic's own `MigrationContext.stamp`. PostgreSQL: a transaction-scoped
+advisory lock on a constant key. MySQL: `GET_LOCK` on a name derived from the database's name (a
+named lock is server-wide and held by the session; the NullPool connection closes after the
+commit, which releases it), in a READ COMMITTED transaction, so the re-read after the lock sees a
+row another stamp committed.
 SQLite: the transaction starts with BEGIN IMMEDIATE (SQLAlchemy's documented pysqlite recipe:
 the driver's own implicit BEGIN is switched off), which takes the database's write lock before
 anything is read, so the version table cannot change under it.
@@ -81,10 +83,12 @@ def _read_only(conn: Connection) -> None:
 
 @dataclass(frozen=True)
 class WriteResult:
-    """`written`, or the version table found changed (`heads`) since it was read."""
+    """`written`, or the version table found changed (`heads`) since it was read, or the
+    schema found no longer matching (`schema`, as re-read under the lock)."""
 
     written: bool
     heads: tuple[str, ...]
+    schema: Schema | None = None
 
 
 def write_stamp(
@@ -94,9 +98,11 @@ def write_stamp(
     *,
     read_heads: tuple[str, ...],
     replace: bool,
+    schema_matches: Callable[[Schema], bool],
     before_commit: Callable[[], None] | None = None,
 ) -> WriteResult:
-    """Stamp `url` at `revision` unless its version table no longer holds `read_heads`.
+    """Stamp `url` at `revision` unless its version table no longer holds `read_heads` or its
+    schema, re-read under the lock, no longer `schema_matches` the revision.
 
     `replace`: the rows found are deleted first (re-stamping with --force, also from a
     revision this chain does not know). `before_commit` runs inside the write transaction,
@@ -114,6 +120,10 @@ def write_stamp(
             if heads != read_heads:
                 transaction.rollback()
                 return WriteResult(False, heads)
+            schema = read_schema(conn)
+            if not schema_matches(schema):
+                transaction.rollback()
+                return WriteResult(False, heads, schema)
             stamp(conn, migrations, revision, replace=replace and bool(heads))
             if before_commit is not None:
                 before_commit()

@@ -1,20 +1,38 @@
-"""Carrying out an archive plan: the moves, then the records, undone together on failure.
+"""Carrying out an archive plan: the journal, the moves, then the records.
 
-Nothing is ever deleted or overwritten; interrupted or failed midway, every moved file goes back
-and the manifest and README are restored.
+Nothing is ever deleted or overwritten. A failure midway moves every file back and restores the
+manifest and README. SIGTERM, SIGHUP and Ctrl-C stop the run between two files and leave the
+journal, and so does kill -9 wherever it lands: the next run finishes or undoes it (`resume`).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from converter.core.errors import ConverterError, InputError
+from converter.core.signals import deferred
 from converter.retire.archive.git import run_git
-from converter.retire.archive.manifest import README, replace_text, write_records
+from converter.retire.archive.journal import (
+    JOURNAL,
+    Journal,
+    Planned,
+    remove_journal,
+    write_journal,
+)
+from converter.retire.archive.manifest import record_texts, replace_text, write_records
 from converter.retire.archive.plan import Move, Plan
-from converter.retire.archive.records import MANIFEST
+
+
+class Interrupted(ConverterError):
+    """A signal stopped the run between two moves; the journal says what is left."""
+
+    def __init__(self, message: str, signum: int) -> None:
+        super().__init__(message)
+        self.exit_code = 128 + signum
 
 
 class _Mover:
@@ -26,11 +44,11 @@ class _Mover:
         self.folders: list[Path] = []
 
     def move(self, move: Move) -> None:
-        self._make_folders(self.root / move.target)
+        self.make_folders(self.root / move.target)
         _move_file(self.root, move.path, move.target, move.git)
         self.done.append(move)
 
-    def _make_folders(self, target: Path) -> None:
+    def make_folders(self, target: Path) -> None:
         missing = [p for p in target.parents if not p.exists()]
         for folder in reversed(missing):
             folder.mkdir()
@@ -44,10 +62,12 @@ class _Mover:
                 _move_file(self.root, move.target, move.path, move.git)
             except (OSError, ConverterError):
                 stuck.append(move.target)
+        return stuck
+
+    def remove_folders(self) -> None:
         for folder in reversed(self.folders):
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
-        return stuck
 
 
 def _move_file(root: Path, source: str, target: str, git: bool) -> None:
@@ -62,31 +82,70 @@ def _move_file(root: Path, source: str, target: str, git: bool) -> None:
         raise InputError(f"git mv {source} {target} failed: {detail}")
 
 
-def execute_plan(plan: Plan) -> None:
+def execute_plan(plan: Plan, after_move: Callable[[Move], None] | None = None) -> None:
+    """Carry the plan out. `after_move` runs after each file (tests pause there to kill the run)."""
+    journal = _journal(plan)
     mover = _Mover(plan.root)
-    records = [plan.root / plan.dest / name for name in (MANIFEST, README)]
-    saved = {path: path.read_bytes() if path.is_file() else None for path in records}
-    try:
-        for move in plan.moves:
-            mover.move(move)
-        write_records(plan)
-    except BaseException as exc:  # interrupted too: never leave half an archive behind
-        _restore(saved)
-        stuck = mover.undo()
-        if not isinstance(exc, (OSError, ConverterError)):
+    with deferred() as stopped:
+        try:
+            mover.make_folders(plan.root / plan.dest / JOURNAL)
+            write_journal(plan.root, journal)
+            for move in plan.moves:
+                _stop_if(stopped(), plan, len(mover.done))
+                mover.move(move)
+                if after_move is not None:
+                    after_move(move)
+            write_records(plan.root, plan.dest, journal.records, any(m.git for m in plan.moves))
+            remove_journal(plan.root, plan.dest)
+        except Interrupted:
             raise
-        back = (
-            f"moved back {len(mover.done) - len(stuck)} file(s)"
-            if not stuck
-            else f"could not move back: {', '.join(stuck)}"
-        )
-        raise InputError(f"archiving failed ({exc}); {back}") from None
+        except BaseException as exc:  # a failure or Ctrl-C inside git: never leave half done
+            _roll_back(plan, mover, journal.saved, exc)
 
 
-def _restore(saved: dict[Path, bytes | None]) -> None:
-    """Put the manifest and README back as they were before this run."""
-    for path, data in saved.items():
-        if data is not None:
-            replace_text(path, data.decode("utf-8"))
+def _journal(plan: Plan) -> Journal:
+    folder = plan.root / plan.dest
+    texts = record_texts(plan)
+    saved = {
+        name: (folder / name).read_text(encoding="utf-8") if (folder / name).is_file() else None
+        for name in texts
+    }
+    moves = tuple(Planned(m.path, m.target, m.sha256, m.git) for m in plan.moves)
+    return Journal(plan.dest, moves, texts, saved, folder.is_dir())
+
+
+def _stop_if(signum: int | None, plan: Plan, done: int) -> None:
+    if signum is None:
+        return
+    raise Interrupted(
+        f"interrupted by {signal.Signals(signum).name} after moving {done} of "
+        f"{len(plan.moves)} file(s); {plan.dest}/{JOURNAL} lists the moves: run archive "
+        "again to finish them",
+        signum,
+    )
+
+
+def _roll_back(plan: Plan, mover: _Mover, saved: dict[str, str | None], exc: BaseException) -> None:
+    restore_records(plan.root, plan.dest, saved)
+    stuck = mover.undo()
+    if not stuck:
+        remove_journal(plan.root, plan.dest)
+    mover.remove_folders()
+    if not isinstance(exc, (OSError, ConverterError)):
+        raise exc
+    back = (
+        f"moved back {len(mover.done) - len(stuck)} file(s)"
+        if not stuck
+        else f"could not move back: {', '.join(stuck)} ({plan.dest}/{JOURNAL} lists them)"
+    )
+    raise InputError(f"archiving failed ({exc}); {back}") from None
+
+
+def restore_records(root: Path, dest: str, saved: dict[str, str | None]) -> None:
+    """Put the manifest and README back as they were before the run."""
+    for name, text in saved.items():
+        path = root / dest / name
+        if text is not None:
+            replace_text(path, text)
         elif path.is_file():
             path.unlink()

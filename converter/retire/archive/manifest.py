@@ -43,14 +43,19 @@ def tool_version() -> str:
         return "unknown"
 
 
-def write_records(plan: Plan) -> None:
-    """Write MANIFEST.json and README.md (old entries kept), and stage them in git."""
-    archive = plan.root / plan.dest
-    manifest = _updated_manifest(read_manifest(archive), plan)
-    replace_text(archive / MANIFEST, json.dumps(manifest, indent=2) + "\n")
-    replace_text(archive / README, _readme(manifest))
-    if any(m.git for m in plan.moves):
-        run_git(plan.root, "add", "--", f"{plan.dest}/{MANIFEST}", f"{plan.dest}/{README}")
+def record_texts(plan: Plan) -> dict[str, str]:
+    """File name -> new text of MANIFEST.json and README.md (old entries kept), decided before
+    anything moves so that an interrupted run can write the very same records later."""
+    manifest = _updated_manifest(read_manifest(plan.root / plan.dest), plan)
+    return {MANIFEST: json.dumps(manifest, indent=2) + "\n", README: _readme(manifest)}
+
+
+def write_records(root: Path, dest: str, texts: dict[str, str], git: bool) -> None:
+    """Write the records given by record_texts, and stage them in git when `git`."""
+    for name, text in texts.items():
+        replace_text(root / dest / name, text)
+    if git:
+        run_git(root, "add", "--", *(f"{dest}/{name}" for name in texts))
 
 
 def _updated_manifest(manifest: dict[str, Any], plan: Plan) -> dict[str, Any]:

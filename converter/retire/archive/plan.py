@@ -18,7 +18,13 @@ from converter.core.errors import CheckFailed, ConverterError, InputError
 from converter.discover.discovery import Discovery, LegacySource, discover
 from converter.discover.names import normalize_dialect
 from converter.retire.archive.git import tracked_paths
-from converter.retire.archive.records import Converted, converted_sources, read_manifest, sha256_of
+from converter.retire.archive.records import (
+    Converted,
+    converted_sources,
+    read_manifest,
+    resolves_inside,
+    sha256_of,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,10 @@ def archive_folder(dest: str) -> str:
 
 def archive_dest(root: Path, dest: str, migrations: Path) -> str:
     rel = archive_folder(dest)
+    if not resolves_inside(root, rel):
+        raise InputError(
+            f"--dest {dest!r} leads outside the project (through a symlink); nothing was archived"
+        )
     target = (root / rel).resolve()
     if (
         target == migrations
@@ -83,6 +93,7 @@ def plan_archive(root: Path, config: Config, dest: str, migrations: Path) -> Pla
             "run legacy2alembic convert first"
         )
     plan = Plan(root, dest)
+    _refuse_outside(root, list(converted))
     archived = {entry["path"] for entry in read_manifest(root / dest)["files"]}
     _check_converted(plan, converted, archived)
     found = list(discover_all(root, config, dest).sources)
@@ -95,6 +106,7 @@ def plan_archive(root: Path, config: Config, dest: str, migrations: Path) -> Pla
         if s.path not in moving and s.path not in converted and s.path not in archived
     ]
     _refuse_existing_targets(root, plan)
+    _refuse_outside(root, [p for m in plan.moves for p in (m.path, m.target)])
     tracked = tracked_paths(root, [m.path for m in plan.moves])
     plan.moves = [replace(m, git=m.path in tracked) for m in plan.moves]
     return plan
@@ -187,12 +199,25 @@ def _read_by_scripts(root: Path, config: Config, plan: Plan) -> list[Kept]:
             items = extract(root / move.path, move.path, dialect, root, Diagnostics())
         except ConverterError:
             continue
-        for path in sorted({item.origin.path for item in items} - {move.path} - moving):
+        read = sorted({item.origin.path for item in items} - {move.path} - moving)
+        _refuse_outside(root, read)
+        for path in read:
             if (root / path).is_file():
                 kept[path] = Kept(
                     path, sha256_of(root / path), f"read by {move.path}, converted with it"
                 )
     return list(kept.values())
+
+
+def _refuse_outside(root: Path, paths: list[str]) -> None:
+    """Every path archive reads, moves or records must stay inside the project, symlinks
+    resolved: a revision file or a symlinked folder must not make it move files in or out."""
+    outside = sorted({p for p in paths if not resolves_inside(root, p)})
+    if outside:
+        raise InputError(
+            f"these paths lead outside the project {root} (absolute, '..' or a symlink): "
+            f"{', '.join(outside)}; nothing was archived"
+        )
 
 
 def _refuse_existing_targets(root: Path, plan: Plan) -> None:

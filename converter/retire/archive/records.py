@@ -10,7 +10,7 @@ import ast
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from converter.core.diagnostics import Origin
@@ -72,6 +72,13 @@ def _recorded_in(file: Path) -> tuple[Any, Any, list[Converted]]:
             "legacy_sources must be a tuple of (path, sha256) pairs next to a string `revision`",
             Origin(str(file), line),
         )
+    outside = [path for path, _ in pairs if not is_relative_inside(path)]
+    if outside:
+        raise InputError(
+            f"legacy_sources names paths outside the project ({', '.join(outside)}); "
+            "archive moves nothing outside it",
+            Origin(str(file), line),
+        )
     return revision, down, [Converted(path, sha, revision, str(file)) for path, sha in pairs]
 
 
@@ -111,6 +118,17 @@ def read_manifest(archive: Path) -> dict[str, Any]:
         and _entries(data["left_in_place"], ("path", "sha256"))
     ):
         raise InputError("not a legacy2alembic archive manifest", Origin(str(path)))
+    outside = [
+        entry[key]
+        for entry in data["files"] + data["left_in_place"]
+        for key in ("path", "archived_as")
+        if key in entry and not is_relative_inside(entry[key])
+    ]
+    if outside:
+        raise InputError(
+            f"the manifest names paths outside the project ({', '.join(outside)}); refusing it",
+            Origin(str(path)),
+        )
     return data
 
 
@@ -119,6 +137,23 @@ def _entries(value: Any, keys: tuple[str, ...]) -> bool:
         isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in keys)
         for entry in value
     )
+
+
+def is_relative_inside(rel: str) -> bool:
+    """`rel` is a relative path that cannot climb out of the folder it is joined to."""
+    pure = PurePosixPath(rel.replace("\\", "/"))
+    return bool(pure.parts) and not pure.is_absolute() and ".." not in pure.parts
+
+
+def resolves_inside(root: Path, rel: str) -> bool:
+    """`rel` is relative and `root / rel`, symlinks resolved, stays inside `root` (a path that
+    does not exist yet is judged by the folders that do)."""
+    if not is_relative_inside(rel):
+        return False
+    try:
+        return (root / rel).resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
 
 
 def sha256_of(path: Path) -> str:

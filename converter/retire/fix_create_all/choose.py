@@ -86,6 +86,42 @@ def _flask_app_names(stmt: ast.stmt) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What the project says about its databases: the names bound to Flask-SQLAlchemy
+    instances, the one Flask-Migrate manages (None: not known), and whether Migrate(app, db) is
+    set up or will be added (`ready`), which upgrade() needs."""
+
+    databases: frozenset[str]
+    managed: str | None
+    ready: bool
+
+
+def _unsure(source: Source, stmt: ast.Expr, scope: Scope) -> str:
+    """Why the call cannot be retired with certainty ("" when it can)."""
+    call = stmt.value
+    assert isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+    if call.func.attr != "create_all":
+        return ""
+    receiver = call.func.value
+    name = receiver.id if isinstance(receiver, ast.Name) else ""
+    review = "review it by hand"
+    if name not in scope.databases:
+        return (
+            f"`{ast.unparse(receiver)}` is not a Flask-SQLAlchemy db of the app (plain SQLAlchemy "
+            f"metadata or another database?): Flask-Migrate would not build it; {review}"
+        )
+    if scope.managed and name != scope.managed:
+        return f"Flask-Migrate manages `{scope.managed}`, not `{name}`; {review}"
+    if not scope.managed and len(scope.databases) > 1:
+        listed = ", ".join(sorted(scope.databases))
+        return f"several Flask-SQLAlchemy databases ({listed}) and no Migrate(app, db); {review}"
+    apps = sorted({n for s, _, _ in statements(source.tree) for n in _flask_app_names(s)})
+    if len(apps) > 1:
+        return f"several Flask apps in this file ({', '.join(apps)}); {review}"
+    return ""
+
+
+@dataclass(frozen=True)
 class _Choice:
     stmt: ast.Expr
     body: list
@@ -93,7 +129,9 @@ class _Choice:
     app: str | None = None
 
 
-def _choices(source: Source, lines: set[int], left: list[tuple[Origin, str, str]]) -> list[_Choice]:
+def _choices(
+    source: Source, lines: set[int], left: list[tuple[Origin, str, str]], scope: Scope
+) -> list[_Choice]:
     """How each start-up call on `lines` is retired; calls that cannot be edited safely go to
     `left` with the reason."""
     choices: list[_Choice] = []
@@ -118,6 +156,15 @@ def _choices(source: Source, lines: set[int], left: list[tuple[Origin, str, str]
             )
             continue
         choice = _choose(source, stmt, body, outer, id(body) in upgraded)
+        why = _unsure(source, stmt, scope) or (
+            ""
+            if choice.mode == "remove" or scope.ready
+            else "upgrade() needs Flask-Migrate, which is not set up and cannot be added "
+            "with certainty (see below)"
+        )
+        if why:
+            left.append((Origin(source.path, stmt.lineno), ast.unparse(stmt.value), why))
+            continue
         if choice.mode != "remove":
             upgraded.add(id(body))
         choices.append(choice)
@@ -141,10 +188,12 @@ def _choose(source: Source, stmt: ast.Expr, body: list, outer: Stack, already: b
     return _Choice(stmt, body, "wrap", app) if app else _Choice(stmt, body, "remove")
 
 
-def plan_file(source: Source, lines: set[int], left: list[tuple[Origin, str, str]]) -> FileFix:
+def plan_file(
+    source: Source, lines: set[int], left: list[tuple[Origin, str, str]], scope: Scope
+) -> FileFix:
     """The edits that retire the start-up calls on `lines` of one file."""
     fix = FileFix(source)
-    choices = _choices(source, lines, left)
+    choices = _choices(source, lines, left, scope)
     call, needed = _upgrade_call(source)
     if any(choice.mode != "remove" for choice in choices):
         fix.imports.add(needed)

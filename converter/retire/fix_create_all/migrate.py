@@ -34,8 +34,13 @@ class _Anchor:
 
 @dataclass
 class MigrateSetup:
+    """Where Migrate(app, db) is (`found`, managing `managed`), where it could go (`anchors`),
+    and every name bound to a Flask-SQLAlchemy instance in the app (`databases`)."""
+
     found: Origin | None = None
     anchors: list[_Anchor] = field(default_factory=list)
+    databases: set[str] = field(default_factory=set)
+    managed: str | None = None
 
     def message(self, added: bool) -> str:
         if self.found:
@@ -62,13 +67,16 @@ def find_migrate_setup(root: Path, config: Config, sources: dict[str, Source]) -
     """Where the app sets Flask-Migrate up, or where it could be added."""
     setup = MigrateSetup()
     parsed = list(_app_sources(root, config, sources))
-    databases = {name for s in parsed for name in _sqlalchemy_names(s.tree)}
+    databases = setup.databases = {name for s in parsed for name in _sqlalchemy_names(s.tree)}
     for source in parsed:
         for stmt, _, _ in statements(source.tree):
-            if setup.found is None and any(
-                is_call_of(n, "Migrate") for n in ast.walk(stmt) if isinstance(n, ast.Call)
-            ):
+            migrate = next(
+                (n for n in ast.walk(stmt) if isinstance(n, ast.Call) and is_call_of(n, "Migrate")),
+                None,
+            )
+            if setup.found is None and migrate is not None:
                 setup.found = Origin(source.path, stmt.lineno)
+                setup.managed = _migrate_db(migrate)
             anchor = _anchor(source, stmt, databases)
             if anchor:
                 setup.anchors.append(anchor)
@@ -93,6 +101,12 @@ def _app_sources(root: Path, config: Config, sources: dict[str, Source]) -> Iter
                 except InputError:
                     continue
             yield sources[path]
+
+
+def _migrate_db(call: ast.Call) -> str | None:
+    """The db name of `Migrate(app, db)` / `Migrate(app, db=db)`; None when not a plain name."""
+    args = call.args[1:2] + [k.value for k in call.keywords if k.arg == "db"]
+    return args[0].id if args and isinstance(args[0], ast.Name) else None
 
 
 def _sqlalchemy_names(tree: ast.Module) -> set[str]:

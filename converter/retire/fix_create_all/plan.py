@@ -18,7 +18,7 @@ from converter.retire.callsites import (
     CreateAllSite,
     find_create_all_calls,
 )
-from converter.retire.fix_create_all.choose import import_edit, plan_file
+from converter.retire.fix_create_all.choose import Scope, import_edit, plan_file
 from converter.retire.fix_create_all.migrate import add_migrate, find_migrate_setup
 from converter.retire.fix_create_all.source import FileFix, Source, apply_edits
 
@@ -50,13 +50,13 @@ def plan_fix(root: Path, config: Config) -> FixPlan:
     """Every edit fix-create-all would make, checked to leave valid Python."""
     sites = find_create_all_calls(root, config, Diagnostics())
     left = [(s.origin, s.call, _why_left(s)) for s in sites if _why_left(s)]
-    sources: dict[str, Source] = {}
-    fixes: dict[str, FileFix] = {}
-    for path, lines in _startup_lines(sites).items():
-        sources[path] = Source.read(root, path)
-        fixes[path] = plan_file(sources[path], lines, left)
+    startup = _startup_lines(sites)
+    sources = {path: Source.read(root, path) for path in startup}
     setup = find_migrate_setup(root, config, sources)
     added = setup.found is None and len(setup.anchors) == 1
+    managed = setup.managed if setup.found else setup.anchors[0].db if added else None
+    scope = Scope(frozenset(setup.databases), managed, ready=setup.found is not None or added)
+    fixes = {path: plan_file(sources[path], lines, left, scope) for path, lines in startup.items()}
     if added:
         anchor = setup.anchors[0]
         add_migrate(anchor, fixes.setdefault(anchor.source.path, FileFix(anchor.source)))
