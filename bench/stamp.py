@@ -204,7 +204,7 @@ def bench(dialect: str, args: argparse.Namespace) -> None:
         report(
             dialect,
             len(chain),
-            len(expected.states[-1].snapshot.tables),
+            len(expected.states[-1].tables),
             replayed,
             figures,
             args.fleet,

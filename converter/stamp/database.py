@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from converter.database.alembic_chain import current_heads, stamp
+from converter.database.snapshot.model import Snapshot
 from converter.database.urls import connect, database_errors
-from converter.stamp.chain import Schema, read_schema
+from converter.stamp.chain import read_schema
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -38,7 +39,7 @@ LOCK_TIMEOUT_SECONDS = 60
 class Live:
     """A target as read: its schema and the revisions in its version table."""
 
-    schema: Schema
+    schema: Snapshot
     heads: tuple[str, ...]
 
 
