@@ -99,6 +99,10 @@ def recorded_dialect(migrations: Path) -> Dialect | None:
 # --- schemas --------------------------------------------------------------------------------
 
 
+# What stamp compares: everything the snapshot reads, tables and every other kind of object.
+Schema = Snapshot
+
+
 def read_schema(conn: Connection) -> Snapshot:
     """Everything stamp compares of the database on `conn` (see `read_snapshot`); read-only."""
     return read_snapshot(conn)
