@@ -3,9 +3,8 @@
 The Inspector's SQLite reflection re-reads `sqlite_master` per table and grows quadratically; this
 reads `sqlite_master` and the pragma table-valued functions once each. What the pragmas do not
 keep (expression index texts, partial index WHERE clauses, UNIQUE constraint names, CHECK
-constraints, AUTOINCREMENT, views and triggers) is read from the CREATE texts; a table's text is
-parsed (with sqlglot) only when it has a CHECK. SQLite has no comments, enums, sequences or
-functions.
+constraints, AUTOINCREMENT, views and triggers) is read from the CREATE texts. SQLite has no
+comments, enums, sequences or functions.
 """
 
 from __future__ import annotations
@@ -47,6 +46,10 @@ _FKS_SQL = (
 )
 _MASTER_SQL = "SELECT type, name, tbl_name, sql FROM {s}sqlite_master"
 _CHECK = re.compile(r"\bCHECK\b", re.IGNORECASE)
+_NAMED_CHECK = re.compile(
+    r"(?:\bCONSTRAINT\s+(\"(?:[^\"]|\"\")+\"|`[^`]+`|\[[^\]]+\]|\w+)\s+)?\bCHECK\s*\(",
+    re.IGNORECASE,
+)
 _AUTOINCREMENT = re.compile(r"\bAUTOINCREMENT\b", re.IGNORECASE)
 _TRIGGER = re.compile(
     r"\bTRIGGER\b.*?\b(BEFORE|AFTER|INSTEAD\s+OF)?\s*\b(DELETE|INSERT|UPDATE(?:\s+OF\s+.*?)?)"
@@ -83,20 +86,11 @@ def read_sqlite(conn: Connection, schema: str | None) -> Reflected:
 
 def sqlite_checks(sql: str) -> list[dict[str, Any]]:
     """The CHECK constraints of a CREATE TABLE text: `{"name", "sqltext"}` (name or None)."""
-    import sqlglot
-    from sqlglot import exp
-    from sqlglot.errors import SqlglotError
-
-    try:
-        schema = sqlglot.parse_one(sql, read="sqlite").this
-    except SqlglotError:
-        return []
     found = []
-    for check in schema.find_all(exp.CheckColumnConstraint):
-        holder = check.parent
-        named = holder if isinstance(holder, (exp.ColumnConstraint, exp.Constraint)) else None
-        name = named.this.name if named is not None and named.this else None
-        found.append({"name": name, "sqltext": check.this.sql(dialect="sqlite")})
+    for match in _NAMED_CHECK.finditer(sql):
+        _, end = _split_parenthesized(sql, match.end() - 1)
+        name = _unquote(match.group(1)) if match.group(1) else None
+        found.append({"name": name, "sqltext": sql[match.end() : end - 1]})
     return found
 
 
