@@ -13,6 +13,7 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from converter.core.diagnostics import Origin
 from converter.core.dialects import Dialect
 from converter.core.errors import InputError
 from converter.database.scratch import scratch_database
-from converter.database.snapshot.model import Snapshot
+from converter.database.snapshot.model import NOT_IN_MODELS, Snapshot
 from converter.database.snapshot.read import read_snapshot
 from converter.database.urls import connect, database_errors, describe_error
 
@@ -205,7 +206,8 @@ def metadata_snapshot(
     scratch_url: str | None = None,
     server_url: str | None = None,
 ) -> Snapshot:
-    """The schema `create_all` really produces for `metadata` on `dialect` (enums included)."""
+    """The schema `create_all` really produces for `metadata` on `dialect` (enums included);
+    views, triggers and functions, which models cannot describe, are marked unmodelled."""
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
     with scratch_database(dialect, scratch_url=scratch_url, server_url=server_url) as url:
@@ -214,7 +216,7 @@ def metadata_snapshot(
             with engine.begin() as conn:
                 _create_schemas(conn, metadata)
                 metadata.create_all(conn)
-                return read_snapshot(conn)
+                return replace(read_snapshot(conn), unmodelled=NOT_IN_MODELS)
         except DBAPIError as exc:
             raise InputError(
                 f"the models cannot be created on {dialect}: {describe_error(exc)}"

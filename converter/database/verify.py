@@ -35,9 +35,12 @@ class StepResult:
 
 @dataclass
 class VerifyResult:
+    """`not_compared`: kinds of object the reference cannot describe (models have no views)."""
+
     ok: bool
     steps: list[StepResult] = field(default_factory=list)
     differences: list[Difference] = field(default_factory=list)
+    not_compared: tuple[str, ...] = ()
 
     def format(self) -> str:
         """A readable report: one line per step, then the differences from the reference."""
@@ -50,6 +53,11 @@ class VerifyResult:
         if self.differences:
             lines.append("differences from the reference (expected != actual):")
             lines += [f"  {line}" for line in format_diff(self.differences).splitlines()]
+        if self.not_compared:
+            lines.append(
+                f"not compared with the reference (it cannot describe them): "
+                f"{', '.join(k + 's' for k in self.not_compared)}"
+            )
         return "\n".join(lines)
 
 
@@ -91,7 +99,8 @@ def verify(
         finally:
             engine.dispose()
     ok = all(s.ok for s in steps.steps) and not differences
-    return VerifyResult(ok, steps.steps, differences)
+    not_compared = tuple(sorted(reference.unmodelled)) if reference is not None else ()
+    return VerifyResult(ok, steps.steps, differences, not_compared)
 
 
 def _run_steps(
@@ -163,4 +172,8 @@ def _downgrade(engine: Engine, migrations_dir: Path, before: Snapshot, steps: _S
     after = _snapshot(engine)
     left = [f"table {t}" for t in sorted(set(after.table_names) - set(before.table_names))]
     left += [f"enum type {e.name}" for e in after.enums if e not in before.enums]
+    left += [f"view {v.name}" for v in after.views if v not in before.views]
+    left += [f"trigger {t.name} on {t.table}" for t in after.triggers if t not in before.triggers]
+    left += [f"sequence {q.name}" for q in after.sequences if q not in before.sequences]
+    left += [f"function {f.signature}" for f in after.functions if f not in before.functions]
     return steps.add(name, not left, f"left behind: {', '.join(left)}" if left else "")

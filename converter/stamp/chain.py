@@ -103,70 +103,14 @@ def recorded_dialect(migrations: Path) -> Dialect | None:
 # --- schemas --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Schema:
-    """What is compared: the snapshot, plus views (name -> normalized definition), which the
-    snapshot does not read but which legacy scripts create (a view-only revision would
-    otherwise look like it changes nothing)."""
-
-    snapshot: Snapshot
-    views: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def view_map(self) -> dict[str, str]:
-        return dict(self.views)
+def read_schema(conn: Connection) -> Snapshot:
+    """Everything stamp compares of the database on `conn` (see `read_snapshot`); read-only."""
+    return read_snapshot(conn)
 
 
-_PG_VIEWS = (
-    "SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c "
-    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-    "WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm')"
-)
-_VIEW_NAMES = {
-    "sqlite": "SELECT name, '' FROM sqlite_master WHERE type = 'view'",
-    "mysql": "SELECT table_name, '' FROM information_schema.views WHERE table_schema = DATABASE()",
-    "mariadb": "SELECT table_name, '' FROM information_schema.views "
-    "WHERE table_schema = DATABASE()",
-}
-
-
-def read_schema(conn: Connection) -> Schema:
-    """The snapshot and the views of the connection's default schema; changes nothing.
-
-    PostgreSQL views are compared by their definition as the server prints it; other
-    dialects keep the text as written, so only their names are compared.
-    """
-    sql = _PG_VIEWS if conn.dialect.name == "postgresql" else _VIEW_NAMES.get(conn.dialect.name)
-    views = conn.exec_driver_sql(sql).fetchall() if sql else []
-    squashed = tuple(sorted((name, " ".join((text or "").split())) for name, text in views))
-    return Schema(read_snapshot(conn), squashed)
-
-
-def diff_schemas(expected: Schema, actual: Schema) -> list[Difference]:
-    """diff_snapshots, then the views."""
-    diffs = diff_snapshots(expected.snapshot, actual.snapshot)
-    want, got = expected.view_map, actual.view_map
-    for name in sorted(set(want) | set(got)):
-        a, b = want.get(name), got.get(name)
-        if a is None or b is None:
-            diffs.append(
-                Difference(
-                    "view",
-                    None,
-                    name,
-                    None if a is None else "present",
-                    None if b is None else "present",
-                )
-            )
-        elif a != b:
-            diffs.append(
-                Difference("view", None, name, f"definition {_short(a)}", f"definition {_short(b)}")
-            )
-    return diffs
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def diff_schemas(expected: Snapshot, actual: Snapshot) -> list[Difference]:
+    """Every difference, of every kind the snapshot reads: the replayed chain describes all."""
+    return diff_snapshots(expected, actual)
 
 
 # --- expected schemas -----------------------------------------------------------------------
@@ -177,7 +121,7 @@ class Expected:
     after chain[i - 1]), with a fingerprint per state so that matching a live schema costs
     one dictionary lookup per live table, not a full comparison per revision."""
 
-    def __init__(self, chain: Sequence[ChainRevision], states: Sequence[Schema]) -> None:
+    def __init__(self, chain: Sequence[ChainRevision], states: Sequence[Snapshot]) -> None:
         self.chain = list(chain)
         self.states = list(states)
         self._table_ids: dict[Table, int] = {}
@@ -191,21 +135,21 @@ class Expected:
         """The index of the state `revision` leaves."""
         return self.chain.index(revision) + 1
 
-    def matches(self, live: Schema) -> list[int]:
+    def matches(self, live: Snapshot) -> list[int]:
         """Indexes of every state equal to `live`, oldest first."""
         found = self._fingerprint(live, learn=False)
         return [i for i, fp in enumerate(self._prints) if fp == found]
 
-    def _fingerprint(self, schema: Schema, *, learn: bool) -> tuple[object, ...]:
+    def _fingerprint(self, schema: Snapshot, *, learn: bool) -> tuple[object, ...]:
         ids: list[object] = []
-        for table in schema.snapshot.tables:
+        for table in schema.tables:
             table_id = self._table_ids.get(table)
             if table_id is None:
                 table_id = len(self._table_ids) if learn else -1 - len(ids)
                 if learn:
                     self._table_ids[table] = table_id
             ids.append(table_id)
-        return tuple(ids), schema.snapshot.enums, schema.views
+        return tuple(ids), schema.objects
 
 
 def replay(
@@ -238,7 +182,7 @@ def replay(
 
 def _replay_states(
     engine: Engine, migrations: Path, chain: Sequence[ChainRevision]
-) -> Iterator[Schema]:
+) -> Iterator[Snapshot]:
     """The schema before the first revision, then after each, on one connection."""
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":

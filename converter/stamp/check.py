@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 from converter.core.dialects import Dialect, find_dialect
 from converter.core.errors import ConverterError
 from converter.database.snapshot.diff import Difference
+from converter.database.snapshot.model import Snapshot
 from converter.database.urls import mask_url
-from converter.stamp.chain import ChainRevision, Expected, Schema, diff_schemas
+from converter.stamp.chain import ChainRevision, Expected, diff_schemas
 from converter.stamp.data_probe import Keys, Probe, Verdict, probe
 from converter.stamp.database import Live, read_live, write_stamp
 from converter.stamp.presence import Presence, presence
@@ -69,7 +70,7 @@ def check(url: str, expected: Expected, *, force: bool, choice: DataChoice = FRO
 
 
 def probe_data(
-    conn: Connection, schema: Schema, expected: Expected
+    conn: Connection, schema: Snapshot, expected: Expected
 ) -> dict[str, tuple[Probe, ...]]:
     """Probe the data statements of each revision that leaves the schema it found before."""
     keys = _keys(schema)
@@ -82,11 +83,11 @@ def probe_data(
     return found
 
 
-def _keys(schema: Schema) -> Keys:
+def _keys(schema: Snapshot) -> Keys:
     """The live table's keys: its primary key, then its unique constraints and indexes."""
 
     def keys(name: str) -> list[tuple[str, ...]]:
-        table = schema.snapshot.table(name)
+        table = schema.table(name)
         if table is None:
             return []
         found = [table.primary_key] + [u.columns for u in table.unique_constraints]

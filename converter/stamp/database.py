@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from converter.core.errors import DatabaseError
 from converter.database.alembic_chain import current_heads, stamp
+from converter.database.snapshot.model import Snapshot
 from converter.database.urls import connect, database_errors
-from converter.stamp.chain import Schema, read_schema
+from converter.stamp.chain import read_schema
 from converter.stamp.data_probe import Probe
 
 if TYPE_CHECKING:
@@ -46,13 +47,13 @@ class Live:
     """A target as read: its schema, the revisions in its version table, and what the data
     probes found (revision id -> one verdict per data statement; see stamp.data_probe)."""
 
-    schema: Schema
+    schema: Snapshot
     heads: tuple[str, ...]
     probes: Mapping[str, tuple[Probe, ...]] = field(default_factory=dict)
 
 
 # Given the connection and the schema just read, probe the data; runs in the read transaction.
-ProbeData = Callable[["Connection", Schema], Mapping[str, tuple[Probe, ...]]]
+ProbeData = Callable[["Connection", Snapshot], Mapping[str, tuple[Probe, ...]]]
 
 
 def read_live(url: str, probe_data: ProbeData | None = None) -> Live:
@@ -88,7 +89,7 @@ class WriteResult:
 
     written: bool
     heads: tuple[str, ...]
-    schema: Schema | None = None
+    schema: Snapshot | None = None
 
 
 def write_stamp(
@@ -98,7 +99,7 @@ def write_stamp(
     *,
     read_heads: tuple[str, ...],
     replace: bool,
-    schema_matches: Callable[[Schema], bool],
+    schema_matches: Callable[[Snapshot], bool],
     before_commit: Callable[[], None] | None = None,
 ) -> WriteResult:
     """Stamp `url` at `revision` unless its version table no longer holds `read_heads` or its

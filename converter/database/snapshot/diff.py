@@ -5,25 +5,39 @@ Kept apart from reading: verify, stamp and the reference all diff snapshots howe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from converter.database.snapshot.model import Column, EnumType, ForeignKey, Snapshot, Table
+from converter.database.snapshot.model import (
+    Column,
+    EnumType,
+    ForeignKey,
+    Function,
+    Snapshot,
+    Table,
+    Trigger,
+)
 
 _SUBJECTS = {
-    "table": "table",
-    "column": "column",
     "column.type": "column",
     "column.nullable": "column",
     "column.default": "column",
-    "primary key": "primary key",
-    "index": "index",
-    "unique constraint": "unique constraint",
-    "foreign key": "foreign key",
-    "enum": "enum",
+    "column.identity": "column",
+    "column.comment": "column",
+    "table.comment": "comment",
 }
-_ATTRIBUTES = {"column.type": "type ", "column.default": "default ", "enum": "values "}
+_ATTRIBUTES = {
+    "column.type": "type ",
+    "column.default": "default ",
+    "column.identity": "identity ",
+    "column.comment": "comment ",
+    "enum": "values ",
+    "view": "definition differs: ",
+    "function": "",
+}
+# The kind of object each Difference kind is about (what `unmodelled` names).
+_OBJECT_KIND = {"column.comment": "comment", "table.comment": "comment"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,11 @@ class Difference:
     name: str | None
     expected: str | None
     actual: str | None
+
+    @property
+    def object_kind(self) -> str:
+        """ "column", "check constraint", "view", ...: the kind of object that differs."""
+        return _OBJECT_KIND.get(self.kind, self.kind.split(".")[0])
 
     def __str__(self) -> str:
         prefix = f"table {self.table}: " if self.table and self.kind != "table" else ""
@@ -53,13 +72,10 @@ def format_diff(diffs: Iterable[Difference]) -> str:
     return "\n".join(lines) if lines else "no differences"
 
 
-def diff_snapshots(
-    expected: Snapshot, actual: Snapshot, *, compare_defaults: bool = False
-) -> list[Difference]:
-    """What differs between two snapshots, tables in name order, then enums.
+def diff_snapshots(expected: Snapshot, actual: Snapshot) -> list[Difference]:
+    """What differs between two snapshots: tables in name order, then the other objects.
 
-    Server defaults are compared only with `compare_defaults` (as text, as the database
-    reports them), like Alembic's `compare_server_default` option.
+    Kinds that either snapshot cannot describe (`Snapshot.unmodelled`) are not reported.
     """
     diffs: list[Difference] = []
     for name in sorted(set(expected.table_map) | set(actual.table_map)):
@@ -68,18 +84,23 @@ def diff_snapshots(
             diffs.append(Difference("table", name, name, None, "present"))
         elif got is None:
             diffs.append(Difference("table", name, name, "present", None))
-        elif want != got or (compare_defaults and _defaults(want) != _defaults(got)):
-            diffs.extend(_diff_table(want, got, compare_defaults))
-    diffs.extend(_diff_enums(expected.enums, actual.enums))
-    return diffs
+        elif want != got:
+            diffs.extend(_diff_table(want, got))
+    diffs += _diff_enums(expected.enums, actual.enums)
+    diffs += _diff_named("view", expected.views, actual.views, lambda v: _short(v.definition))
+    diffs += _diff_triggers(expected.triggers, actual.triggers)
+    diffs += _diff_named("sequence", expected.sequences, actual.sequences, lambda _: "present")
+    diffs += _diff_functions(expected.functions, actual.functions)
+    skipped = expected.unmodelled | actual.unmodelled
+    return [d for d in diffs if d.object_kind not in skipped]
 
 
-def _defaults(table: Table) -> dict[str, str | None]:
-    return {c.name: c.default for c in table.columns}
-
-
-def _diff_table(want: Table, got: Table, compare_defaults: bool) -> list[Difference]:
-    diffs = _diff_columns(want, got, compare_defaults)
+def _diff_table(want: Table, got: Table) -> list[Difference]:
+    diffs = _diff_columns(want, got)
+    if want.comment != got.comment:
+        diffs.append(
+            Difference("table.comment", want.name, None, _text(want.comment), _text(got.comment))
+        )
     if want.primary_key != got.primary_key:
         diffs.append(
             Difference(
@@ -90,6 +111,7 @@ def _diff_table(want: Table, got: Table, compare_defaults: bool) -> list[Differe
     diffs += _diff_keyed(
         "unique constraint", want.name, want.unique_constraints, got.unique_constraints
     )
+    diffs += _diff_checks(want, got)
     diffs += _diff_foreign_keys(want, got)
     return diffs
 
@@ -98,7 +120,7 @@ def _cols(columns: tuple[str, ...]) -> str:
     return f"({', '.join(columns)})"
 
 
-def _diff_columns(want: Table, got: Table, compare_defaults: bool) -> list[Difference]:
+def _diff_columns(want: Table, got: Table) -> list[Difference]:
     diffs = []
     table = want.name
     for name in sorted(set(want.column_map) | set(got.column_map)):
@@ -109,20 +131,28 @@ def _diff_columns(want: Table, got: Table, compare_defaults: bool) -> list[Diffe
                     "column", table, name, a.describe() if a else None, b.describe() if b else None
                 )
             )
-            continue
-        if a.type != b.type:
-            diffs.append(
-                Difference("column.type", table, name, a.type or "(no type)", b.type or "(no type)")
-            )
-        if a.nullable != b.nullable:
-            diffs.append(Difference("column.nullable", table, name, _null(a), _null(b)))
-        if compare_defaults and a.default != b.default:
-            diffs.append(Difference("column.default", table, name, _default(a), _default(b)))
+        elif a != b:
+            diffs += _diff_column(table, a, b)
     return diffs
 
 
-def _default(col: Column) -> str:
-    return "(none)" if col.default is None else col.default
+def _diff_column(table: str, a: Column, b: Column) -> list[Difference]:
+    pairs = {
+        "column.type": (a.type or "(no type)", b.type or "(no type)"),
+        "column.nullable": (_null(a), _null(b)),
+        "column.default": (_text(a.default), _text(b.default)),
+        "column.identity": (_text(a.identity), _text(b.identity)),
+        "column.comment": (_text(a.comment), _text(b.comment)),
+    }
+    return [
+        Difference(kind, table, a.name, want, got)
+        for kind, (want, got) in pairs.items()
+        if want != got
+    ]
+
+
+def _text(value: str | None) -> str:
+    return "(none)" if value is None else value
 
 
 def _null(col: Column) -> str:
@@ -151,6 +181,23 @@ def _diff_keyed(kind: str, table: str, want: Iterable[Any], got: Iterable[Any]) 
     return [
         Difference(kind, table, text, text if text in a else None, text if text in b else None)
         for text in sorted(set(a) ^ set(b))
+    ]
+
+
+def _diff_checks(want: Table, got: Table) -> list[Difference]:
+    """CHECKs paired by declared name (else by expression): missing, extra or changed."""
+    a = {c.key: c for c in want.checks}
+    b = {c.key: c for c in got.checks}
+    return [
+        Difference(
+            "check constraint",
+            want.name,
+            key,
+            a[key].describe() if key in a else None,
+            b[key].describe() if key in b else None,
+        )
+        for key in sorted(set(a) | set(b))
+        if a.get(key) != b.get(key)
     ]
 
 
@@ -189,6 +236,55 @@ def _diff_enums(want: Iterable[EnumType], got: Iterable[EnumType]) -> list[Diffe
         for name in sorted(set(a) | set(b))
         if a.get(name) != b.get(name)
     ]
+
+
+def _diff_named(
+    kind: str, want: Iterable[Any], got: Iterable[Any], describe: Callable[[Any], str]
+) -> list[Difference]:
+    """Objects keyed by `.name`: missing, extra, or (views) described differently."""
+    a = {o.name: o for o in want}
+    b = {o.name: o for o in got}
+    return [
+        Difference(
+            kind,
+            None,
+            name,
+            describe(a[name]) if name in a else None,
+            describe(b[name]) if name in b else None,
+        )
+        for name in sorted(set(a) | set(b))
+        if a.get(name) != b.get(name)
+    ]
+
+
+def _diff_triggers(want: Iterable[Trigger], got: Iterable[Trigger]) -> list[Difference]:
+    a = {(t.table, t.name): t for t in want}
+    b = {(t.table, t.name): t for t in got}
+    return [
+        Difference(
+            "trigger",
+            key[0],
+            key[1],
+            a[key].describe() if key in a else None,
+            b[key].describe() if key in b else None,
+        )
+        for key in sorted(set(a) | set(b))
+        if a.get(key) != b.get(key)
+    ]
+
+
+def _diff_functions(want: Iterable[Function], got: Iterable[Function]) -> list[Difference]:
+    a = {f.signature for f in want}
+    b = {f.signature for f in got}
+    present = {True: "present", False: None}
+    return [
+        Difference("function", None, sig, present[sig in a], present[sig in b])
+        for sig in sorted(a ^ b)
+    ]
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _values(values: tuple[str, ...] | None) -> str | None:

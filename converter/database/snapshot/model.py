@@ -1,7 +1,8 @@
 """The snapshot's data types: a normalized, hashable description of one schema.
 
 Equality is what stamp and verify compare, so each type leaves out of `==` what the database may
-spell or order differently (column order, generated names), while keeping it for display.
+spell or order differently (column order, generated names), while keeping it for display. Texts
+(defaults, CHECK expressions, view and trigger bodies) are already normalised by the reader.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from functools import cached_property
 from typing import Any
 
 IGNORED_TABLES = frozenset({"alembic_version"})
+# The kinds of object a models module (SQLAlchemy MetaData) cannot describe.
+NOT_IN_MODELS = frozenset({"view", "trigger", "function"})
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,9 @@ class Column:
     type: str
     nullable: bool
     primary_key: bool = False
-    default: str | None = field(default=None, compare=False)
+    default: str | None = None
+    identity: str | None = None
+    comment: str | None = None
 
     def describe(self) -> str:
         return f"{self.type or '(no type)'} {'NULL' if self.nullable else 'NOT NULL'}"
@@ -51,6 +56,23 @@ class UniqueConstraint:
     def describe(self) -> str:
         cols = f"({', '.join(self.columns)})"
         return f"{self.declared_name} {cols}" if self.declared_name else cols
+
+
+@dataclass(frozen=True)
+class CheckConstraint:
+    """A CHECK constraint: its normalised expression, and its name unless the database made it."""
+
+    expression: str
+    declared_name: str | None = None
+    name: str | None = field(default=None, compare=False)
+
+    @property
+    def key(self) -> str:
+        """What pairs two versions of one constraint: the declared name, else the expression."""
+        return self.declared_name or self.expression
+
+    def describe(self) -> str:
+        return f"CHECK ({self.expression})"
 
 
 @dataclass(frozen=True)
@@ -88,8 +110,49 @@ class EnumType:
 
 
 @dataclass(frozen=True)
+class View:
+    """A view (or materialized view) and its normalised SELECT."""
+
+    name: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A trigger on `table`: when it fires (BEFORE / AFTER / INSTEAD OF, and on what event) and
+    its normalised body (SQLite: its statements; PostgreSQL: the rest of its definition)."""
+
+    name: str
+    table: str
+    timing: str
+    event: str
+    body: str
+
+    def describe(self) -> str:
+        return f"{self.timing} {self.event} {self.body}"
+
+
+@dataclass(frozen=True)
+class Sequence:
+    name: str
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function or procedure, by name and argument types (overloads are different objects)."""
+
+    name: str
+    arguments: str = ""
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}({self.arguments})"
+
+
+@dataclass(frozen=True)
 class Table:
-    """One table. `columns` keep the database order, but equality ignores the order."""
+    """One table, named `schema.table` outside the default schema. `columns` keep the database
+    order, but equality ignores the order."""
 
     name: str
     columns: tuple[Column, ...] = field(compare=False)
@@ -97,12 +160,14 @@ class Table:
     indexes: frozenset[Index] = frozenset()
     unique_constraints: frozenset[UniqueConstraint] = frozenset()
     foreign_keys: frozenset[ForeignKey] = frozenset()
+    checks: frozenset[CheckConstraint] = frozenset()
+    comment: str | None = None
     column_set: frozenset[Column] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "column_set", frozenset(self.columns))
         object.__setattr__(self, "primary_key", tuple(self.primary_key))
-        for name in ("indexes", "unique_constraints", "foreign_keys"):
+        for name in ("indexes", "unique_constraints", "foreign_keys", "checks"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))
 
     @cached_property
@@ -112,15 +177,36 @@ class Table:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Tables sorted by name (without alembic_version) and PostgreSQL enum types."""
+    """Tables (without alembic_version) and the schema's other objects, each sorted by name.
+
+    `unmodelled`: kinds of object this snapshot cannot describe (a reference built from models
+    has no views, triggers or functions); a diff does not report them.
+    """
 
     tables: tuple[Table, ...] = ()
     enums: tuple[EnumType, ...] = ()
+    views: tuple[View, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
+    functions: tuple[Function, ...] = ()
     dialect: str = field(default="", compare=False)
+    unmodelled: frozenset[str] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tables", tuple(sorted(self.tables, key=lambda t: t.name)))
-        object.__setattr__(self, "enums", tuple(sorted(self.enums, key=lambda e: e.name)))
+        for kind in ("tables", "enums", "views", "sequences"):
+            items = getattr(self, kind)
+            object.__setattr__(self, kind, tuple(sorted(items, key=lambda o: o.name)))
+        object.__setattr__(
+            self, "triggers", tuple(sorted(self.triggers, key=lambda t: (t.table, t.name)))
+        )
+        object.__setattr__(
+            self, "functions", tuple(sorted(self.functions, key=lambda f: f.signature))
+        )
+
+    @property
+    def objects(self) -> tuple[tuple[Any, ...], ...]:
+        """Everything but the tables, as one hashable value."""
+        return self.enums, self.views, self.triggers, self.sequences, self.functions
 
     @cached_property
     def table_map(self) -> Mapping[str, Table]:
@@ -139,4 +225,4 @@ class Snapshot:
 
     @property
     def is_empty(self) -> bool:
-        return not self.tables and not self.enums
+        return not self.tables and not any(self.objects)

@@ -5,8 +5,11 @@ database built by the chain or by `create_all`, and a live one), so normalisatio
 remove what two databases of one dialect may legitimately spell differently. Comparison follows
 what Alembic autogenerate compares by default:
 
-- column order, server defaults, primary-key / foreign-key names and database-generated unique
+- column order, primary-key / foreign-key names and database-generated unique and CHECK
   constraint names are kept for display but not compared;
+- server defaults, CHECK expressions, index expressions and WHERE clauses are compared by their
+  normalised text (see `expressions`); a column's own sequence (PostgreSQL serial) is its
+  identity, not a default;
 - types: the reflected type compiled for the dialect, upper-cased outside quotes, whitespace
   collapsed, no space after commas; on PostgreSQL "WITHOUT TIME ZONE" (the default) is dropped
   and a named enum is "ENUM <name>";
@@ -29,7 +32,20 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import CompileError
 from sqlalchemy.types import Enum, NullType
 
-from converter.database.snapshot.model import Column, ForeignKey, Index, Table, UniqueConstraint
+from converter.core.dialects import find_dialect
+from converter.database.snapshot.expressions import normalize_expression
+from converter.database.snapshot.model import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Function,
+    Index,
+    Sequence,
+    Table,
+    Trigger,
+    UniqueConstraint,
+    View,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
@@ -38,14 +54,28 @@ if TYPE_CHECKING:
 
 @dataclass
 class Reflected:
-    """Inspector-shaped reflection results, keyed by table name."""
+    """Inspector-shaped reflection results, keyed by table name; the catalog readers add CHECKs
+    (`{"name", "sqltext"}`), comments and the objects that belong to no table, already read
+    into the snapshot's types (their texts normalised)."""
 
     columns: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     pks: dict[str, dict[str, Any]] = field(default_factory=dict)
     indexes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     uniques: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     fks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    checks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    comments: dict[str, str] = field(default_factory=dict)
     enums: list[dict[str, Any]] = field(default_factory=list)
+    views: list[View] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
+    sequences: list[Sequence] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+
+
+def sqlglot_name(dialect: Dialect) -> str:
+    """sqlglot's name of a SQLAlchemy dialect ("postgresql" is "postgres")."""
+    found = find_dialect(dialect.name)
+    return found.sqlglot if found else dialect.name
 
 
 def normalized_table(
@@ -53,26 +83,43 @@ def normalized_table(
 ) -> Table:
     """Table `name` of the reflection results, normalized for comparison."""
     pk = tuple((reflected.pks.get(name) or {}).get("constrained_columns") or ())
-    columns = tuple(_column(c, pk, dialect) for c in reflected.columns[name])
+    glot = sqlglot_name(dialect)
+    columns = tuple(_column(c, pk, dialect, glot) for c in reflected.columns[name])
     return Table(
         name=name,
         columns=columns,
         primary_key=pk,
-        indexes=frozenset(_indexes(reflected.indexes.get(name, ()))),
+        indexes=frozenset(_indexes(reflected.indexes.get(name, ()), glot)),
         unique_constraints=frozenset(_uniques(name, reflected.uniques.get(name, ()), dialect)),
         foreign_keys=frozenset(_foreign_key(fk, schema) for fk in reflected.fks.get(name, ())),
+        checks=frozenset(
+            _check(name, row, columns, glot) for row in reflected.checks.get(name, ())
+        ),
+        comment=reflected.comments.get(name),
     )
 
 
-def _column(col: Mapping[str, Any], pk: tuple[str, ...], dialect: Dialect) -> Column:
+def _column(col: Mapping[str, Any], pk: tuple[str, ...], dialect: Dialect, glot: str) -> Column:
     default = col.get("default")
     return Column(
         name=col["name"],
         type=col["type_text"] if "type_text" in col else type_text(col["type"], dialect),
         nullable=bool(col["nullable"]),
         primary_key=col["name"] in pk,
-        default=None if default is None else str(default),
+        default=None if default is None else normalize_expression(str(default), glot),
+        identity=col.get("identity"),
+        comment=col.get("comment"),
     )
+
+
+def _check(
+    table: str, row: Mapping[str, Any], columns: tuple[Column, ...], glot: str
+) -> CheckConstraint:
+    name = row.get("name")
+    column_names = [c.name for c in columns]
+    generated = name is None or is_generated_check_name(glot, table, column_names, name)
+    expression = normalize_expression(str(row["sqltext"]), glot)
+    return CheckConstraint(expression, None if generated else name, name)
 
 
 _QUOTED = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")")
@@ -106,19 +153,19 @@ def _normalize_unquoted(text: str) -> str:
     return re.sub(r"\s+\)", ")", text)
 
 
-def _indexes(rows: Iterable[Mapping[str, Any]]) -> Iterable[Index]:
+def _indexes(rows: Iterable[Mapping[str, Any]], glot: str) -> Iterable[Index]:
     for row in rows:
         if row.get("duplicates_constraint"):
             continue  # PostgreSQL's index behind a UNIQUE constraint: counted as the constraint
         yield Index(
             name=row["name"],
-            elements=_index_elements(row),
+            elements=_index_elements(row, glot),
             unique=bool(row.get("unique")),
-            where=_index_where(row.get("dialect_options") or {}),
+            where=_index_where(row.get("dialect_options") or {}, glot),
         )
 
 
-def _index_elements(row: Mapping[str, Any]) -> tuple[str, ...]:
+def _index_elements(row: Mapping[str, Any], glot: str) -> tuple[str, ...]:
     names = row.get("column_names") or []
     expressions = row.get("expressions") or []
     sorting = row.get("column_sorting") or {}
@@ -126,15 +173,15 @@ def _index_elements(row: Mapping[str, Any]) -> tuple[str, ...]:
     for i, name in enumerate(names):
         raw = name if name is not None else expressions[i]
         suffix = " ".join(s.upper().replace("_", " ") for s in sorting.get(raw, ()))
-        element = raw if name is not None else squash(raw)
+        element = raw if name is not None else normalize_expression(raw, glot)
         elements.append(f"{element} {suffix}" if suffix else element)
     return tuple(elements)
 
 
-def _index_where(options: Mapping[str, Any]) -> str | None:
+def _index_where(options: Mapping[str, Any], glot: str) -> str | None:
     for key in ("postgresql_where", "sqlite_where"):
         if options.get(key) is not None:
-            return squash(str(options[key]))
+            return normalize_expression(str(options[key]), glot)
     return None
 
 
@@ -167,16 +214,29 @@ def is_generated_unique_name(dialect: str, table: str, columns: tuple[str, ...],
     return False
 
 
-def _pg_object_name(name1: str, name2: str, label: str, limit: int = 63) -> str:
+def is_generated_check_name(dialect: str, table: str, columns: list[str], name: str) -> bool:
+    """Whether `name` is one PostgreSQL gives an unnamed CHECK: `<table>[_<column>]_check[N]`
+    (each part shortened to fit 63 characters)."""
+    match = re.fullmatch(r".*_check(\d*)", name)
+    if dialect != "postgres" or match is None:
+        return False
+    label = "check" + match.group(1)
+    if name == _pg_object_name(table, None, label):
+        return True
+    return any(name == _pg_object_name(table, column, label) for column in columns)
+
+
+def _pg_object_name(name1: str, name2: str | None, label: str, limit: int = 63) -> str:
     """PostgreSQL's makeObjectName(): shorten the longer part until the whole fits in 63."""
-    available = limit - len(label) - 2
-    n1, n2 = len(name1), len(name2)
+    available = limit - len(label) - (2 if name2 is not None else 1)
+    n1, n2 = len(name1), len(name2 or "")
     while n1 + n2 > available:
         if n1 > n2:
             n1 -= 1
         else:
             n2 -= 1
-    return f"{name1[:n1]}_{name2[:n2]}_{label}"
+    middle = f"_{name2[:n2]}" if name2 is not None else ""
+    return f"{name1[:n1]}{middle}_{label}"
 
 
 def _foreign_key(row: Mapping[str, Any], schema: str | None) -> ForeignKey:

@@ -1,7 +1,8 @@
 """Read a live schema into a snapshot, read-only.
 
-PostgreSQL and other servers are read with the Inspector's bulk `get_multi_*` calls (one catalog
-query per kind of object); SQLite with its own catalog reader (see `sqlite`).
+SQLite and PostgreSQL are read by their own catalog readers (`sqlite`, `postgres`): one query per
+kind of object for the whole database. Other servers are read with the Inspector's bulk
+`get_multi_*` calls (tables, their columns, keys and indexes only).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from converter.core.dialects import find_dialect
 from converter.core.gc_pause import gc_paused
 from converter.database.snapshot.model import IGNORED_TABLES, EnumType, Snapshot
 from converter.database.snapshot.normalize import Reflected, normalized_table
+from converter.database.snapshot.postgres import read_postgres
 from converter.database.snapshot.sqlite import read_sqlite
 
 if TYPE_CHECKING:
@@ -20,7 +22,8 @@ if TYPE_CHECKING:
 
 
 def read_snapshot(conn: Connection, schema: str | None = None) -> Snapshot:
-    """Read the tables (and PostgreSQL enums) of `schema` on `conn`; changes nothing."""
+    """Read the schema on `conn` (PostgreSQL: every non-system schema, or only `schema`);
+    changes nothing."""
     with gc_paused():
         return _read_snapshot(conn, schema)
 
@@ -29,6 +32,8 @@ def _read_snapshot(conn: Connection, schema: str | None) -> Snapshot:
     dialect = conn.dialect
     if dialect.name == "sqlite":
         reflected = read_sqlite(conn, schema)
+    elif dialect.name == "postgresql":
+        reflected = read_postgres(conn, schema)
     else:
         reflected = _read_inspector(conn, schema)
     tables = tuple(
@@ -39,7 +44,15 @@ def _read_snapshot(conn: Connection, schema: str | None) -> Snapshot:
             (EnumType(e["name"], tuple(e["labels"])) for e in reflected.enums), key=lambda e: e.name
         )
     )
-    return Snapshot(tables, enums, dialect=_dialect_name(dialect))
+    return Snapshot(
+        tables,
+        enums,
+        tuple(reflected.views),
+        tuple(reflected.triggers),
+        tuple(reflected.sequences),
+        tuple(reflected.functions),
+        dialect=_dialect_name(dialect),
+    )
 
 
 def _dialect_name(dialect: Dialect) -> str:

@@ -2,8 +2,9 @@
 
 The Inspector's SQLite reflection re-reads `sqlite_master` per table and grows quadratically; this
 reads `sqlite_master` and the pragma table-valued functions once each. What the pragmas do not
-keep (expression index texts, partial index WHERE clauses, UNIQUE constraint names) is read from
-the CREATE text.
+keep (expression index texts, partial index WHERE clauses, UNIQUE constraint names, CHECK
+constraints, AUTOINCREMENT, views and triggers) is read from the CREATE texts. SQLite has no
+comments, enums, sequences or functions.
 """
 
 from __future__ import annotations
@@ -14,7 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.types import NullType
 
-from converter.database.snapshot.model import IGNORED_TABLES
+from converter.database.snapshot.expressions import (
+    normalize_expression,
+    normalize_statements,
+    plain_text,
+)
+from converter.database.snapshot.model import IGNORED_TABLES, Trigger, View
 from converter.database.snapshot.normalize import Reflected, squash, type_text
 
 if TYPE_CHECKING:
@@ -38,7 +44,18 @@ _FKS_SQL = (
     "FROM {s}sqlite_master AS m, pragma_foreign_key_list(m.name, {q}) AS f "
     "WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq"
 )
-_MASTER_SQL = "SELECT type, name, sql FROM {s}sqlite_master WHERE type IN ('table', 'index')"
+_MASTER_SQL = "SELECT type, name, tbl_name, sql FROM {s}sqlite_master"
+_CHECK = re.compile(r"\bCHECK\b", re.IGNORECASE)
+_NAMED_CHECK = re.compile(
+    r"(?:\bCONSTRAINT\s+(\"(?:[^\"]|\"\")+\"|`[^`]+`|\[[^\]]+\]|\w+)\s+)?\bCHECK\s*\(",
+    re.IGNORECASE,
+)
+_AUTOINCREMENT = re.compile(r"\bAUTOINCREMENT\b", re.IGNORECASE)
+_TRIGGER = re.compile(
+    r"\bTRIGGER\b.*?\b(BEFORE|AFTER|INSTEAD\s+OF)?\s*\b(DELETE|INSERT|UPDATE(?:\s+OF\s+.*?)?)"
+    r"\s+ON\s+.*?\bBEGIN\b(.*)\bEND\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def read_sqlite(conn: Connection, schema: str | None) -> Reflected:
@@ -50,14 +67,53 @@ def read_sqlite(conn: Connection, schema: str | None) -> Reflected:
         return list(conn.exec_driver_sql(sql.format(**fmt)).fetchall())
 
     master = rows(_MASTER_SQL)
-    table_sql = {name: sql or "" for kind, name, sql in master if kind == "table"}
-    index_sql = {name: sql or "" for kind, name, sql in master if kind == "index"}
+    table_sql = {name: sql or "" for kind, name, _, sql in master if kind == "table"}
+    index_sql = {name: sql or "" for kind, name, _, sql in master if kind == "index"}
     keep = {n for n in table_sql if not n.startswith("sqlite_") and n not in IGNORED_TABLES}
     reflected = Reflected()
     _sqlite_columns(reflected, rows(_COLUMNS_SQL), keep, conn.dialect, table_sql)
     _sqlite_indexes(reflected, rows(_INDEXES_SQL), keep, index_sql, table_sql)
     _sqlite_fks(reflected, rows(_FKS_SQL), keep)
+    for table in keep:
+        if _CHECK.search(table_sql[table]):
+            reflected.checks[table] = sqlite_checks(table_sql[table])
+    reflected.views = [_view(n, sql or "") for kind, n, _, sql in master if kind == "view"]
+    reflected.triggers = [
+        _trigger(n, t, sql or "") for kind, n, t, sql in master if kind == "trigger"
+    ]
     return reflected
+
+
+def sqlite_checks(sql: str) -> list[dict[str, Any]]:
+    """The CHECK constraints of a CREATE TABLE text: `{"name", "sqltext"}` (name or None)."""
+    found = []
+    for match in _NAMED_CHECK.finditer(sql):
+        _, end = _split_parenthesized(sql, match.end() - 1)
+        name = _unquote(match.group(1)) if match.group(1) else None
+        found.append({"name": name, "sqltext": sql[match.end() : end - 1]})
+    return found
+
+
+def _view(name: str, sql: str) -> View:
+    """A view and its SELECT, normalised (the text after the first AS)."""
+    match = re.search(r"\bAS\b(.*)$", sql, re.IGNORECASE | re.DOTALL)
+    select = match.group(1) if match else sql
+    return View(name, normalize_expression(select.strip().rstrip(";"), "sqlite"))
+
+
+def _trigger(name: str, table: str, sql: str) -> Trigger:
+    """A trigger: when it fires (BEFORE unless said), on what event, and its statements."""
+    match = _TRIGGER.search(sql)
+    if match is None:
+        return Trigger(name, table, "", "", plain_text(sql))
+    timing, event, body = match.groups()
+    return Trigger(
+        name,
+        table,
+        " ".join((timing or "BEFORE").upper().split()),
+        plain_text(event).upper(),
+        normalize_statements(body, "sqlite"),
+    )
 
 
 def _sql_string(value: str) -> str:
@@ -113,6 +169,8 @@ def _mark_rowid_alias(columns: list[dict[str, Any]], pk: list[str], sql: str) ->
     for col in columns:
         if col["name"] == pk[0] and col["declared"] == "INTEGER":
             col["nullable"] = False
+            if _AUTOINCREMENT.search(sql):
+                col["identity"] = "autoincrement"
 
 
 def _sqlite_indexes(
