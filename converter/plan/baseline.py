@@ -340,7 +340,8 @@ def compute_baseline(
                 table.inferred_from,
                 f"baseline table {table.name} is inferred from "
                 "this rebuild's copy statement (columns copied as they are assumed "
-                "unchanged); confirm with --baseline-models or git history",
+                "unchanged; those read through an expression as nullable with no default); "
+                "confirm with --baseline-models or git history",
                 code="L2A413",
             )
     return derived

@@ -449,11 +449,13 @@ def _(op: o.RewriteTable, schema: SchemaModel) -> None:
 def _inferred_before(op: o.RewriteTable) -> TableModel:
     """The table before a rebuild, as its copy statement implies: each old column read has the
     new column's definition; one read through an expression (COALESCE(title, '')) is taken as
-    nullable. A guess, reported as such; old models replace it when available."""
+    nullable and without a server default, since the rebuild exists to change it (stamp compares
+    defaults, and a default the old table never had would make every older database drift).
+    A guess, reported as such; old models replace it when available."""
     new_cols = {c.name: c for c in op.new_table.columns}
     renamed = {new: old for new, old, _ in op.copied}
     columns = {
-        old: replace(new_cols[new], name=old, nullable=new_cols[new].nullable if plain else True)
+        old: _column_before(new_cols[new], old, plain)
         for new, old, plain in op.copied
         if new in new_cols
     }
@@ -463,6 +465,12 @@ def _inferred_before(op: o.RewriteTable) -> TableModel:
         if set(_constraint_columns(c)) <= set(renamed)
     ]
     return TableModel(op.table, columns, constraints, op.new_table.schema, inferred_from=op.origin)
+
+
+def _column_before(new: o.ColumnDef, old_name: str, plain: bool) -> o.ColumnDef:
+    if plain:
+        return replace(new, name=old_name)
+    return replace(new, name=old_name, nullable=True, server_default=None)
 
 
 def _rename_all(c: o.Constraint, renamed: dict[str, str]) -> o.Constraint:
