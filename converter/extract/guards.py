@@ -31,6 +31,11 @@ def _swallows(handler: ast.ExceptHandler) -> bool:
                 and dotted(last.value.func) in EXIT_CALLS)  # fmt: skip
 
 
+def _goes_on(signal: Signal | None) -> bool:
+    """Whether the code after a block runs after this way of leaving it."""
+    return signal is None or signal.kind == "guard"
+
+
 def _with_flag(items: list[Item], flag: Flag) -> list[Item]:
     return [replace(i, flags=i.flags | {flag}) if isinstance(i, Statement) else i for i in items]
 
@@ -56,10 +61,19 @@ class Guards(WalkerBase):
                 f"cannot tell which branch is for {self.dialect}: the SQL of both branches is kept",
             )
         with self._flags(Flag.GUARDED, when=test.probe):
-            start = len(self.items)
+            start, before = len(self.items), self.bindings()
             body_signal = self.exec_block(stmt.body)
-            middle = len(self.items)
+            middle, after_body = len(self.items), self.bindings()
+            if not test.dialect:
+                self.restore(before)
             else_signal = self.exec_block(stmt.orelse)
+        if not test.dialect:
+            ran = [(body_signal, after_body), (else_signal, self.bindings())]
+            why = f"set by the if at line {stmt.lineno} on a run-time condition: {test.why}"
+            self.join(
+                [names for signal, names in ran if _goes_on(signal)],
+                Unknown(why, probe=test.probe, read_at=test.read_at),
+            )
         both = effective(self.items[start:middle]) and effective(self.items[middle:])
         if both and not test.probe and not test.dialect:
             self.note(
@@ -91,13 +105,21 @@ class Guards(WalkerBase):
         mark = self._mark()
         signal = self.exec_block(stmt.body)
         body = self._rollback(mark)
+        after_body = self.bindings()
+        paths = [after_body] if _goes_on(signal) else []
         runs: list[tuple[ast.ExceptHandler, list[Item]]] = []
         for handler in stmt.handlers:
             handler_mark = self._mark()
             if handler.name:
                 self.assign_name(handler.name, Unknown("the exception raised"))
-            self.exec_block(handler.body)
+            if _goes_on(self.exec_block(handler.body)):
+                paths.append(self.bindings())
             runs.append((handler, self._rollback(handler_mark)))
+            self.restore(after_body)
+        self.join(
+            paths,
+            Unknown(f"set in the try at line {stmt.lineno}, or in its except branch when it fails"),
+        )
         self.items.extend(self._resolve_try(stmt, body, runs))
         if signal is None:
             signal = self.exec_block(stmt.orelse)

@@ -48,11 +48,13 @@ class Loops(WalkerBase):
     def _unknown_loop(self, stmt: ast.For | ast.AsyncFor | ast.While, why: Unknown) -> None:
         """A loop whose iterations are only known at run time: if it touches the database,
         the whole loop is one ManualCode (a row-by-row data fix is never silently dropped)."""
-        mark = self._mark()
+        mark, before = self._mark(), self.bindings()
         if not isinstance(stmt, ast.While):
             self.bind(stmt.target, Unknown(why.why, probe=why.probe))
         with self._flags(Flag.IN_LOOP):
             self.exec_block(stmt.body)
+        after = f"set in the loop at line {stmt.lineno} over values known only at run time"
+        self.join([before, self.bindings()], Unknown(after, probe=why.probe, read_at=why.read_at))
         if effective(self.items[mark[0] :]):
             self._rollback(mark)
             read = f", read at line {why.read_at[0]}" if why.read_at else ""

@@ -560,7 +560,8 @@ _SELECT_SAFE_CALLS = frozenset({
     "has_table_privilege", "to_regclass", "to_regtype", "obj_description", "col_description",
     "pg_typeof", "left", "right", "md5", "hex", "quote", "varchar", "char", "character", "numeric",
     "decimal", "timestamp", "interval", "bit", "float", "int", "integer", "text", "database",
-    "schema",
+    "schema", "pragma_table_info", "pragma_table_xinfo", "pragma_index_list", "pragma_index_info",
+    "pragma_index_xinfo", "pragma_foreign_key_list",
 })  # fmt: skip
 
 
