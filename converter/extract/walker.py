@@ -149,6 +149,8 @@ class WalkerBase(Evaluator):
         self.active: set[ast.AST] = set()
         self.skipped_names: set[str] = set()
         self.defined: list[FunctionRef] = []
+        # Functions the script never calls that ran no SQL, with what they returned.
+        self.returned: list[tuple[FunctionRef, object]] = []
         self.methods: dict[tuple[str, str], FunctionRef] = {}
         self.models_defined: dict[str, ModelClass] = {}
         self.models_imported: list[str] = []
