@@ -21,6 +21,7 @@ from converter.extract.dbcalls import DatabaseCalls
 from converter.extract.definitions import Definitions
 from converter.extract.guards import Guards
 from converter.extract.loops import Loops
+from converter.extract.ports import data_port
 from converter.extract.sql import check_dialect, starts_like_sql
 from converter.extract.walker import effective
 from converter.ir.statements import Item
@@ -39,6 +40,15 @@ def extract_python(
         ) from None
     except ValueError as e:
         raise InputError(f"Python syntax error: {e}", Origin(path, 1)) from None
+    port = data_port(tree)
+    if port:
+        diags.warning(
+            Origin(path, 1),
+            f"the script copies rows between databases ({' and '.join(port)}): a data port, "
+            "not a schema migration; not converted (run it again after the chain if you need it)",
+            code="L2A206",
+        )
+        return []
     script = Path(os.path.normpath(root.resolve() / path))
     walker = ScriptWalker(text, path, dialect, root, script)
     try:
