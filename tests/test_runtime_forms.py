@@ -278,3 +278,39 @@ def test_legacy_replay_helper_is_the_real_world_one(tmp_path, sqlite_url_factory
     url = sqlite_url_factory()
     legacy_database(project, url, list(FLAG))
     assert "d" in [column[0] for column in schema_summary(url)["tables"]["t"]["columns"]]
+
+
+FILTERED = {
+    "migrate_001_tables.py": SQLITE_CONNECT
+    + """
+conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)")
+conn.commit()
+""",
+    "migrate_002_columns.py": SQLITE_CONNECT
+    + """
+COLUMNS = ["a", "b", "c", "d"]
+existing = [row[1] for row in conn.execute("PRAGMA table_info(t)")]
+added = 0
+for name in COLUMNS:
+    if name in existing:
+        continue
+    if added >= 50:
+        break
+    conn.execute(f"ALTER TABLE t ADD COLUMN {name} TEXT")
+    added += 1
+for name in COLUMNS[:2]:
+    conn.execute(f"CREATE INDEX IF NOT EXISTS ix_t_{name} ON t ({name})")
+conn.commit()
+""",
+}
+
+
+def test_list_filtered_and_capped_at_run_time_converts_every_item(tmp_path, sqlite_url_factory):
+    project = write_project(tmp_path / "project", FILTERED)
+    report = check_every_k(project, FILTERED, "sqlite", sqlite_url_factory)
+    assert "migrate_002_columns.py:8: warning: the loop skips or stops on a condition" in report
+    assert "migrate_002_columns.py:10: warning: the loop skips or stops on a condition" in report
+    revision = next((project / "migrations" / "versions").glob("*002_columns.py")).read_text()
+    for column in "bcd":
+        assert f"add_column(sa.Column('{column}', sa.Text()" in revision
+    assert "ix_t_b" in revision and "ix_t_c" not in revision

@@ -13,10 +13,18 @@ import ast
 import re
 from dataclasses import replace
 
-from converter.core.diagnostics import Level
+from converter.core.diagnostics import Level, Origin
 from converter.extract.target import dialect_score
 from converter.extract.values import Unknown
-from converter.extract.walker import EXIT_CALLS, Alternative, Signal, WalkerBase, dotted, effective
+from converter.extract.walker import (
+    EXIT_CALLS,
+    Alternative,
+    Bindings,
+    Signal,
+    WalkerBase,
+    dotted,
+    effective,
+)
 from converter.ir.statements import Flag, Item, Statement
 
 _GUARD_WORDS = re.compile(r"duplicate|already|exists|no such", re.IGNORECASE)
@@ -83,6 +91,8 @@ class Guards(WalkerBase):
                 f"({test.why}): the SQL of both branches is kept",
             )
         exits = [s for s in (body_signal, else_signal) if s is not None and s.kind != "guard"]
+        if any(s.kind in ("break", "continue") for s in exits) and not test.dialect:
+            self._cut_short(stmt, test, [(body_signal, after_body), (else_signal, None)])
         if any(s.kind == "return" for s in exits):
             self.frame.maybe_return = True
         if len(exits) == 2:
@@ -99,6 +109,23 @@ class Guards(WalkerBase):
                 )
             return Signal("guard")
         return None
+
+    def _cut_short(
+        self, stmt: ast.If, test: Unknown, ran: list[tuple[Signal | None, Bindings | None]]
+    ) -> None:
+        """A loop filtered or capped at run time (`if name in existing: continue`, `if count >=
+        N: break`): every item is converted, and the names as the skipped iteration left them
+        flow into the next one."""
+        message = (
+            f"the loop skips or stops on a condition known only at run time ({test.why}): "
+            "the SQL of every item of the list is converted"
+        )
+        if (Level.WARNING, Origin(self.path, stmt.lineno), message) not in self.notes:
+            self.note(Level.WARNING, stmt.lineno, message)
+        if self.skips:
+            for signal, names in ran:
+                if signal is not None and signal.kind == "continue":
+                    self.skips[-1].append(names if names is not None else self.bindings())
 
     def _exec_Try(self, stmt: ast.Try) -> Signal | None:
         """try/except: a swallowed error guards the body; SQL in a handler is an alternative."""

@@ -38,7 +38,7 @@ class Loops(WalkerBase):
                 if self.out_of_budget(stmt.lineno):
                     break
                 self.bind(stmt.target, item)
-                signal = self.exec_block(stmt.body)
+                signal = self._iteration(stmt)
                 if signal is not None and signal.kind == "break":
                     return None
                 if signal is not None and signal.kind != "continue":
@@ -46,6 +46,19 @@ class Loops(WalkerBase):
         return self.exec_block(stmt.orelse)
 
     _exec_AsyncFor = _exec_For
+
+    def _iteration(self, stmt: ast.For | ast.AsyncFor) -> Signal | None:
+        """One unrolled iteration; names an iteration skipped at run time may have left
+        differently are only known at run time in the next one."""
+        self.skips.append([])
+        try:
+            signal = self.exec_block(stmt.body)
+        finally:
+            skipped = self.skips.pop()
+        if skipped:
+            why = f"set in the loop at line {stmt.lineno}, which skips items at run time"
+            self.join([self.bindings(), *skipped], Unknown(why))
+        return signal
 
     def _first_that_works(self, stmt: ast.For | ast.AsyncFor, values: list[object]) -> None:
         """`for ddl in [pg_form, sqlite_form]: try: run(ddl); break; except: continue`: the

@@ -151,6 +151,8 @@ class WalkerBase(Evaluator):
         self.defined: list[FunctionRef] = []
         # Functions the script never calls that ran no SQL, with what they returned.
         self.returned: list[tuple[FunctionRef, object]] = []
+        # Per loop being unrolled: the names as iterations skipped at run time left them.
+        self.skips: list[list[Bindings]] = []
         self.methods: dict[tuple[str, str], FunctionRef] = {}
         self.models_defined: dict[str, ModelClass] = {}
         self.models_imported: list[str] = []
