@@ -9,6 +9,7 @@ SQLite and SQLAlchemy's reflection treat identically are allowed there).
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -390,3 +391,92 @@ def test_render_type_reprs_every_argument() -> None:
     assert render_type(my("ENUM", "it's", 'say "hi"')) == 'mysql.ENUM("it\'s", \'say "hi"\')'
     nested = pg("ARRAY", spec("String", length=5), dimensions=2)
     assert render_type(nested) == "postgresql.ARRAY(sa.String(length=5), dimensions=2)"
+
+
+# ---- the legacy types of issue 10, created, reflected and compared on a real database ------------
+
+# (dialect, legacy spelling): each row of docs/types.md.
+ROUND_TRIP = [
+    ("sqlite", "TIMESTAMP"),
+    ("sqlite", "JSON"),
+    ("sqlite", "UUID"),
+    ("sqlite", "BLOB"),
+    ("sqlite", "DOUBLE PRECISION"),
+    ("postgres", "TIMESTAMP WITH TIME ZONE"),
+    ("postgres", "TIMESTAMP WITHOUT TIME ZONE"),
+    ("postgres", "TIMESTAMPTZ"),
+    ("postgres", "JSON"),
+    ("postgres", "JSONB"),
+    ("postgres", "UUID"),
+    ("postgres", "INTEGER[]"),
+    ("postgres", "TEXT[]"),
+    ("postgres", "INET"),
+    ("postgres", "CIDR"),
+    ("postgres", "INTERVAL"),
+    ("postgres", "BYTEA"),
+    ("postgres", "CITEXT"),
+    ("postgres", "MONEY"),
+    ("postgres", "SERIAL"),
+    ("postgres", "BIGSERIAL"),
+    ("postgres", "DOUBLE PRECISION"),
+    ("mysql", "TINYINT(1)"),
+    ("mysql", "MEDIUMTEXT"),
+    ("mysql", "INT UNSIGNED"),
+    ("mysql", "BIGINT UNSIGNED"),
+    ("mysql", "SMALLINT(5) UNSIGNED"),
+    ("mysql", "BLOB"),
+    ("mysql", "DOUBLE PRECISION"),
+    ("mysql", "JSON"),
+    ("mysql", "TIMESTAMP"),
+]
+
+
+def _reflected(url: str, rows: list[tuple[str, str]], dialect: str, setup: str = "") -> None:
+    """Create `legacy` with the legacy spellings and `via_sa` with the mapped types, reflect
+    both, and compare each column's reflected type as the dialect spells it."""
+    engine = sa.create_engine(sa_url(url))
+    specs = [
+        type_from_sqlglot(_parsed(dialect, spelled), dialect, spelled=spelled)
+        for _, spelled in rows
+    ]
+    assert None not in specs, [s for (_, s), spec in zip(rows, specs) if spec is None]
+    legacy = ", ".join(f"c{i} {spelled}" for i, (_, spelled) in enumerate(rows))
+    table = sa.Table(
+        "via_sa",
+        sa.MetaData(),
+        *(sa.Column(f"c{i}", to_sqlalchemy(spec)) for i, spec in enumerate(specs)),  # type: ignore[arg-type]
+    )
+    with engine.begin() as con:
+        if setup:
+            con.execute(sa.text(setup))
+        con.execute(sa.text(f"CREATE TABLE legacy ({legacy})"))
+        table.create(con)
+    inspector = sa.inspect(engine)
+    types = {
+        name: [c["type"].compile(dialect=engine.dialect) for c in inspector.get_columns(name)]
+        for name in ("legacy", "via_sa")
+    }
+    engine.dispose()
+    assert list(zip(types["via_sa"], [s for _, s in rows])) == list(
+        zip(types["legacy"], [s for _, s in rows])
+    )
+
+
+def test_issue_types_round_trip_on_sqlite(sqlite_url: str) -> None:
+    _reflected(sqlite_url, [r for r in ROUND_TRIP if r[0] == "sqlite"], "sqlite")
+
+
+@pytest.mark.postgres
+def test_issue_types_round_trip_on_postgres(pg_url: str) -> None:
+    rows = [r for r in ROUND_TRIP if r[0] == "postgres"]
+    _reflected(pg_url, rows, "postgres", "CREATE EXTENSION IF NOT EXISTS citext")
+
+
+def test_issue_types_round_trip_on_mysql(mysql_url: str) -> None:
+    _reflected(mysql_url, [r for r in ROUND_TRIP if r[0] == "mysql"], "mysql")
+
+
+def test_every_round_trip_row_is_in_the_docs() -> None:
+    table = (Path(__file__).parents[1] / "docs" / "types.md").read_text()
+    for dialect, spelled in ROUND_TRIP:
+        assert f"| {dialect} | `{spelled}` |" in table

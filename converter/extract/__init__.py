@@ -10,7 +10,13 @@ from converter.core.dialects import Dialect
 from converter.core.errors import InputError
 from converter.core.files import read_project_file
 from converter.extract.python import extract_python
-from converter.extract.sql import classify_lexical, decode_source, psql_variables, split_sql
+from converter.extract.sql import (
+    classify_lexical,
+    decode_source,
+    psql_variables,
+    require_sql,
+    split_sql,
+)
 from converter.ir.statements import Item, ManualCode
 
 __all__ = ["classify_lexical", "extract", "extract_python", "split_sql"]
@@ -23,6 +29,7 @@ def extract(path: Path, rel: str, dialect: Dialect, root: Path, diags: Diagnosti
     suffix = path.suffix.lower()
     if suffix == ".sql":
         statements = split_sql(text, rel, dialect)
+        require_sql(statements, rel, dialect)
         if dialect != "postgres":
             return list(statements)
         items = psql_variables(statements)  # .sql files for PostgreSQL are run with psql

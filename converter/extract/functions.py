@@ -166,7 +166,9 @@ class FunctionCalls(WalkerBase):
             args = [Unknown(f"parameter {p!r} of {ref.node.name}(), never called") for p in params]
             self.frame.stmt = ref.node
             before, at = len(self.items), len(self.notes)
-            self.call_function(ref, args, {}, None)
+            result = self.call_function(ref, args, {}, None)
+            if len(self.items) == before:
+                self.returned.append((ref, result))
             if len(self.items) > before:  # only worth saying for a function that runs SQL
                 self.notes.insert(
                     at,

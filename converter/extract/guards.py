@@ -13,10 +13,18 @@ import ast
 import re
 from dataclasses import replace
 
-from converter.core.diagnostics import Level
+from converter.core.diagnostics import Level, Origin
 from converter.extract.target import dialect_score
 from converter.extract.values import Unknown
-from converter.extract.walker import EXIT_CALLS, Alternative, Signal, WalkerBase, dotted, effective
+from converter.extract.walker import (
+    EXIT_CALLS,
+    Alternative,
+    Bindings,
+    Signal,
+    WalkerBase,
+    dotted,
+    effective,
+)
 from converter.ir.statements import Flag, Item, Statement
 
 _GUARD_WORDS = re.compile(r"duplicate|already|exists|no such", re.IGNORECASE)
@@ -29,6 +37,11 @@ def _swallows(handler: ast.ExceptHandler) -> bool:
         return False
     return not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
                 and dotted(last.value.func) in EXIT_CALLS)  # fmt: skip
+
+
+def _goes_on(signal: Signal | None) -> bool:
+    """Whether the code after a block runs after this way of leaving it."""
+    return signal is None or signal.kind == "guard"
 
 
 def _with_flag(items: list[Item], flag: Flag) -> list[Item]:
@@ -56,10 +69,19 @@ class Guards(WalkerBase):
                 f"cannot tell which branch is for {self.dialect}: the SQL of both branches is kept",
             )
         with self._flags(Flag.GUARDED, when=test.probe):
-            start = len(self.items)
+            start, before = len(self.items), self.bindings()
             body_signal = self.exec_block(stmt.body)
-            middle = len(self.items)
+            middle, after_body = len(self.items), self.bindings()
+            if not test.dialect:
+                self.restore(before)
             else_signal = self.exec_block(stmt.orelse)
+        if not test.dialect:
+            ran = [(body_signal, after_body), (else_signal, self.bindings())]
+            why = f"set by the if at line {stmt.lineno} on a run-time condition: {test.why}"
+            self.join(
+                [names for signal, names in ran if _goes_on(signal)],
+                Unknown(why, probe=test.probe, read_at=test.read_at),
+            )
         both = effective(self.items[start:middle]) and effective(self.items[middle:])
         if both and not test.probe and not test.dialect:
             self.note(
@@ -69,6 +91,8 @@ class Guards(WalkerBase):
                 f"({test.why}): the SQL of both branches is kept",
             )
         exits = [s for s in (body_signal, else_signal) if s is not None and s.kind != "guard"]
+        if any(s.kind in ("break", "continue") for s in exits) and not test.dialect:
+            self._cut_short(stmt, test, [(body_signal, after_body), (else_signal, None)])
         if any(s.kind == "return" for s in exits):
             self.frame.maybe_return = True
         if len(exits) == 2:
@@ -86,18 +110,43 @@ class Guards(WalkerBase):
             return Signal("guard")
         return None
 
+    def _cut_short(
+        self, stmt: ast.If, test: Unknown, ran: list[tuple[Signal | None, Bindings | None]]
+    ) -> None:
+        """A loop filtered or capped at run time (`if name in existing: continue`, `if count >=
+        N: break`): every item is converted, and the names as the skipped iteration left them
+        flow into the next one."""
+        message = (
+            f"the loop skips or stops on a condition known only at run time ({test.why}): "
+            "the SQL of every item of the list is converted"
+        )
+        if (Level.WARNING, Origin(self.path, stmt.lineno), message) not in self.notes:
+            self.note(Level.WARNING, stmt.lineno, message)
+        if self.skips:
+            for signal, names in ran:
+                if signal is not None and signal.kind == "continue":
+                    self.skips[-1].append(names if names is not None else self.bindings())
+
     def _exec_Try(self, stmt: ast.Try) -> Signal | None:
         """try/except: a swallowed error guards the body; SQL in a handler is an alternative."""
         mark = self._mark()
         signal = self.exec_block(stmt.body)
         body = self._rollback(mark)
+        after_body = self.bindings()
+        paths = [after_body] if _goes_on(signal) else []
         runs: list[tuple[ast.ExceptHandler, list[Item]]] = []
         for handler in stmt.handlers:
             handler_mark = self._mark()
             if handler.name:
                 self.assign_name(handler.name, Unknown("the exception raised"))
-            self.exec_block(handler.body)
+            if _goes_on(self.exec_block(handler.body)):
+                paths.append(self.bindings())
             runs.append((handler, self._rollback(handler_mark)))
+            self.restore(after_body)
+        self.join(
+            paths,
+            Unknown(f"set in the try at line {stmt.lineno}, or in its except branch when it fails"),
+        )
         self.items.extend(self._resolve_try(stmt, body, runs))
         if signal is None:
             signal = self.exec_block(stmt.orelse)

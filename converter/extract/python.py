@@ -22,7 +22,9 @@ from converter.extract.dbcalls import DatabaseCalls
 from converter.extract.definitions import Definitions
 from converter.extract.guards import Guards
 from converter.extract.loops import Loops
-from converter.extract.sql import check_dialect
+from converter.extract.ports import data_port
+from converter.extract.sql import check_dialect, starts_like_sql
+from converter.extract.walker import effective
 from converter.ir.statements import Item
 
 
@@ -39,6 +41,15 @@ def extract_python(
         ) from None
     except ValueError as e:
         raise InputError(f"Python syntax error: {e}", Origin(path, 1)) from None
+    port = data_port(tree)
+    if port:
+        diags.warning(
+            Origin(path, 1),
+            f"the script copies rows between databases ({' and '.join(port)}): a data port, "
+            "not a schema migration; not converted (run it again after the chain if you need it)",
+            code="L2A206",
+        )
+        return []
     script = Path(os.path.normpath(root.resolve() / path))
     walker = ScriptWalker(text, path, dialect, root, script)
     try:
@@ -85,4 +96,49 @@ class ScriptWalker(DatabaseCalls, Guards, Loops, Definitions):
         """Walk the module as `python script.py` would, then the functions it never calls."""
         self.exec_block(tree.body)
         self._scan_uncalled()
+        if not effective(self.items):
+            self._declared_sql()
         return self.items
+
+    def _declared_sql(self) -> None:
+        """A module that runs nothing but hands its SQL to a runner (`MIGRATIONS = [...]`,
+        `def up(): return MIGRATIONS`): the list `up()` returns, else the module's list."""
+        found = [
+            (ref.node.lineno, f"{ref.node.name}() returns", value)
+            for ref, value in self.returned
+            if _UP_NAME.match(ref.node.name)
+        ]
+        if not found:
+            found = [
+                (self.line, f"{name} lists", value)
+                for name, value in self.globals.items()
+                if _UP_LIST.match(name) and not _DOWN.search(name)
+            ]
+        for line, what, value in found:
+            if _sql_list(value):
+                self._run_declared(line, what, value)  # type: ignore[arg-type]
+                return
+
+    def _run_declared(self, line: int, what: str, statements: list[str]) -> None:
+        self.note(
+            Level.INFO,
+            line,
+            f"the script runs no SQL itself: {what} {len(statements)} statement(s) for a "
+            "runner to execute; converted in that order",
+        )
+        for sql in statements:
+            self._emit_sql(sql, None, False, line, None)
+
+
+_UP_NAME = re.compile(r"(?:up|upgrade|forward|apply|migrate|get_migrations?)$", re.IGNORECASE)
+_UP_LIST = re.compile(r"[A-Z_]*(?:MIGRATIONS?|UPGRADES?|STATEMENTS|QUERIES|SQL|DDL)$")
+_DOWN = re.compile(r"DOWN|ROLLBACK|REVERT|UNDO")
+
+
+def _sql_list(value: object) -> bool:
+    """A non-empty list of strings that each start like a schema or data statement."""
+    return (
+        isinstance(value, (list, tuple))
+        and bool(value)
+        and all(isinstance(v, str) and starts_like_sql(v) for v in value)
+    )

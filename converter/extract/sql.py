@@ -13,6 +13,10 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
 from converter.core.diagnostics import Origin
 from converter.core.dialects import CHOICES, Dialect, find_dialect
 from converter.core.errors import InputError
@@ -560,8 +564,42 @@ _SELECT_SAFE_CALLS = frozenset({
     "has_table_privilege", "to_regclass", "to_regtype", "obj_description", "col_description",
     "pg_typeof", "left", "right", "md5", "hex", "quote", "varchar", "char", "character", "numeric",
     "decimal", "timestamp", "interval", "bit", "float", "int", "integer", "text", "database",
-    "schema",
+    "schema", "pragma_table_info", "pragma_table_xinfo", "pragma_index_list", "pragma_index_info",
+    "pragma_index_xinfo", "pragma_foreign_key_list",
 })  # fmt: skip
+
+
+def require_sql(statements: list[Statement], path: str, dialect: str) -> None:
+    """A `.sql` file in which no statement parses and none starts like SQL is not SQL (notes,
+    a binary, a mis-named file): refuse it rather than embed its text in a revision."""
+    if not statements or any(s.ignored is not None or starts_like_sql(s.sql) for s in statements):
+        return
+    if any(_parses_as_statement(s.sql, dialect) for s in statements):
+        return
+    first = statements[0]
+    raise InputError(
+        "nothing in this .sql file parses or looks like SQL (it starts with "
+        f"{' '.join(first.sql.split())[:60]!r}): fix the file, or leave it out with exclude "
+        "in [tool.legacy2alembic]",
+        first.origin,
+    )
+
+
+def _parses_as_statement(sql: str, dialect: str) -> bool:
+    """sqlglot reads a statement, not a bare expression (`hello` parses as a column name)."""
+    try:
+        trees = sqlglot.parse(sql, read=dialect)
+    except SqlglotError:
+        return False
+    bare = (exp.Condition, exp.Alias, exp.Identifier)
+    return any(t is not None and not isinstance(t, bare) for t in trees)
+
+
+def starts_like_sql(sql: str) -> bool:
+    """Whether text starts like a statement that changes schema or data (after comments)."""
+    head = sql[_LEADING_NOISE.match(sql).end() :]  # type: ignore[union-attr]
+    first_word = _FIRST_WORD.match(head)
+    return bool(first_word) and first_word.group(1).upper() in _SCHEMA_OR_DATA  # type: ignore[union-attr]
 
 
 def classify_lexical(sql: str) -> str | None:

@@ -18,7 +18,7 @@ from converter.core.diagnostics import Level, Origin
 from converter.core.dialects import Dialect
 from converter.extract.evaluator import Evaluator
 from converter.extract.library import binop
-from converter.extract.values import FileHandle, FunctionRef, ModelClass, Unknown
+from converter.extract.values import MISSING, FileHandle, FunctionRef, ModelClass, Unknown
 from converter.ir.statements import Flag, Item, ManualCode, Statement
 
 MAX_STEPS = 100_000
@@ -79,6 +79,36 @@ def dotted(node: ast.expr) -> str:
     return ""
 
 
+Bindings = tuple[dict[str, object], dict[str, object]]
+_DATA = (str, int, float, bool, bytes, type(None), list, tuple, dict)
+
+
+def _is_data(value: object) -> bool:
+    """A value a script computes with (as opposed to a connection, a function, a module)."""
+    return isinstance(value, _DATA) or type(value) is Unknown
+
+
+def _same(a: object, b: object) -> bool:
+    if a is b:
+        return True
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # noqa: BLE001 - comparing two folded values is always safe to ask
+        return False
+
+
+def joined(a: object, b: object, why: Unknown) -> object:
+    """The value of a name after one of two paths ran: the same on both, or, when the paths set
+    it to different data, a value only known at run time (never one path's literal)."""
+    if a is MISSING or _same(a, b):
+        return b
+    if b is MISSING:
+        return a
+    if _is_data(a) and _is_data(b):
+        return Unknown(why.why, probe=why.probe, read_at=why.read_at)
+    return b
+
+
 def effective(items: list[Item]) -> bool:
     """Whether items change the database (anything but ignored statements)."""
     return any(not isinstance(i, Statement) or i.ignored is None for i in items)
@@ -120,6 +150,10 @@ class WalkerBase(Evaluator):
         self.active: set[ast.AST] = set()
         self.skipped_names: set[str] = set()
         self.defined: list[FunctionRef] = []
+        # Functions the script never calls that ran no SQL, with what they returned.
+        self.returned: list[tuple[FunctionRef, object]] = []
+        # Per loop being unrolled: the names as iterations skipped at run time left them.
+        self.skips: list[list[Bindings]] = []
         self.methods: dict[tuple[str, str], FunctionRef] = {}
         self.models_defined: dict[str, ModelClass] = {}
         self.models_imported: list[str] = []
@@ -161,6 +195,32 @@ class WalkerBase(Evaluator):
                 "calls and loops after this point were not followed, SQL may be missing",
             )
         return True
+
+    def bindings(self) -> Bindings:
+        """The names bound in the running scope and the module, copied."""
+        return dict(self.scopes[-1]), dict(self.globals)
+
+    def restore(self, saved: Bindings) -> None:
+        """Bind names as they were at `saved` (another path of the script runs from there)."""
+        for scope, names in zip((self.scopes[-1], self.globals), saved, strict=True):
+            scope.clear()
+            scope.update(names)
+
+    def join(self, paths: list[Bindings], why: Unknown) -> None:
+        """Names after one of several paths ran (`if` on run-time data, a try and its except,
+        a loop that may run zero times): a name the paths set to different data is Unknown."""
+        if not paths:
+            return
+        for i, scope in enumerate((self.scopes[-1], self.globals)):
+            names = dict.fromkeys(n for path in paths for n in path[i])
+            merged: dict[str, object] = {}
+            for name in names:
+                value = paths[0][i].get(name, MISSING)
+                for path in paths[1:]:
+                    value = joined(value, path[i].get(name, MISSING), why)
+                merged[name] = value
+            scope.clear()
+            scope.update(merged)
 
     def _mark(self) -> tuple[int, int]:
         return len(self.items), len(self.notes)

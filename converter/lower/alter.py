@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -100,10 +101,19 @@ def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
             tuple(col.constraints),
             schema=act.schema,
             origin=act.origin,
-            statement=act.ctx.stmt.sql if exact else None,
+            statement=_without_guard(act.ctx.stmt.sql, act.ctx.dialect) if exact else None,
             exact=exact,
         )
     ]
+
+
+_ADD_GUARD = re.compile(r"(\bADD\s+(?:COLUMN\s+)?)IF\s+NOT\s+EXISTS\s+", re.IGNORECASE)
+
+
+def _without_guard(sql: str, dialect: str) -> str:
+    """The statement as the dialect accepts it: SQLite and MySQL have no ADD COLUMN IF NOT
+    EXISTS (plan decides the guard on the schema model, as for every guarded op)."""
+    return sql if dialect == "postgres" else _ADD_GUARD.sub(r"\1", sql)
 
 
 def _positioned_alone(node: exp.ColumnDef, act: Action) -> bool:

@@ -78,6 +78,12 @@ _READ_ONLY = frozenset(
         "col_description",
         "obj_description",
         "format_type",
+        "pragma_table_info",
+        "pragma_table_xinfo",
+        "pragma_index_list",
+        "pragma_index_info",
+        "pragma_index_xinfo",
+        "pragma_foreign_key_list",
         "pg_table_is_visible",
         "has_table_privilege",
         "sqlite_version",
@@ -168,7 +174,7 @@ def _exact(ctx: Ctx) -> list[Op] | Ignored:
     if exact.warning:
         ctx.warning(exact.warning, code="L2A303")
     if exact.info:
-        ctx.info(exact.info, code="L2A304")
+        ctx.info(exact.info, code="L2A311" if exact.ignored else "L2A304")
     if exact.ignored:
         return Ignored(exact.ignored)
     if exact.renames:

@@ -524,11 +524,31 @@ _ENUM_IN_BODY = re.compile(
 _LABEL = re.compile(r"'((?:[^']|'')*)'")
 
 
+_BODY_STRINGS = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*[\s\S]*?\*/")
+_BODY_WRITES = re.compile(
+    r"\b(?:CREATE|ALTER|DROP|INSERT|UPDATE|DELETE|MERGE|TRUNCATE|EXECUTE|PERFORM|CALL|COPY|"
+    r"GRANT|REVOKE|COMMENT|LOCK|NOTIFY|RENAME|SETVAL|NEXTVAL|SET_CONFIG)\b",
+    re.IGNORECASE,
+)
+
+
+def _verification_only(sql: str) -> bool:
+    """A DO block that only checks and raises (NOTICE, EXCEPTION): it changes nothing."""
+    code = _BODY_STRINGS.sub(" ", sql)
+    return bool(re.search(r"\bRAISE\b", code, re.IGNORECASE)) and not _BODY_WRITES.search(code)
+
+
 def _do_block(r: _Reader) -> Exact:
     """A DO block runs as written. The enum types it creates (the `CREATE TYPE ... AS ENUM`
     guarded by `EXCEPTION WHEN duplicate_object`) are followed by the schema model; other
-    schema changes inside it are invisible to it."""
+    schema changes inside it are invisible to it. One that only checks and raises is left out."""
     sql = r.ctx.stmt.sql
+    if _verification_only(sql):
+        return Exact(
+            ignored="verification DO block: it only checks and raises",
+            info="a DO block that only checks and raises NOTICE / EXCEPTION changes nothing: "
+            "left out",
+        )
     enums = tuple(
         ObjectRef(
             "TYPE",

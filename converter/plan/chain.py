@@ -169,6 +169,15 @@ def decide_guard(op: o.Op, scope: Scope) -> list[o.Op]:
             code="L2A401",
         )
         return []
+    rejected = applies is None and op.guard == "sql" and _rejects_guard(op, scope.model.dialect)
+    if rejected:
+        scope.diags.warning(
+            op.origin,
+            f"{scope.model.dialect} rejects this statement's IF [NOT] EXISTS, and whether it "
+            "applies here is not known: it is converted as if it did",
+            code="L2A417",
+        )
+        return [op]
     if applies is None and op.guard == "sql" and op.statement:
         why = "" if scope.reference is not None else " (no reference schema)"
         scope.diags.info(
@@ -186,6 +195,14 @@ def decide_guard(op: o.Op, scope: Scope) -> list[o.Op]:
             code="L2A403",
         )
     return [op]
+
+
+def _rejects_guard(op: o.Op, dialect: Dialect) -> bool:
+    """IF [NOT] EXISTS the dialect does not accept where the op is (SQLite and MySQL have none
+    on ADD / DROP COLUMN, MySQL none on CREATE INDEX): kept as written, the upgrade fails."""
+    if isinstance(op, (o.AddColumn, o.DropColumn)):
+        return dialect in ("sqlite", "mysql")
+    return isinstance(op, o.CreateIndex) and dialect == "mysql"
 
 
 def fill_existing_column(op: o.Op, scope: Scope) -> list[o.Op]:

@@ -74,15 +74,6 @@ $$""")
     op.execute(
         sa.text('CREATE TRIGGER events_touch BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION touch()'),
     )
-    # migrations_manual_sql/001_events.sql:18
-    op.execute(
-        sa.text("""\
-DO $$
-BEGIN
-    RAISE NOTICE 'events ready';
-END
-$$""")
-    )
     with op.get_context().autocommit_block():
         # migrations_manual_sql/001_events.sql:23
         op.create_index(
@@ -101,8 +92,6 @@ def downgrade():
     with op.get_context().autocommit_block():
         # migrations_manual_sql/001_events.sql:23
         op.drop_index('ix_events_payload', table_name='events', postgresql_concurrently=True)
-    # migrations_manual_sql/001_events.sql:18
-    # legacy2alembic: cannot downgrade: exact SQL with no derivable inverse
     # migrations_manual_sql/001_events.sql:17
     op.execute(sa.text('DROP TRIGGER events_touch ON events'))
     # migrations_manual_sql/001_events.sql:11
