@@ -187,33 +187,45 @@ def _why_not_a_migration(outcome: _SourceOutcome) -> str:
 def _merge_repeating_twins(
     outcomes: list[_SourceOutcome], found: Discovery, diags: Diagnostics
 ) -> tuple[list[_SourceOutcome], Discovery]:
-    """A .sql file and a script that run the same statements are one change made twice over
-    (two ways to apply it): the earlier of the two is converted, the other is left out as its
-    twin. Statements compare by text, ignoring case, spacing and IF [NOT] EXISTS."""
-    by_statements: dict[frozenset[str], _SourceOutcome] = {}
+    """A .sql file and a script that run the same statements are one change with two ways to
+    apply it: the .sql file is converted, at the place of whichever of the two came first, and
+    the script is left out as its twin. Statements compare by text, ignoring case, spacing and
+    IF [NOT] EXISTS (a script often guards what the file states)."""
+    first_with: dict[frozenset[str], int] = {}
+    merged: list[_SourceOutcome | None] = list(outcomes)
     twins: dict[str, str] = {}
-    for outcome in outcomes:
+    for index, outcome in enumerate(outcomes):
         key = _statement_key(outcome.analysis)
-        first = by_statements.get(key) if key else None
-        if first is not None and first.analysis.source.kind != outcome.analysis.source.kind:
-            twins[outcome.analysis.source.path] = first.analysis.source.path
-        elif key:
-            by_statements.setdefault(key, outcome)
+        earlier = first_with.setdefault(key, index) if key else index
+        pair = merged[earlier]
+        if (
+            earlier == index
+            or pair is None
+            or pair.analysis.source.kind == outcome.analysis.source.kind
+        ):
+            continue
+        sql, script = (pair, outcome) if pair.analysis.source.kind == "sql" else (outcome, pair)
+        merged[earlier], merged[index] = sql, None
+        twins[script.analysis.source.path] = sql.analysis.source.path
     if not twins:
         return outcomes, found
-    for twin, kept in twins.items():
+    for script, sql in twins.items():
         diags.info(
-            Origin(kept),
-            f"{twin} runs the same statements (its twin): converted once, here",
+            Origin(sql),
+            f"{script} runs the same statements (its twin): converted once, here",
             code="L2A115",
         )
-    kept_outcomes = [o for o in outcomes if o.analysis.source.path not in twins]
+    kept = [o for o in merged if o is not None]
     skipped = found.skipped + tuple(
-        (twin, f"twin of {kept}: runs the same statements, converted there")
-        for twin, kept in twins.items()
+        (script, f"twin of {sql}: runs the same statements, converted there")
+        for script, sql in twins.items()
     )
-    sources = tuple(o.analysis.source for o in kept_outcomes)
-    return kept_outcomes, replace(found, sources=sources, skipped=tuple(sorted(skipped)))
+    sources = tuple(o.analysis.source for o in kept)
+    return kept, replace(found, sources=sources, skipped=tuple(sorted(skipped)))
+
+
+def _same_kind(one: _SourceOutcome, other: _SourceOutcome) -> bool:
+    return one.analysis.source.kind == other.analysis.source.kind
 
 
 def _statement_key(analysis: SourceAnalysis) -> frozenset[str]:
