@@ -285,3 +285,23 @@ def test_start_up_ddl_is_listed_not_converted(tmp_path: Path) -> None:
     ]
     assert {d.code for d in diags.items} == {"L2A504"}
     assert "runs at every start-up" in diags.items[0].message
+
+
+def test_start_up_ddl_in_helpers_and_hooks(tmp_path: Path) -> None:
+    app = (
+        "def _ensure_columns():\n"
+        "    for name in COLUMNS:\n"
+        "        conn.execute(f'ALTER TABLE t ADD COLUMN {name} TEXT')\n\n"
+        "@app.before_request\n"
+        "def once():\n"
+        "    conn.execute('CREATE INDEX IF NOT EXISTS ix_a ON t (a)')\n\n"
+        "def on_demand():\n"
+        "    conn.execute('DROP TABLE scratch')\n\n"
+        "_ensure_columns()\n"
+    )
+    make(tmp_path, {"wsgi.py": app})
+    found_ddl = find_startup_ddl(tmp_path, Config(), Diagnostics())
+    assert [(f.origin.line, f.scope, f.sql) for f in found_ddl] == [
+        (3, "_ensure_columns", "ALTER TABLE t ADD COLUMN {...} TEXT"),
+        (7, "once", "CREATE INDEX IF NOT EXISTS ix_a ON t (a)"),
+    ]

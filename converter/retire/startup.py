@@ -20,7 +20,10 @@ from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
 from converter.core.files import read_project_file
 from converter.discover.walk import join, walk_tree
-from converter.retire.callsites import STARTUP_NAME
+from converter.retire.callsites import STARTUP_HOOKS, STARTUP_NAME
+
+# Hooks that run before the first request (or before each, guarded by a "done once" flag).
+_HOOKS = STARTUP_HOOKS | {"before_request", "before_app_request"}
 
 APP_FILES = re.compile(
     r"(app|application|wsgi|\w*_wsgi|wsgi_\w*|run|main|server|factory|__init__)\.py", re.I
@@ -73,25 +76,82 @@ def _in_file(root: Path, path: str) -> list[StartupDDL]:
     except (UnicodeDecodeError, SyntaxError, ValueError):
         return []
     return [
-        StartupDDL(Origin(path, node.lineno), node.value, scope)
+        StartupDDL(Origin(path, node.lineno), _literal_text(node) or "", scope)
         for node, scope in _startup_strings(tree, "module")
     ]
 
 
-def _startup_strings(node: ast.AST, scope: str) -> Iterator[tuple[ast.Constant, str]]:
+def _startup_strings(
+    tree: ast.Module, scope: str
+) -> Iterator[tuple[ast.Constant | ast.JoinedStr, str]]:
     """String constants that run at start-up: outside functions, or inside a start-up function
-    (and the functions nested in it). Other functions run per request or on demand."""
+    (named like one, or called from start-up code) and the functions nested in it. Other
+    functions run per request or on demand."""
+    starting = _startup_functions(tree)
+    yield from _strings_in(tree, scope, starting)
+
+
+def _strings_in(
+    node: ast.AST, scope: str, starting: set[str]
+) -> Iterator[tuple[ast.Constant | ast.JoinedStr, str]]:
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-            if scope != "module" or STARTUP_NAME.fullmatch(child.name):
-                yield from _startup_strings(child, scope if scope != "module" else child.name)
+            if scope != "module" or child.name in starting:
+                yield from _strings_in(child, child.name if scope == "module" else scope, starting)
         elif isinstance(child, ast.ClassDef):
             continue
-        elif isinstance(child, ast.Constant) and isinstance(child.value, str):
-            if _DDL.match(child.value):
+        elif isinstance(child, ast.Constant | ast.JoinedStr):
+            text = _literal_text(child)
+            if text is not None and _DDL.match(text):
                 yield child, scope
         else:
-            yield from _startup_strings(child, scope)
+            yield from _strings_in(child, scope, starting)
+
+
+def _startup_functions(tree: ast.Module) -> set[str]:
+    """Module-level functions named like start-up code, plus those start-up code calls."""
+    functions = {
+        n.name: n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    module_code = [
+        n
+        for n in tree.body
+        if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
+    starting = {
+        name for name, node in functions.items() if STARTUP_NAME.fullmatch(name) or _hooked(node)
+    }
+    pending = [*module_code, *(functions[name] for name in starting)]
+    while pending:
+        for called in _called_names(pending.pop()):
+            if called in functions and called not in starting:
+                starting.add(called)
+                pending.append(functions[called])
+    return starting
+
+
+def _hooked(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Decorated `@app.before_first_request` and the like."""
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in _HOOKS:
+            return True
+    return False
+
+
+def _called_names(node: ast.AST) -> Iterator[str]:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name):
+            yield sub.func.id
+
+
+def _literal_text(node: ast.Constant | ast.JoinedStr) -> str | None:
+    """A string literal's text; an f-string's with `{...}` for what is known only at run time."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    parts = [v.value if isinstance(v, ast.Constant) else "{...}" for v in node.values]
+    return "".join(str(p) for p in parts)
 
 
 def _one_line(text: str, width: int = 60) -> str:
