@@ -206,7 +206,9 @@ def test_python_2_script_is_refused_with_a_hint(tmp_path: Path) -> None:
 
 
 def test_no_sources_names_the_sql_folders_no_pattern_matches(tmp_path: Path) -> None:
-    project = make(tmp_path / "p", {"sql/up/001_jobs.sql": "CREATE TABLE jobs (id INT);\n"})
+    settings = '[tool.legacy2alembic]\nsql-globs = ["db/*.sql"]\n'
+    files = {"sql/up/001_jobs.sql": "CREATE TABLE jobs (id INT);\n", "pyproject.toml": settings}
+    project = make(tmp_path / "p", files)
     result = run("convert", str(project), "--dialect", "postgresql")
     assert_refused(result, "no legacy sources found")
     assert "sql/up/" in result.stderr and "sql-globs" in result.stderr

@@ -94,7 +94,9 @@ def test_without_git_prefix_order_interleaves_py_and_sql(tmp_path: Path) -> None
     assert [s.reason for s in found.sources][:2] == ["prefix 001", "prefix 002"]
     assert found.sources[-1].reason == "name order"
     assert [s.kind for s in found.sources][:3] == ["sql", "py", "sql"]
-    assert found.git is False and found.sources[0].added is None and diags.items == []
+    assert found.git is False and found.sources[0].added is None
+    [warned] = diags.items
+    assert warned.code == "L2A109" and "prefix on migrate_fix_names.py:" in warned.message
 
 
 def test_date_prefixes_in_any_spelling(tmp_path: Path) -> None:
@@ -393,7 +395,9 @@ def test_exclude_by_relative_path(tmp_path: Path) -> None:
     assert paths(found) == ["legacy/migrate_2.py"]
 
 
-def test_existing_alembic_folders_are_reported_not_read(tmp_path: Path) -> None:
+def test_existing_alembic_folders_keep_their_revisions_not_hand_written_sql(
+    tmp_path: Path,
+) -> None:
     write(
         tmp_path,
         "migrations/env.py",
@@ -407,11 +411,10 @@ def test_existing_alembic_folders_are_reported_not_read(tmp_path: Path) -> None:
     (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s/db/alembic\n")
     found, _ = run(tmp_path, Config(py_globs=("**/*migrate_*.py",)))
     assert found.migrations_dirs == ("db/alembic", "migrations")
-    assert paths(found) == [f"{SQL}/001_a.sql"]
+    assert paths(found) == [f"{SQL}/001_a.sql", "migrations/stray.sql"]
     assert found.skipped == (
-        ("db/alembic/versions/migrate_2.py", "inside the Alembic folder db/alembic/"),
-        ("migrations/stray.sql", "inside the Alembic folder migrations/"),
-        ("migrations/versions/abc_migrate_1.py", "inside the Alembic folder migrations/"),
+        ("db/alembic/versions/migrate_2.py", "part of the Alembic folder db/alembic/"),
+        ("migrations/versions/abc_migrate_1.py", "part of the Alembic folder migrations/"),
     )
 
 
@@ -434,13 +437,14 @@ def test_root_must_be_a_directory(tmp_path: Path) -> None:
         run(tmp_path / "file.txt")
 
 
-def test_sql_files_no_glob_matches_are_pointed_out(tmp_path: Path) -> None:
+def test_sql_files_no_configured_glob_matches_are_pointed_out(tmp_path: Path) -> None:
     write(tmp_path, "sql/up/2024-04-17_001_jobs.sql", "sql/up/2024-04-18_002_flag.sql")
-    found, diags = run(tmp_path)
+    config = Config(sql_globs=(f"{SQL}/*.sql",))
+    found, diags = run(tmp_path, config)
     assert found.sources == () and found.other_sql_dirs == ("sql/up",)
     [(where, message)] = at(diags, Level.WARNING)
     assert "sql/up/ (2)" in message and "sql-globs" in message
     write(tmp_path, f"{SQL}/001_a.sql")
-    found, diags = run(tmp_path)
+    found, diags = run(tmp_path, config)
     assert paths(found) == [f"{SQL}/001_a.sql"]
     assert at(diags, Level.WARNING) == [] and "sql/up/ (2)" in at(diags, Level.INFO)[0][1]

@@ -119,6 +119,14 @@ def test_sqlite_taskboard_chain_in_git_history(tmp_path: Path, sqlite_url_factor
     check_chain("sqlite_taskboard", tmp_path, sqlite_url_factory, git=True)
 
 
+def test_sqlite_fieldnotes_chain_in_git_history(tmp_path: Path, sqlite_url_factory) -> None:
+    """Sources found where real projects keep them (root, migrations/ beside the scaffold, sql/,
+    scripts/), a .sql + script twin converted once, the MySQL files left out."""
+    check_chain("sqlite_fieldnotes", tmp_path, sqlite_url_factory, git=True)
+    _, by_source = revisions_by_source(tmp_path / "project" / "migrations")
+    assert sorted(by_source) == sorted(load_fixture("sqlite_fieldnotes").applied)
+
+
 @pytest.mark.postgres
 def test_postgres_invoicing_chain(tmp_path: Path, pg_url_factory) -> None:
     check_chain("postgres_invoicing", tmp_path, pg_url_factory, git=True)

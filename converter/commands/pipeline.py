@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -86,6 +87,8 @@ def analyse(
                 describe=lambda source: source.path,
             )
     outcomes, found = _drop_files_read_by_scripts(outcomes, found, diags)
+    outcomes, found = _drop_scripts_without_ddl(outcomes, found)
+    outcomes, found = _merge_repeating_twins(outcomes, found, diags)
     for outcome in outcomes:
         diags.items.extend(outcome.diags)
     return Analysis(root, dialect, found, [outcome.analysis for outcome in outcomes], diags)
@@ -106,6 +109,7 @@ class _SourceOutcome:
     analysis: SourceAnalysis
     reads: frozenset[str]  # other files whose statements this source runs (a .sql it reads)
     diags: tuple[Diagnostic, ...]
+    unreadable: str = ""  # a script found by its name only that cannot be read: why
 
 
 def _analyse_source(root: Path, dialect: Dialect, source: LegacySource) -> _SourceOutcome:
@@ -115,7 +119,12 @@ def _analyse_source(root: Path, dialect: Dialect, source: LegacySource) -> _Sour
     from converter.extract import extract
 
     diags = Diagnostics()
-    items = extract(root / source.path, source.path, dialect, root, diags)
+    try:
+        items = extract(root / source.path, source.path, dialect, root, diags)
+    except InputError as exc:
+        if not source.conditional:
+            raise
+        return _SourceOutcome(SourceAnalysis(source), frozenset(), (), exc.message)
     reads = frozenset(item.origin.path for item in items if item.origin.path != source.path)
     analysis = _lower_source(source, items, dialect, diags)
     del items
@@ -141,6 +150,95 @@ def _drop_files_read_by_scripts(
         )
     skipped = found.skipped + tuple((s.path, f"read by {readers[s.path]}") for s in dropped)
     return kept, replace(found, sources=tuple(o.analysis.source for o in kept), skipped=skipped)
+
+
+def _drop_scripts_without_ddl(
+    outcomes: list[_SourceOutcome], found: Discovery
+) -> tuple[list[_SourceOutcome], Discovery]:
+    """A script found by its name only (`add_*.py`, `fix_*.py`, ...) is a legacy source when it
+    changes the schema; otherwise it is left out, with why (a data fix, a report, a CLI)."""
+    kept: list[_SourceOutcome] = []
+    left_out: list[tuple[str, str]] = []
+    for outcome in outcomes:
+        source = outcome.analysis.source
+        why = _why_not_a_migration(outcome) if source.conditional else ""
+        if why:
+            left_out.append((source.path, why))
+        else:
+            kept.append(outcome)
+    if not left_out:
+        return outcomes, found
+    sources = tuple(o.analysis.source for o in kept)
+    return kept, replace(
+        found, sources=sources, skipped=tuple(sorted(found.skipped + tuple(left_out)))
+    )
+
+
+def _why_not_a_migration(outcome: _SourceOutcome) -> str:
+    if outcome.unreadable:
+        return f"named like a migration script, but cannot be read ({outcome.unreadable})"
+    if any(r.kind in ("schema", "create_all") for r in outcome.analysis.records):
+        return ""
+    if any(r.kind in ("data", "manual") for r in outcome.analysis.records):
+        return "named like a migration script, but runs no DDL (data or run-time SQL only)"
+    return "named like a migration script, but runs no SQL that could be read"
+
+
+def _merge_repeating_twins(
+    outcomes: list[_SourceOutcome], found: Discovery, diags: Diagnostics
+) -> tuple[list[_SourceOutcome], Discovery]:
+    """A .sql file and a script that run the same statements are one change with two ways to
+    apply it: the .sql file is converted, at the place of whichever of the two came first, and
+    the script is left out as its twin. Statements compare by text, ignoring case, spacing and
+    IF [NOT] EXISTS (a script often guards what the file states)."""
+    first_with: dict[frozenset[str], int] = {}
+    merged: list[_SourceOutcome | None] = list(outcomes)
+    twins: dict[str, str] = {}
+    for index, outcome in enumerate(outcomes):
+        key = _statement_key(outcome.analysis)
+        earlier = first_with.setdefault(key, index) if key else index
+        pair = merged[earlier]
+        if (
+            earlier == index
+            or pair is None
+            or pair.analysis.source.kind == outcome.analysis.source.kind
+        ):
+            continue
+        sql_file, script = (
+            (pair, outcome) if pair.analysis.source.kind == "sql" else (outcome, pair)
+        )
+        merged[earlier], merged[index] = sql_file, None
+        twins[script.analysis.source.path] = sql_file.analysis.source.path
+    if not twins:
+        return outcomes, found
+    for script_path, sql_path in twins.items():
+        diags.info(
+            Origin(sql_path),
+            f"{script_path} runs the same statements (its twin): converted once, here",
+            code="L2A115",
+        )
+    kept = [o for o in merged if o is not None]
+    skipped = found.skipped + tuple(
+        (script, f"twin of {sql}: runs the same statements, converted there")
+        for script, sql in twins.items()
+    )
+    sources = tuple(o.analysis.source for o in kept)
+    return kept, replace(found, sources=sources, skipped=tuple(sorted(skipped)))
+
+
+def _same_kind(one: _SourceOutcome, other: _SourceOutcome) -> bool:
+    return one.analysis.source.kind == other.analysis.source.kind
+
+
+def _statement_key(analysis: SourceAnalysis) -> frozenset[str]:
+    texts = [r.text for r in analysis.records if r.kind in ("schema", "data")]
+    return frozenset(_normalized(t) for t in texts)
+
+
+def _normalized(sql: str) -> str:
+    flat = " ".join(sql.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split())
+    flat = re.sub(r"\bif (not )?exists ", "", flat.lower())
+    return flat.rstrip("; ")
 
 
 def _lower_source(

@@ -1,7 +1,9 @@
-"""Existing Alembic folders: found, and their files never read as legacy sources.
+"""Existing Alembic folders: found, and their revisions never read as legacy sources.
 
 A folder counts when it holds `env.py` and `script.py.mako`, or when an `alembic.ini` names it as
-`script_location`; revisions already there are Alembic's, not legacy scripts.
+`script_location` and it really holds Alembic's files (`env.py`, or revisions in `versions/`).
+Only `env.py` and `versions/` are Alembic's: hand-written `.sql` and scripts that teams drop beside
+them in a Flask-Migrate `migrations/` folder are legacy sources.
 """
 
 from __future__ import annotations
@@ -24,9 +26,17 @@ def migrations_dirs(root: Path, scan: Scan, diags: Diagnostics) -> tuple[str, ..
     found = set(scan.env_dirs)
     for ini in scan.ini_files:
         location = _script_location(root, ini, diags)
-        if location is not None and (root / location).is_dir():
+        if location is not None and _holds_alembic(root / location):
             found.add(location)
     return tuple(sorted(found))
+
+
+def _holds_alembic(folder: Path) -> bool:
+    """An `alembic.ini` may name a folder that only holds legacy SQL: that one is not Alembic's."""
+    if (folder / "env.py").is_file():
+        return True
+    versions = folder / "versions"
+    return versions.is_dir() and any(p.suffix == ".py" for p in versions.iterdir())
 
 
 def _script_location(root: Path, ini: str, diags: Diagnostics) -> str | None:
@@ -57,16 +67,25 @@ def inside(path: str, folders: Sequence[str]) -> str | None:
 def outside_alembic(
     candidates: list[Candidate], migrations: Sequence[str]
 ) -> tuple[list[Candidate], list[tuple[str, str]]]:
-    """Candidates outside every Alembic folder; those inside are skipped, with why."""
+    """Candidates that are not Alembic's own files (`env.py`, `versions/`); a glob match among
+    those is skipped with why, a file only the default discovery picked is left out silently."""
     kept: list[Candidate] = []
     skipped: list[tuple[str, str]] = []
     for candidate in candidates:
-        folder = inside(candidate.path, migrations)
+        folder = _alembic_owner(candidate.path, migrations)
         if folder is None:
             kept.append(candidate)
-        else:
-            skipped.append((candidate.path, f"inside the Alembic folder {folder or '.'}/"))
+        elif candidate.rule == "glob":
+            skipped.append((candidate.path, f"part of the Alembic folder {folder or '.'}/"))
     return kept, skipped
+
+
+def _alembic_owner(path: str, migrations: Sequence[str]) -> str | None:
+    for folder in migrations:
+        prefix = f"{folder}/" if folder else ""
+        if path == f"{prefix}env.py" or path.startswith(f"{prefix}versions/"):
+            return folder
+    return None
 
 
 def _reason(exc: Exception) -> str:

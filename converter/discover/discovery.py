@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from converter.core.config import Config
@@ -16,6 +16,7 @@ from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
 from converter.core.files import read_project_file
 from converter.discover.alembic_dirs import inside, migrations_dirs, outside_alembic
+from converter.discover.classify import Verdict, content_dialect, script_verdict, sql_verdict
 from converter.discover.history import Added, git_first_added, in_git_work_tree
 from converter.discover.names import Candidate, normalize_dialect
 from converter.discover.order import history_order, order_file_placed
@@ -33,6 +34,8 @@ class LegacySource:
     reason: str
     added: str | None = None
     dialect: str | None = None
+    # A script found by its name only: converted when it runs DDL, else left out with why.
+    conditional: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ def discover(
     migrations = migrations_dirs(root, scan, diags)
     _warn_outside(root, scan, diags)
     candidates, skipped = outside_alembic(scan.candidates, migrations)
+    candidates, left_out = _classified(root, candidates, diags)
+    skipped += left_out
     chosen_dialect = dialect or config.dialect
     kept, twins = select_twins(
         candidates, normalize_dialect(chosen_dialect) if chosen_dialect else None, diags
@@ -104,6 +109,73 @@ def discover(
     sources = tuple(_source(root, *p) for p in placed)
     other_sql = _report_other_sql(scan, migrations, len(sources), diags)
     return Discovery(root, sources, tuple(sorted(skipped)), migrations, git, other_sql)
+
+
+def _classified(
+    root: Path, candidates: list[Candidate], diags: Diagnostics
+) -> tuple[list[Candidate], list[tuple[str, str]]]:
+    """Read every candidate the default discovery found (and every .sql, for its dialect):
+    keep the legacy migrations, say why each other file is left out."""
+    kept: list[Candidate] = []
+    skipped: list[tuple[str, str]] = []
+    for candidate in candidates:
+        if candidate.kind == "py" and candidate.rule == "glob":
+            kept.append(candidate)
+            continue
+        text = _sniffed_text(root, candidate, diags)
+        if text is None:
+            if candidate.rule == "glob":
+                kept.append(candidate)  # extract reports it, with file:line
+            else:
+                skipped.append((candidate.path, "cannot be read as UTF-8 text (warned)"))
+            continue
+        verdict = _verdict(candidate, text)
+        if verdict.is_source:
+            kept.append(_with_content_dialect(candidate, text))
+        else:
+            skipped.append((candidate.path, verdict.reason))
+    return kept, skipped
+
+
+def _verdict(candidate: Candidate, text: str) -> Verdict:
+    if candidate.kind == "py":
+        return script_verdict(text)
+    return sql_verdict(candidate.path, text, in_legacy_folder=candidate.rule == "glob")
+
+
+def _with_content_dialect(candidate: Candidate, text: str) -> Candidate:
+    """A .sql file without a dialect in its name may still say it in its syntax (MySQL-only)."""
+    if candidate.kind != "sql" or candidate.dialect is not None:
+        return candidate
+    found = content_dialect(text)
+    return replace(candidate, dialect=found, dialect_from="content") if found else candidate
+
+
+def _sniffed_text(root: Path, candidate: Candidate, diags: Diagnostics) -> str | None:
+    """The file's text; None when it cannot be read. A file no glob names is only warned about
+    (one bad file must not stop a big project); a glob match is left to extract, which stops."""
+    try:
+        data = read_project_file(root, candidate.path)
+        return data.decode("utf-8")
+    except (InputError, UnicodeDecodeError) as exc:
+        if candidate.rule != "glob":
+            diags.warning(
+                Origin(candidate.path, _bad_line(root, candidate.path, exc)),
+                f"{_why(exc)}: not read, not converted; save it as UTF-8 (or add it to "
+                "sql-globs) if it is a migration",
+                code="L2A113",
+            )
+        return None
+
+
+def _why(exc: Exception) -> str:
+    return exc.message if isinstance(exc, InputError) else "not valid UTF-8"
+
+
+def _bad_line(root: Path, path: str, exc: Exception) -> int:
+    if not isinstance(exc, UnicodeDecodeError):
+        return 0
+    return read_project_file(root, path).count(b"\n", 0, exc.start) + 1
 
 
 def _warn_outside(root: Path, scan: Scan, diags: Diagnostics) -> None:
@@ -136,4 +208,5 @@ def _source(root: Path, candidate: Candidate, reason: str, added: Added | None) 
         reason=reason,
         added=added.date if added else None,
         dialect=candidate.dialect,
+        conditional=candidate.rule == "name",
     )

@@ -56,9 +56,30 @@ def git_first_added(root: Path, diags: Diagnostics) -> dict[str, Added]:
     """Path (relative to root) -> the commit that first added it, from a single `git log`.
 
     Renames are followed through `--find-renames`: a file keeps the commit that added it under
-    its first name. A file that was deleted and added again keeps its first addition.
+    its first name. A file that was deleted and added again keeps its first addition. Rename
+    detection reads blob contents; where blobs are missing (a partial or blobless clone, large
+    files left out of a snapshot) the log is read again without it, and a warning says so.
     """
-    result = _git(
+    result = _git_log(root, "--find-renames")
+    if result is not None and result.returncode != 0:
+        fallback = _git_log(root, "--no-renames")
+        if fallback is not None and fallback.returncode == 0:
+            diags.warning(
+                None,
+                f"git cannot detect renames ({_stderr(result)}): order from the commits that "
+                "added each file under its current name; a renamed source may be placed late",
+                code="L2A114",
+            )
+            result = fallback
+    if result is None or result.returncode != 0:
+        detail = result.stderr.decode(errors="replace").strip() if result else "git not found"
+        diags.info(None, f"no git history ({detail}): ordering by prefix and name", code="L2A103")
+        return {}
+    return parse_git_log(result.stdout.decode(sys.getfilesystemencoding(), "surrogateescape"))
+
+
+def _git_log(root: Path, renames: str) -> subprocess.CompletedProcess[bytes] | None:
+    return _git(
         root,
         "-c",
         "core.quotepath=off",
@@ -67,18 +88,18 @@ def git_first_added(root: Path, diags: Diagnostics) -> dict[str, Added]:
         "--date-order",
         "-z",
         "--diff-filter=AR",
-        "--find-renames",
+        renames,
         "--name-status",
         "--relative",
         "--format=%x01%h%x09%cs",
         "--",
         ".",
     )
-    if result is None or result.returncode != 0:
-        detail = result.stderr.decode(errors="replace").strip() if result else "git not found"
-        diags.info(None, f"no git history ({detail}): ordering by prefix and name", code="L2A103")
-        return {}
-    return parse_git_log(result.stdout.decode(sys.getfilesystemencoding(), "surrogateescape"))
+
+
+def _stderr(result: subprocess.CompletedProcess[bytes]) -> str:
+    lines = result.stderr.decode(errors="replace").strip().splitlines()
+    return lines[0] if lines else f"exit {result.returncode}"
 
 
 def parse_git_log(output: str) -> dict[str, Added]:

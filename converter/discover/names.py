@@ -35,6 +35,10 @@ class Candidate:
     dialect: str | None
     prefix: _Prefix | None
     natural: tuple[str | int, ...]
+    # How it was found: "glob" (a py / sql glob), "sweep" (a .sql file elsewhere), "name" (a
+    # script named like a migration: a source only when it runs DDL).
+    rule: str = "glob"
+    dialect_from: str = "name"  # or "content": MySQL-only syntax in a file without a suffix
 
     @property
     def series(self) -> tuple[str, str]:
@@ -48,7 +52,7 @@ class Candidate:
         return self.prefix.label if self.prefix else "name order"
 
 
-def candidate_for(path: str, kind: str) -> Candidate:
+def candidate_for(path: str, kind: str, rule: str = "glob") -> Candidate:
     pure = PurePosixPath(path)
     folder = "" if str(pure.parent) == "." else str(pure.parent)
     stem = pure.name[: -len(pure.suffix)] if pure.suffix else pure.name
@@ -62,6 +66,7 @@ def candidate_for(path: str, kind: str) -> Candidate:
         dialect=normalize_dialect(twin.group(1)) if twin else None,
         prefix=prefix_of(ordered),
         natural=natural_key(ordered),
+        rule=rule,
     )
 
 

@@ -25,6 +25,8 @@ def history_order(
 ) -> list[_Placed]:
     """Git order (ties by prefix and name), then untracked files; prefix and name without git."""
     by_name = sorted(candidates, key=Candidate.name_key)
+    if not history:
+        _warn_name_order(by_name, diags)
     if history is None:
         return [(c, c.name_reason(), None) for c in by_name]
     committed = [c for c in by_name if c.path in history]
@@ -40,6 +42,23 @@ def history_order(
         )
     tail = [(c, f"untracked: after committed sources, {c.name_reason()}", None) for c in untracked]
     return [*itertools.chain.from_iterable(placed), *tail]
+
+
+def _warn_name_order(by_name: list[Candidate], diags: Diagnostics) -> None:
+    """Without git history, sources without a number or date prefix are ordered by name only:
+    that is rarely the order they ran in."""
+    unnumbered = [c.path for c in by_name if c.prefix is None]
+    if len(by_name) < 2 or not unnumbered:
+        return
+    shown = ", ".join(unnumbered[:5]) + (
+        f" and {len(unnumbered) - 5} more" if len(unnumbered) > 5 else ""
+    )
+    diags.warning(
+        None,
+        f"no git history and no number or date prefix on {shown}: ordered by name, which is "
+        "rarely the order they ran in; check the order scan shows, or pass --order FILE",
+        code="L2A109",
+    )
 
 
 def _same_commit(

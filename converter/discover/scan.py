@@ -10,8 +10,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from converter.core.config import Config
+from converter.core.config import DEFAULT_PY_GLOBS, DEFAULT_SQL_GLOBS, Config
 from converter.core.files import inside
+from converter.discover.classify import SCRIPT_NAMES
 from converter.discover.names import Candidate, candidate_for
 from converter.discover.walk import compile_globs, join, matches, walk_tree
 
@@ -28,25 +29,48 @@ class Scan:
 
 
 def scan_tree(root: Path, config: Config) -> Scan:
-    """Walk `root` once; candidates are the files the py / sql globs match."""
+    """Walk `root` once; candidates are the files the py / sql globs match. With the default
+    globs, every other `.sql` file ("sweep") and every script named like a migration ("name")
+    is a candidate too: `classify` decides what each one is. Globs the user sets replace this."""
     py = compile_globs(config.py_globs)
     sql = compile_globs(config.sql_globs)
+    sweep_sql = config.sql_globs == DEFAULT_SQL_GLOBS
+    sweep_py = config.py_globs == DEFAULT_PY_GLOBS
     scan = Scan()
     for folder, names in walk_tree(root, config.exclude):
-        if "env.py" in names and "script.py.mako" in names:
+        alembic = "env.py" in names and "script.py.mako" in names
+        if alembic:
             scan.env_dirs.append(folder)
         if "alembic.ini" in names:
             scan.ini_files.append(join(folder, "alembic.ini"))
         for name in names:
             path = join(folder, name)
             kind = "py" if matches(py, path) else "sql" if matches(sql, path) else None
-            if (kind or name.lower().endswith(".sql")) and _leads_outside(root, path):
+            rule = "glob" if kind else _sweep_rule(name, sweep_sql, sweep_py, alembic)
+            if (kind or rule or name.lower().endswith(".sql")) and _leads_outside(root, path):
                 scan.outside.append(path)
-            elif kind:
-                scan.candidates.append(candidate_for(path, kind))
+            elif kind or rule:
+                scan.candidates.append(candidate_for(path, kind or _kind(name), rule or "glob"))
             elif name.lower().endswith(".sql"):
                 scan.other_sql.append(path)
     return scan
+
+
+def _sweep_rule(name: str, sweep_sql: bool, sweep_py: bool, alembic: bool) -> str | None:
+    """Why the default discovery reads a file no glob matches, or None. Hand-written scripts in
+    a Flask-Migrate folder (beside env.py, not in versions/) are read like named scripts."""
+    lower = name.lower()
+    if lower.endswith(".sql"):
+        return "sweep" if sweep_sql else None
+    if not sweep_py or not lower.endswith(".py"):
+        return None
+    if SCRIPT_NAMES.fullmatch(name) or (alembic and name != "env.py"):
+        return "name"
+    return None
+
+
+def _kind(name: str) -> str:
+    return "sql" if name.lower().endswith(".sql") else "py"
 
 
 def _leads_outside(root: Path, path: str) -> bool:

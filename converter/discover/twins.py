@@ -38,16 +38,21 @@ def _twin_for(members: list[Candidate], dialect: str, diags: Diagnostics) -> lis
     if exact or generic:
         return exact or generic
     paths = ", ".join(m.path for m in members)
-    diags.warning(
-        Origin(members[0].path),
-        f"no {dialect} twin among {paths}: none of them is kept",
-        code="L2A104",
-    )
+    if len(members) == 1 and members[0].dialect_from == "content":
+        message = (
+            f"written for {members[0].dialect} (its syntax is {members[0].dialect}-only) and no "
+            f"{dialect} twin exists: not converted for {dialect}"
+        )
+    else:
+        message = f"no {dialect} twin among {paths}: none of them is kept"
+    diags.warning(Origin(members[0].path), message, code="L2A104")
     return []
 
 
 def _twin_skip(member: Candidate, dialect: str, chosen: list[Candidate]) -> tuple[str, str]:
     what = f"twin for {member.dialect}" if member.dialect else "generic twin"
+    if member.dialect_from == "content":
+        what += f" ({member.dialect}-only syntax)"
     if chosen:
         return member.path, f"{what}; {chosen[0].path} is used for {dialect}"
     return member.path, f"{what}; no twin for {dialect}"

@@ -15,7 +15,7 @@ from typing import Any
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Level, Origin
 from converter.discover.discovery import Discovery
-from converter.retire.archive.plan import discover_all
+from converter.retire.archive.plan import discover_all, files_read_by
 from converter.retire.archive.records import converted_sources, read_manifest, sha256_of
 
 
@@ -37,7 +37,7 @@ def find_problems(root: Path, config: Config, dest: str) -> list[Problem]:
     found = discover_all(root, config, dest)
     problems = [
         *_changed_archive(root, manifest),
-        *_stray_sources(root, found, manifest, dest),
+        *_stray_sources(root, found, manifest, dest, config),
         *_create_all_outside_tests(root, config, dest),
     ]
     return sorted(problems)
@@ -71,20 +71,22 @@ def _changed_archive(root: Path, manifest: dict[str, Any]) -> list[Problem]:
 
 
 def _stray_sources(
-    root: Path, found: Discovery, manifest: dict[str, Any], dest: str
+    root: Path, found: Discovery, manifest: dict[str, Any], dest: str, config: Config
 ) -> list[Problem]:
-    """Legacy-looking files outside the archive, except those archive left in place unchanged."""
+    """Legacy-looking files outside the archive, except those archive left in place unchanged
+    and those a converted script reads (converted with it)."""
     left = {entry["path"]: entry["sha256"] for entry in manifest["left_in_place"]}
     converted = {
         c.path: c for folder in found.migrations_dirs for c in converted_sources(root / folder)
     }
+    read = set().union(*(files_read_by(root, path, config) for path in converted))
     return [
         Problem(
             Origin(source.path, 1),
             *_stray_message(source.path, source.sha256, converted.get(source.path), dest),
         )
         for source in found.sources
-        if left.get(source.path) != source.sha256
+        if left.get(source.path) != source.sha256 and source.path not in read
     ]
 
 

@@ -185,27 +185,18 @@ def _add_twins(
 
 def _read_by_scripts(root: Path, config: Config, plan: Plan) -> list[Kept]:
     """Files a moved script reads at run time (convert put their statements in its revision).
-    They stay: other code may read them too. Which files a script reads does not depend on the
-    dialect; the project's, or sqlite, is passed to the extractor."""
-    from converter.extract import extract
-
+    They stay: other code may read them too."""
     moving = {m.path for m in plan.moves}
-    dialect = (find_dialect(config.dialect) if config.dialect else None) or Dialect.SQLITE
     kept: dict[str, Kept] = {}
     for move in plan.moves:
-        if move.revision is None or not move.path.endswith(".py"):
+        if move.revision is None:
             continue
-        try:
-            items = extract(root / move.path, move.path, dialect, root, Diagnostics())
-        except ConverterError:
-            continue
-        read = sorted({item.origin.path for item in items} - {move.path} - moving)
+        read = sorted(files_read_by(root, move.path, config) - moving)
         _refuse_outside(root, read)
         for path in read:
-            if (root / path).is_file():
-                kept[path] = Kept(
-                    path, sha256_of(root / path), f"read by {move.path}, converted with it"
-                )
+            kept[path] = Kept(
+                path, sha256_of(root / path), f"read by {move.path}, converted with it"
+            )
     return list(kept.values())
 
 
@@ -218,6 +209,22 @@ def _refuse_outside(root: Path, paths: list[str]) -> None:
             f"these paths lead outside the project {root} (absolute, '..' or a symlink): "
             f"{', '.join(outside)}; nothing was archived"
         )
+
+
+def files_read_by(root: Path, script: str, config: Config) -> set[str]:
+    """Project files whose statements a converted .py script runs (a .sql it reads). Which files
+    a script reads does not depend on the dialect; the project's, or sqlite, is passed on."""
+    from converter.extract import extract
+
+    if not script.endswith(".py") or not (root / script).is_file():
+        return set()
+    dialect = (find_dialect(config.dialect) if config.dialect else None) or Dialect.SQLITE
+    try:
+        items = extract(root / script, script, dialect, root, Diagnostics())
+    except ConverterError:
+        return set()
+    read = {item.origin.path for item in items} - {script}
+    return {path for path in read if (root / path).is_file()}
 
 
 def _refuse_existing_targets(root: Path, plan: Plan) -> None:

@@ -1,0 +1,307 @@
+"""Default discovery on layouts real projects use: every .sql file and every script named like a
+migration is read, and each decision is listed with its reason (issue 10, items 1, 2 and 7)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from test_discover import git
+
+from converter.commands.pipeline import analyse
+from converter.core.config import Config
+from converter.core.diagnostics import Diagnostics, Level
+from converter.core.dialects import Dialect
+from converter.discover.discovery import Discovery, discover
+from converter.retire.startup import find_startup_ddl
+
+ENGINE = "import sqlite3\nconn = sqlite3.connect('app.db')\n"
+
+
+def make(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return root
+
+
+def found(root: Path, config: Config | None = None, dialect: str | None = "sqlite"):
+    diags = Diagnostics()
+    return discover(root, config or Config(), diags, dialect=dialect), diags
+
+
+def skipped(discovery: Discovery) -> dict[str, str]:
+    return dict(discovery.skipped)
+
+
+def sources(discovery: Discovery) -> list[str]:
+    return [s.path for s in discovery.sources]
+
+
+def test_sql_files_anywhere_are_classified(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "add_phone_column.sql": "ALTER TABLE users ADD COLUMN phone TEXT;\n",
+            "sql/create_audit_table.sql": "CREATE TABLE audit (id INTEGER PRIMARY KEY);\n",
+            "db/backfill_names.sql": "UPDATE users SET name = trim(name);\n",
+            "database_schema.sql": "CREATE TABLE u (id INTEGER);\nCREATE INDEX i ON users (a);",
+            "dump.sql": "-- PostgreSQL database dump\nSET x = 1;\nALTER TABLE ONLY t ADD x;\n",
+            "scripts/seed_demo.sql": "INSERT INTO users (name) VALUES ('demo');\n",
+            "reports/overdue.sql": "-- report\nSELECT count(*) FROM tasks;\n",
+            "notes/empty.sql": "-- nothing here yet\n",
+            "venv/lib/x.sql": "CREATE TABLE nope (id INT);\n",
+            "node_modules/pkg/x.sql": "CREATE TABLE nope (id INT);\n",
+            "tests/fixture.sql": "CREATE TABLE nope (id INT);\n",
+        },
+    )
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    discovery, _ = found(tmp_path)
+    assert sorted(sources(discovery)) == [
+        "add_phone_column.sql",
+        "db/backfill_names.sql",
+        "sql/create_audit_table.sql",
+    ]
+    why = skipped(discovery)
+    assert why["database_schema.sql"].startswith("full schema dump")
+    assert why["dump.sql"].startswith("full schema dump")
+    assert why["scripts/seed_demo.sql"].startswith("seed or data file")
+    assert why["reports/overdue.sql"].startswith("queries only")
+    assert why["notes/empty.sql"] == "no SQL statement in it"
+    assert not any(p.startswith(("venv/", "node_modules/", "tests/")) for p in why)
+
+
+def test_a_schema_file_that_alters_is_a_migration(tmp_path: Path) -> None:
+    make(tmp_path, {"day5_schema_fix.sql": "ALTER TABLE t ADD COLUMN a INT;\n"})
+    assert sources(found(tmp_path)[0]) == ["day5_schema_fix.sql"]
+
+
+def test_configured_sql_globs_replace_the_sweep(tmp_path: Path) -> None:
+    make(tmp_path, {"root.sql": "ALTER TABLE t ADD a INT;", "up/001_a.sql": "SELECT 1;"})
+    discovery, _ = found(tmp_path, Config(sql_globs=("up/*.sql",)))
+    assert sources(discovery) == ["up/001_a.sql"] and discovery.other_sql_dirs == (".",)
+
+
+def test_mysql_only_syntax_is_a_twin_for_mysql(tmp_path: Path) -> None:
+    mysql = "ALTER TABLE books MODIFY COLUMN title VARCHAR(300) NOT NULL;\n"
+    make(
+        tmp_path,
+        {
+            "migrations/003_widen.sql": mysql,
+            "migrations/004_engine.sql": "CREATE TABLE x (id INT) ENGINE=InnoDB;\n",
+            "migrations/005_tags.sql": "CREATE TABLE `tags` (id INTEGER);\n",
+        },
+    )
+    discovery, diags = found(tmp_path)
+    assert sources(discovery) == ["migrations/005_tags.sql"]  # backquotes: SQLite takes them too
+    assert "mysql-only syntax" in skipped(discovery)["migrations/003_widen.sql"]
+    assert any("written for mysql" in d.message for d in diags.of_level(Level.WARNING))
+    assert len(sources(found(tmp_path, dialect="mysql")[0])) == 3
+
+
+def test_a_same_stem_file_for_the_target_wins_over_a_mysql_one(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "sql/add_color.sql": "ALTER TABLE t ADD COLUMN color VARCHAR(7) AFTER name;\n"
+            "ALTER TABLE t MODIFY COLUMN name VARCHAR(80);\n",
+            "sql/add_color_sqlite.sql": "ALTER TABLE t ADD COLUMN color VARCHAR(7);\n",
+        },
+    )
+    discovery, _ = found(tmp_path)
+    assert sources(discovery) == ["sql/add_color_sqlite.sql"]
+    assert skipped(discovery)["sql/add_color.sql"].startswith("twin for mysql")
+
+
+def test_alembic_ini_naming_a_folder_without_revisions_hides_nothing(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "alembic.ini": "[alembic]\nscript_location = migrations\n",
+            "migrations/AlterQueries.sql": "ALTER TABLE t ADD COLUMN a INT;\n",
+        },
+    )
+    discovery, _ = found(tmp_path)
+    assert discovery.migrations_dirs == () and sources(discovery) == ["migrations/AlterQueries.sql"]
+    make(tmp_path, {"migrations/versions/abc_initial_migration.py": "revision = 'abc'\n"})
+    discovery, _ = found(tmp_path)
+    assert discovery.migrations_dirs == ("migrations",)
+    assert sources(discovery) == ["migrations/AlterQueries.sql"]
+
+
+def test_hand_written_scripts_beside_flask_migrate_are_read(tmp_path: Path) -> None:
+    ddl = ENGINE + "conn.execute('ALTER TABLE t ADD COLUMN a INT')\n"
+    make(
+        tmp_path,
+        {
+            "migrations/env.py": "from alembic import context\n",
+            "migrations/script.py.mako": "",
+            "migrations/versions/1_add_x.py": "from alembic import op\nrevision = '1'\n",
+            "migrations/backfill_files.py": ddl,
+            "migrations/add_bank_account_fields.sql": "ALTER TABLE t ADD COLUMN b INT;\n",
+        },
+    )
+    discovery, _ = found(tmp_path)
+    assert sources(discovery) == [
+        "migrations/add_bank_account_fields.sql",
+        "migrations/backfill_files.py",
+    ]
+    assert discovery.skipped == ()  # Alembic's own files are not decisions
+
+
+def test_scripts_named_like_migrations_are_sources_only_with_ddl(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "migrate.py": ENGINE + "conn.execute('CREATE INDEX ix_a ON t (a)')\n",
+            "FINAL_COMPLETE_MIGRATION.py": ENGINE + "conn.execute('ALTER TABLE t ADD b INT')\n",
+            "tools/RUN_SCHEMA_REPAIR.py": ENGINE + "conn.execute('DROP TABLE old')\n",
+            "scripts/fix_file_sizes.py": '"""Run after CREATE TABLE files."""\n'
+            + ENGINE
+            + "conn.execute('UPDATE files SET size = 0')\n",
+            "add_admin_user.py": "print('no database here')\n",
+            "manual_db_setup.py": ENGINE + "for t in rows(): conn.execute(t)\n"
+            "# ALTER TABLE in a comment only\n",
+        },
+    )
+    diags = Diagnostics()
+    analysis = analyse(tmp_path, Config(), Dialect.SQLITE, diags, jobs=1)
+    assert sorted(s.source.path for s in analysis.sources) == [
+        "FINAL_COMPLETE_MIGRATION.py",
+        "migrate.py",
+        "tools/RUN_SCHEMA_REPAIR.py",
+    ]
+    why = dict(analysis.discovery.skipped)
+    assert why["scripts/fix_file_sizes.py"] == (
+        "named like a migration script, but runs no DDL (data or run-time SQL only)"
+    )
+    assert why["add_admin_user.py"] == "named like a migration script, but runs no DDL"
+    assert why["manual_db_setup.py"] == "named like a migration script, but runs no DDL"
+
+
+def test_a_named_script_that_cannot_be_read_is_left_out_not_fatal(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "fix_schema.py": "ALTER = 'ALTER TABLE t ADD a INT'\ndef f(:\n",
+            "migrations_manual_sql/001_a.sql": "CREATE TABLE t (id INT);\n",
+        },
+    )
+    analysis = analyse(tmp_path, Config(), Dialect.SQLITE, Diagnostics(), jobs=1)
+    assert [s.source.path for s in analysis.sources] == ["migrations_manual_sql/001_a.sql"]
+    assert "cannot be read" in dict(analysis.discovery.skipped)["fix_schema.py"]
+
+
+def test_a_non_utf8_sql_file_is_warned_about_and_the_rest_converted(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "exact_table_structures.sql": b"-- ok\nCREATE TABLE t (a TEXT); -- \xc7\xd1\xb1\xdb\n",
+            "add_a.sql": "ALTER TABLE t ADD COLUMN a INT;\n",
+        },
+    )
+    discovery, diags = found(tmp_path)
+    assert sources(discovery) == ["add_a.sql"]
+    [warning] = diags.of_level(Level.WARNING)
+    assert str(warning.origin) == "exact_table_structures.sql:2" and warning.code == "L2A113"
+
+
+def test_a_sql_file_and_a_script_repeating_it_are_one_source(tmp_path: Path) -> None:
+    sql = "ALTER TABLE tasks ADD COLUMN due DATE;\nCREATE INDEX ix_due ON tasks (due);\n"
+    script = (
+        ENGINE + "conn.execute('ALTER TABLE tasks ADD COLUMN IF NOT EXISTS due DATE')\n"
+        "conn.execute('''CREATE INDEX ix_due\n    ON tasks(due)''')\nconn.commit()\n"
+    )
+    make(tmp_path, {"migrations/002_due.sql": sql, "migrate_002_due.py": script})
+    diags = Diagnostics()
+    analysis = analyse(tmp_path, Config(), Dialect.SQLITE, diags, jobs=1)
+    assert [s.source.path for s in analysis.sources] == ["migrations/002_due.sql"]
+    assert dict(analysis.discovery.skipped)["migrate_002_due.py"] == (
+        "twin of migrations/002_due.sql: runs the same statements, converted there"
+    )
+    assert [d.code for d in diags.items if "twin" in d.message] == ["L2A115"]
+
+
+def test_a_script_doing_more_than_the_sql_file_is_not_its_twin(tmp_path: Path) -> None:
+    script = (
+        ENGINE + "conn.execute('ALTER TABLE t ADD COLUMN a INT')\nconn.execute('DROP TABLE x')\n"
+    )
+    make(tmp_path, {"add_a.sql": "ALTER TABLE t ADD COLUMN a INT;\n", "migrate_a.py": script})
+    analysis = analyse(tmp_path, Config(), Dialect.SQLITE, Diagnostics(), jobs=1)
+    assert len(analysis.sources) == 2
+
+
+def test_git_log_without_blobs_falls_back_to_no_renames(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    make(tmp_path, {"sql/001_a.sql": "CREATE TABLE a (id INT);\n" * 50})
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "a")
+    old = subprocess.run(
+        ["git", "-C", str(tmp_path), "rev-parse", "HEAD:sql/001_a.sql"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    git(tmp_path, "mv", "sql/001_a.sql", "sql/001_first.sql")
+    make(tmp_path, {"sql/001_first.sql": "CREATE TABLE a (id INT);\n" * 50 + "-- renamed\n"})
+    make(tmp_path, {"sql/002_b.sql": "CREATE TABLE b (id INT);\n"})
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "rename", date="2024-02-01T12:00:00+00:00")
+    (tmp_path / ".git" / "objects" / old[:2] / old[2:]).unlink()  # a blob left out of a clone
+    discovery, diags = found(tmp_path)
+    assert sources(discovery) == ["sql/001_first.sql", "sql/002_b.sql"]
+    assert discovery.sources[1].reason.startswith("git: first added")
+    assert [d.code for d in diags.of_level(Level.WARNING)] == ["L2A114"]
+
+
+def test_unnumbered_sources_without_git_are_warned_about(tmp_path: Path) -> None:
+    make(
+        tmp_path, {"add_b.sql": "ALTER TABLE t ADD b INT;", "add_a.sql": "ALTER TABLE t ADD a INT;"}
+    )
+    _, diags = found(tmp_path)
+    [warning] = diags.of_level(Level.WARNING)
+    assert warning.code == "L2A109" and "add_a.sql, add_b.sql" in warning.message
+
+
+def test_start_up_ddl_is_listed_not_converted(tmp_path: Path) -> None:
+    app = (
+        "from sqlalchemy import text\n\n"
+        "def create_app():\n"
+        "    for stmt in [\n"
+        "        'ALTER TABLE users ADD COLUMN IF NOT EXISTS phone VARCHAR(20)',\n"
+        "    ]:\n"
+        "        db.session.execute(text(stmt))\n\n"
+        "@app.route('/x')\n"
+        "def view():\n"
+        "    db.session.execute(text('CREATE TABLE per_request (id INT)'))\n"
+    )
+    make(tmp_path, {"app/__init__.py": app, "app.py": "ALTER = 'ALTER TABLE t ADD c INT'\n"})
+    diags = Diagnostics()
+    found_ddl = find_startup_ddl(tmp_path, Config(), diags)
+    assert [(str(f.origin), f.scope) for f in found_ddl] == [
+        ("app.py:1", "module"),
+        ("app/__init__.py:5", "create_app"),
+    ]
+    assert {d.code for d in diags.items} == {"L2A504"}
+    assert "runs at every start-up" in diags.items[0].message
+
+
+def test_start_up_ddl_in_helpers_and_hooks(tmp_path: Path) -> None:
+    app = (
+        "def _ensure_columns():\n"
+        "    for name in COLUMNS:\n"
+        "        conn.execute(f'ALTER TABLE t ADD COLUMN {name} TEXT')\n\n"
+        "@app.before_request\n"
+        "def once():\n"
+        "    conn.execute('CREATE INDEX IF NOT EXISTS ix_a ON t (a)')\n\n"
+        "def on_demand():\n"
+        "    conn.execute('DROP TABLE scratch')\n\n"
+        "_ensure_columns()\n"
+    )
+    make(tmp_path, {"wsgi.py": app})
+    found_ddl = find_startup_ddl(tmp_path, Config(), Diagnostics())
+    assert [(f.origin.line, f.scope, f.sql) for f in found_ddl] == [
+        (3, "_ensure_columns", "ALTER TABLE t ADD COLUMN {...} TEXT"),
+        (7, "once", "CREATE INDEX IF NOT EXISTS ix_a ON t (a)"),
+    ]
