@@ -22,6 +22,7 @@ _SUBJECTS = {
     "unique constraint": "unique constraint",
     "foreign key": "foreign key",
     "enum": "enum",
+    "table charset": "character set",
 }
 _ATTRIBUTES = {"column.type": "type ", "column.default": "default ", "enum": "values "}
 
@@ -91,6 +92,10 @@ def _diff_table(want: Table, got: Table, compare_defaults: bool) -> list[Differe
         "unique constraint", want.name, want.unique_constraints, got.unique_constraints
     )
     diffs += _diff_foreign_keys(want, got)
+    if want.charset != got.charset:
+        diffs.append(
+            Difference("table charset", want.name, None, want.charset or "?", got.charset or "?")
+        )
     return diffs
 
 

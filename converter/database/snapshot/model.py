@@ -97,6 +97,7 @@ class Table:
     indexes: frozenset[Index] = frozenset()
     unique_constraints: frozenset[UniqueConstraint] = frozenset()
     foreign_keys: frozenset[ForeignKey] = frozenset()
+    charset: str | None = None  # MySQL: the table's character set and collation
     column_set: frozenset[Column] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
