@@ -24,6 +24,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from legacy import (
     build_legacy_database,
+    build_models_database,
     copy_project,
     dump_data,
     load_fixture,
@@ -194,17 +195,106 @@ def test_mysql_library_chain(tmp_path: Path, mysql_url_factory) -> None:
     check_chain("mysql_library", tmp_path, mysql_url_factory, git=True)
 
 
+def mysql_charsets(url: str) -> dict[str, str]:
+    """Each table's collation (it names the character set too)."""
+    engine = sa.create_engine(sa_url(url))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT table_name, table_collation FROM information_schema.tables "
+                    "WHERE table_schema = DATABASE() AND table_name <> 'alembic_version'"
+                )
+            )
+            return dict(sorted((str(name), str(collation)) for name, collation in rows))
+    finally:
+        engine.dispose()
+
+
+def mysql_state(url: str, *, column_order: bool) -> tuple[dict, dict[str, str]]:
+    """Schema (constraint names, defaults, implicit indexes included) and table charsets."""
+    summary = schema_summary(url, names=True, defaults=True, column_order=column_order)
+    return summary, mysql_charsets(url)
+
+
 @pytest.mark.mysql
-def test_mysql_exact_add_column_downgrades(tmp_path: Path, mysql_url) -> None:
-    """ADD COLUMN ... AFTER / FIRST runs as written, yet its revision downgrades (drop_column):
-    down one step and up again works at each of them (no "Duplicate column name")."""
+def test_mysql_every_step_goes_down_and_up_again(tmp_path: Path, mysql_url) -> None:
+    """At every revision, downgrade -1 gives back the schema before it (unnamed foreign keys
+    under InnoDB's names and the indexes InnoDB made for them, the character set CONVERT TO
+    changed, columns added as exact SQL), and upgrade +1 then gives the same schema again,
+    column order included (no "Duplicate column name", no error 1553)."""
+    fixture = load_fixture("mysql_library")
     _, migrations = converted("mysql_library", tmp_path, git=True)
     baseline, by_source = revisions_by_source(migrations)
     alembic(migrations, mysql_url, "upgrade", baseline)
-    for source in ("migrations_manual_sql/001_books_isbn.sql", "migrate_book_status.py",
-                   "migrations_manual_sql/002_authors_columns.sql"):  # fmt: skip
+    for source in fixture.history:
+        before = mysql_state(mysql_url, column_order=False)
         alembic(migrations, mysql_url, "upgrade", by_source[source])
-        after = schema_summary(mysql_url, column_order=True)
+        after = mysql_state(mysql_url, column_order=True)
         alembic(migrations, mysql_url, "downgrade", "-1")
+        assert mysql_state(mysql_url, column_order=False) == before, source
         alembic(migrations, mysql_url, "upgrade", "+1")
-        assert schema_summary(mysql_url, column_order=True) == after, source
+        assert mysql_state(mysql_url, column_order=True) == after, source
+    alembic(migrations, mysql_url, "downgrade", "base")
+    assert table_names(mysql_url) == []
+
+
+@pytest.mark.mysql
+def test_mysql_fresh_upgrade_on_a_latin1_database_builds_what_create_all_builds(
+    tmp_path: Path, mysql_server_url: str, mysql_url_factory
+) -> None:
+    """The baseline keeps mysql_engine / mysql_charset of the old models: on a database whose
+    default is latin1, upgrade head gives the character sets create_all gives."""
+    fixture = load_fixture("mysql_library")
+    _, migrations = converted("mysql_library", tmp_path, git=True)
+    chain, models = mysql_url_factory(), mysql_url_factory()
+    engine = sa.create_engine(sa_url(mysql_server_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for url in (chain, models):
+                name = sa.engine.make_url(url).database
+                conn.exec_driver_sql(f"ALTER DATABASE `{name}` CHARACTER SET latin1")
+    finally:
+        engine.dispose()
+    alembic(migrations, chain, "upgrade", "head")
+    build_models_database(fixture.models_path, models)
+    assert mysql_charsets(chain) == mysql_charsets(models)
+    assert set(mysql_charsets(chain).values()) == {"utf8mb4_general_ci"}
+
+
+BOOKS_WITH_INDEXED_KEY = """
+from flask_sqlalchemy import SQLAlchemy
+
+db = SQLAlchemy()
+
+
+class Author(db.Model):
+    __tablename__ = "authors"
+    id = db.Column(db.Integer, primary_key=True)
+
+
+class Book(db.Model):
+    __tablename__ = "books"
+    id = db.Column(db.Integer, primary_key=True)
+    author_id = db.Column(db.Integer, db.ForeignKey("authors.id"), nullable=False, index=True)
+    pages = db.Column(db.Integer)
+"""
+
+
+@pytest.mark.mysql
+def test_mysql_verify_downgrades_a_table_whose_key_needs_its_index(
+    tmp_path: Path, mysql_server_url: str
+) -> None:
+    """The baseline creates books with a key and an index on its column (index=True): the
+    downgrade drops the table with its index (dropping the index first is error 1553)."""
+    project = tmp_path / "project"
+    (project / "migrations_manual_sql").mkdir(parents=True)
+    (project / "models.py").write_text(BOOKS_WITH_INDEXED_KEY)
+    (project / "migrations_manual_sql" / "001_pages.sql").write_text(
+        "ALTER TABLE books ADD COLUMN pages INT NULL;\n"
+    )
+    args = ("--dialect", "mysql", "--models", "models:db")
+    converted_ = run_cli("convert", str(project), *args)
+    assert converted_.returncode == 0, converted_.stdout + converted_.stderr
+    verified = run_cli("verify", str(project), *args, "--server-url", mysql_server_url, "-q")
+    assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -19,6 +19,7 @@ from converter.ir.ops import (
     AlterColumn,
     Check,
     ColumnDef,
+    ConvertCharset,
     CreateEnum,
     CreateIndex,
     CreateTable,
@@ -1040,6 +1041,41 @@ def test_mysql_add_column_with_position_runs_as_written_and_is_learned(position:
     assert isinstance(op, AddColumn) and op.exact and op.statement == sql
     assert (op.column.name, op.column.type.sql, op.column.nullable) == ("x", "INT", False)
     assert op.column.server_default == "0" and diags.items == []
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        "NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP",
+        "CHARACTER SET latin1 COLLATE latin1_bin NULL",
+    ],
+)
+def test_mysql_add_column_with_attributes_no_op_states_runs_as_written_and_is_learned(
+    attributes: str,
+) -> None:
+    """ON UPDATE, CHARACTER SET, COLLATE: run as written, and the downgrade drops the column."""
+    sql = f"ALTER TABLE users ADD COLUMN x TIMESTAMP {attributes}"
+    [op], diags = run(sql, "mysql")
+    assert isinstance(op, AddColumn) and op.exact and op.statement == sql
+    assert (op.column.name, op.column.nullable) == ("x", True) and diags.items == []
+
+
+@pytest.mark.parametrize(
+    ("sql", "charset", "collation"),
+    [
+        ("ALTER TABLE authors CONVERT TO CHARACTER SET utf8mb4", "utf8mb4", None),
+        ("ALTER TABLE `authors` CONVERT TO CHARSET utf8mb4 COLLATE utf8mb4_bin", "utf8mb4",
+         "utf8mb4_bin"),
+    ],
+)  # fmt: skip
+def test_mysql_convert_to_character_set_is_an_op(
+    sql: str, charset: str, collation: str | None
+) -> None:
+    [op], diags = run(sql, "mysql")
+    assert op == ConvertCharset(
+        "authors", charset, collation, origin=ORIGIN, statement=sql, exact=True
+    )
+    assert diags.items == []
 
 
 def test_unparseable_statement_keeps_text_and_guesses_data() -> None:

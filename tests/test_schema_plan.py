@@ -286,3 +286,84 @@ def test_guarded_ops_the_model_cannot_decide_without_a_reference() -> None:
     assert [type(op).__name__ for op in upgrade] == ["CreateTable", "DropIndex", "AddColumn"]
     assert upgrade[1].exact and upgrade[1].statement == "DROP INDEX IF EXISTS ix_x"
     assert not upgrade[2].exact
+
+
+# --- MySQL: what InnoDB does on its own around foreign keys, and table character sets ------
+
+
+def mysql_books() -> tuple[SchemaModel, o.CreateTable]:
+    """authors, and books with an unnamed key to it, as CREATE TABLE makes them on MySQL."""
+    m = SchemaModel(dialect="mysql")
+    m.apply(o.CreateTable("authors", (o.ColumnDef("id", INT, False, primary_key=True),)))
+    books = o.CreateTable(
+        "books",
+        (o.ColumnDef("id", INT, False, primary_key=True), o.ColumnDef("author_id", INT)),
+        (o.ForeignKey(("author_id",), "authors", ("id",)),),
+        dialect_kwargs=(("mysql_charset", "latin1"),),
+    )
+    m.apply(books)
+    return m, books
+
+
+def test_mysql_unnamed_key_gets_innodb_name_and_index_so_dropping_them_downgrades() -> None:
+    """003_books_author_fk.sql: DROP FOREIGN KEY books_ibfk_1; DROP INDEX author_id; ADD a
+    named key. Each step knows what it undoes; the named key's own index goes with it."""
+    m, _ = mysql_books()
+    assert [c.name for c in m.tables["books"].constraints][-1] == "books_ibfk_1"
+    assert m.implicit == {("books", "author_id"): ("author_id",)}
+    drop_fk = o.DropConstraint("books", "books_ibfk_1", "foreignkey", origin=AT)
+    assert m.reverse(drop_fk) == [
+        o.AddConstraint(
+            "books", o.ForeignKey(("author_id",), "authors", ("id",), "books_ibfk_1"), origin=AT
+        )
+    ]
+    m.apply(drop_fk)
+    drop_ix = o.DropIndex("author_id", "books", origin=AT)
+    assert m.reverse(drop_ix) == [
+        o.CreateIndex("author_id", "books", (o.IndexElement("author_id"),), origin=AT)
+    ]
+    m.apply(drop_ix)
+    named = o.AddConstraint(
+        "books", o.ForeignKey(("author_id",), "authors", ("id",), "fk_books_author"), origin=AT
+    )
+    assert m.reverse(named) == [
+        o.DropConstraint("books", "fk_books_author", "foreignkey", origin=AT),
+        o.DropIndex("fk_books_author", "books", origin=AT),
+    ]
+    m.apply(named)
+    unnamed = o.AddConstraint("books", o.ForeignKey(("id",), "authors", ("id",)), origin=AT)
+    assert m.reverse(unnamed) == [
+        o.DropConstraint("books", "books_ibfk_1", "foreignkey", origin=AT)
+    ]
+
+
+def test_mysql_index_replacing_the_implicit_one_downgrades_without_error_1553() -> None:
+    m, _ = mysql_books()
+    ix = o.CreateIndex("ix_books_author_id", "books", (o.IndexElement("author_id"),), origin=AT)
+    assert m.reverse(ix) == [
+        o.CreateIndex("author_id", "books", (o.IndexElement("author_id"),), origin=AT),
+        o.DropIndex("ix_books_author_id", "books", origin=AT),
+    ]
+    m.apply(ix)
+    assert m.implicit == {}
+    m.apply(o.RenameTable("books", "volumes"))
+    assert [c.name for c in m.tables["volumes"].constraints][-1] == "volumes_ibfk_1"
+
+
+def test_mysql_downgrade_leaves_the_indexes_of_a_table_it_drops_to_the_table() -> None:
+    _, books = mysql_books()
+    ix = o.CreateIndex("ix_books_author_id", "books", (o.IndexElement("author_id"),))
+    result = plan(
+        [SourceOps("a.sql", "0" * 64, (books, ix))], SchemaModel(), "mysql", Diagnostics()
+    )
+    assert result.revisions[0].downgrade == (o.DropTable("books"),)
+
+
+def test_mysql_convert_to_character_set_converts_back() -> None:
+    m, _ = mysql_books()
+    convert = o.ConvertCharset("books", "utf8mb4", origin=AT)
+    assert m.reverse(convert) == [o.ConvertCharset("books", "latin1", origin=AT)]
+    m.apply(convert)
+    assert dict(m.tables["books"].options) == {"mysql_charset": "utf8mb4"}
+    unknown = o.ConvertCharset("authors", "utf8mb4", origin=AT)
+    assert isinstance(m.reverse(unknown)[0], o.Irreversible)

@@ -487,3 +487,49 @@ def test_diff_of_real_databases(new_db, dialect: str) -> None:
         "table users: index ix_users_email missing",
         "table users: foreign key (org_id) -> org(id) missing",
     ]
+
+
+# --- MySQL / MariaDB -------------------------------------------------------------------------
+
+
+@pytest.mark.mysql
+def test_mysql_spellings_that_store_the_same_compare_equal(mysql_url_factory) -> None:
+    """Display widths, tinyint(1) for BOOLEAN, a quoted number as default, and the index InnoDB
+    makes for a foreign key (named after the key or after its column) are not differences."""
+    parent = "CREATE TABLE a (id INT PRIMARY KEY)"
+    legacy = build(
+        mysql_url_factory(),
+        f"{parent}; CREATE TABLE t (id INT(5) PRIMARY KEY, flag TINYINT(1) NOT NULL DEFAULT '1',"
+        " n BIGINT(20) UNSIGNED, a_id INT, FOREIGN KEY (a_id) REFERENCES a (id))",
+    )
+    models = build(
+        mysql_url_factory(),
+        f"{parent}; CREATE TABLE t (id INTEGER PRIMARY KEY, flag BOOLEAN NOT NULL DEFAULT 1,"
+        " n BIGINT UNSIGNED, a_id INT); ALTER TABLE t ADD CONSTRAINT fk_t_a FOREIGN KEY (a_id)"
+        " REFERENCES a (id)",
+    )
+    assert diff_snapshots(models, legacy, compare_defaults=True) == []
+    assert models.table_map["t"].column_map["flag"].type == "BOOLEAN"
+    assert models.table_map["t"].column_map["flag"].default == "1"
+    other = build(
+        mysql_url_factory(),
+        f"{parent}; CREATE TABLE t (id INTEGER PRIMARY KEY, flag BOOLEAN NOT NULL DEFAULT 1,"
+        " n BIGINT UNSIGNED, a_id INT, INDEX ix_t_a (a_id), FOREIGN KEY (a_id) REFERENCES a (id))",
+    )
+    assert format_diff(diff_snapshots(models, other)) == "table t: extra index ix_t_a"
+
+
+@pytest.mark.mysql
+def test_mysql_table_character_sets_are_compared(mysql_url_factory) -> None:
+    """A column inherits its table's character set: the table's is compared, and a column's
+    own only where it differs from its table's."""
+    utf8 = build(mysql_url_factory(), "CREATE TABLE t (s VARCHAR(5)) DEFAULT CHARSET=utf8mb4")
+    latin1 = build(mysql_url_factory(), "CREATE TABLE t (s VARCHAR(5)) DEFAULT CHARSET=latin1")
+    [diff] = diff_snapshots(utf8, latin1)
+    assert str(diff).startswith("table t: character set utf8mb4 COLLATE utf8mb4_")
+    assert str(diff).endswith("!= latin1 COLLATE latin1_swedish_ci")
+    mixed = build(
+        mysql_url_factory(),
+        "CREATE TABLE t (s VARCHAR(5) CHARACTER SET latin1) DEFAULT CHARSET=utf8mb4",
+    )
+    assert [d.kind for d in diff_snapshots(utf8, mixed)] == ["column.type"]

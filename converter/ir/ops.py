@@ -200,6 +200,18 @@ class AlterColumn(Op):
 
 
 @dataclass(frozen=True, slots=True)
+class ConvertCharset(Op):
+    """MySQL ALTER TABLE t CONVERT TO CHARACTER SET cs [COLLATE co]: the table's default and
+    every text column take the new character set. Alembic has no op for it; the schema model
+    keeps the table's character set, so the downgrade converts back."""
+
+    table: str
+    charset: str
+    collation: str | None = None
+    schema: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CreateIndex(Op):
     name: str
     table: str

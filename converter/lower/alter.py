@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from sqlglot import exp
 
 from converter.core.diagnostics import Origin
+from converter.core.dialects import Dialect
 from converter.ir.ops import (
     UNSET,
     AddColumn,
@@ -77,8 +78,8 @@ def alter_table(expr: exp.Alter, ctx: Ctx) -> list[Op]:
 
 
 def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
-    positioned = _positioned_alone(node, act)
-    col = read_column(_without_position(node) if positioned else node, act.ctx, act.last)
+    positioned = _as_written_alone(node, act)
+    col = read_column(_model_view(node) if positioned else node, act.ctx, act.last)
     if col.autoincrement or col.primary_key:
         raise Unsupported(
             f"column {col.name}: a primary key or auto-increment in ADD COLUMN "
@@ -88,9 +89,9 @@ def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
     # neither directly nor in batch mode (an unnamed constraint). A default written as SQL text
     # makes Alembic's batch mode rebuild the whole table instead of ALTER TABLE ADD COLUMN
     # (losing AUTOINCREMENT and triggers). In both cases the statement runs as written.
-    # A MySQL column position (AFTER / FIRST) has no op form either: the statement runs as
-    # written, and the schema model still learns the column (later MODIFYs and the downgrade
-    # need its definition).
+    # A MySQL column position (AFTER / FIRST), ON UPDATE, CHARACTER SET or COLLATE have no op
+    # form either: the statement runs as written, and the schema model still learns the column
+    # (later MODIFYs and the downgrade need its definition).
     exact = positioned or (
         act.ctx.dialect == "sqlite" and (bool(col.constraints) or col.default is not None)
     )
@@ -110,27 +111,44 @@ def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
 _ADD_GUARD = re.compile(r"(\bADD\s+(?:COLUMN\s+)?)IF\s+NOT\s+EXISTS\s+", re.IGNORECASE)
 
 
-def _without_guard(sql: str, dialect: str) -> str:
+def _without_guard(sql: str, dialect: Dialect) -> str:
     """The statement as the dialect accepts it: SQLite and MySQL have no ADD COLUMN IF NOT
     EXISTS (plan decides the guard on the schema model, as for every guarded op)."""
     return sql if dialect == "postgres" else _ADD_GUARD.sub(r"\1", sql)
 
 
-def _positioned_alone(node: exp.ColumnDef, act: Action) -> bool:
-    """MySQL ADD COLUMN ... AFTER / FIRST as the ALTER's only action (else the exact statement
-    would run once per op it lowers to)."""
+# MySQL column attributes Alembic cannot state, and the schema model does not track.
+_AS_WRITTEN = (
+    exp.OnUpdateColumnConstraint,
+    exp.CharacterSetColumnConstraint,
+    exp.CollateColumnConstraint,
+)
+
+
+def _as_written_alone(node: exp.ColumnDef, act: Action) -> bool:
+    """MySQL ADD COLUMN with a position (AFTER / FIRST) or an attribute of `_AS_WRITTEN`, as
+    the ALTER's only action (else the exact statement would run once per op it lowers to)."""
     alter = node.parent
     return (
         act.ctx.dialect == "mysql"
-        and node.args.get("position") is not None
+        and (node.args.get("position") is not None or bool(_written_only(node)))
         and isinstance(alter, exp.Alter)
         and len(alter.args.get("actions") or []) == 1
     )
 
 
-def _without_position(node: exp.ColumnDef) -> exp.ColumnDef:
+def _written_only(node: exp.ColumnDef) -> list[exp.Expression]:
+    constraints = node.args.get("constraints") or []
+    return [c for c in constraints if isinstance(c.args.get("kind"), _AS_WRITTEN)]
+
+
+def _model_view(node: exp.ColumnDef) -> exp.ColumnDef:
+    """The column as the schema model keeps it: without position and `_AS_WRITTEN` parts."""
     bare = node.copy()
     bare.set("position", None)
+    dropped = {id(c) for c in _written_only(node)}
+    kept = [c for c in node.args.get("constraints") or [] if id(c) not in dropped]
+    bare.set("constraints", [c.copy() for c in kept])
     return bare
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from sqlglot.errors import TokenError
 
 from converter.core.dialects import Dialect
-from converter.ir.ops import ExecuteSQL, ObjectRef, RenameTable, SqlKind
+from converter.ir.ops import ConvertCharset, ExecuteSQL, ObjectRef, Op, RenameTable, SqlKind
 from converter.lower.common import Ctx, SourceText, Unsupported
 
 _OBJECT_KINDS = frozenset(
@@ -95,7 +95,8 @@ class Exact:
     ignored: str | None = None
     warning: str | None = None
     info: str | None = None
-    renames: list[RenameTable] = field(default_factory=list)
+    # The statement is an op after all (RENAME TABLE, CONVERT TO CHARACTER SET): these run.
+    ops: list[Op] = field(default_factory=list)
     creates: tuple[ObjectRef, ...] = ()
     drops: tuple[ObjectRef, ...] = ()
     renamed: tuple[ObjectRef, str] | None = None
@@ -340,6 +341,9 @@ def _alter(r: _Reader) -> Exact:
     renamed = _renamed_index(r) if kind == "INDEX" else _renamed_constraint(r)
     if renamed is not None:
         return renamed
+    converted = _convert_charset(r) if kind == "TABLE" else None
+    if converted is not None:
+        return converted
     if kind == "TABLE":  # sqlglot reads every ALTER TABLE it understands: this one it did not
         return Exact(
             warning="kept as exact SQL: sqlglot could not read this ALTER TABLE (a "
@@ -349,6 +353,31 @@ def _alter(r: _Reader) -> Exact:
     return Exact(
         autocommit=kind == "SYSTEM", warning=f"kept as exact SQL: ALTER {kind} has no op form here"
     )
+
+
+_CONVERT = re.compile(
+    r"CONVERT\s+TO\s+(?:CHARACTER\s+SET|CHARSET)\s+(\w+)(?:\s+COLLATE\s+(\w+))?", re.IGNORECASE
+)
+
+
+def _convert_charset(r: _Reader) -> Exact | None:
+    """MySQL ALTER TABLE t CONVERT TO CHARACTER SET cs [COLLATE co], alone: runs as written,
+    and the schema model learns the table's new character set."""
+    table = r.name(2)
+    if r.ctx.dialect != "mysql" or table is None or "." in table[0]:
+        return None
+    found = _CONVERT.fullmatch(r.src.text(table[1] + 1, r.src.last).strip())
+    if found is None:
+        return None
+    op = ConvertCharset(
+        _plain_name(table[0], r.ctx.dialect),
+        found.group(1),
+        found.group(2),
+        origin=r.ctx.stmt.origin,
+        statement=r.ctx.stmt.sql,
+        exact=True,
+    )
+    return Exact(ops=[op])
 
 
 def _renamed_index(r: _Reader) -> Exact | None:
@@ -455,7 +484,7 @@ def _rename(r: _Reader) -> Exact:
     """MySQL RENAME TABLE a TO b, c TO d."""
     if r.word(1) != "TABLE":
         return Exact(warning="kept as exact SQL: unrecognised RENAME statement")
-    renames = []
+    renames: list[Op] = []
     for first, last in r.src.split(2, r.src.last):
         to = r.src.find({"TO"}, first, last)
         if to is None or r.name_end(first) != to - 1 or r.name_end(to + 1) != last:
@@ -465,7 +494,7 @@ def _rename(r: _Reader) -> Exact:
         if "." in old or "." in new:
             return Exact(warning="kept as exact SQL: RENAME TABLE across databases")
         renames.append(RenameTable(old, new, origin=r.ctx.stmt.origin))
-    return Exact(renames=renames)
+    return Exact(ops=renames)
 
 
 def _set(r: _Reader) -> Exact:

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.dialects import Dialect
 from converter.ir import ops as o
+from converter.plan import mysql_keys
 from converter.plan.schema import SchemaModel, TableModel
 
 # ---- MetaData -> SchemaModel ------------------------------------------------------------------
@@ -45,7 +46,22 @@ def _table_model(table: sa.Table, model: SchemaModel, dialect: Dialect) -> Table
     constraints = [
         c for c in (_constraint(x, dialect) for x in _ordered(table.constraints)) if c is not None
     ]
-    return TableModel(table.name, columns, constraints, _name(table.schema))
+    return TableModel(
+        table.name, columns, constraints, _name(table.schema), options=_options(table, dialect)
+    )
+
+
+# What a MySQL table is built with beyond its columns: the same table on a server with other
+# defaults (a latin1 server) must come out as create_all() builds it.
+_MYSQL_OPTIONS = ("mysql_engine", "mysql_charset", "mysql_collate")
+
+
+def _options(table: sa.Table, dialect: Dialect) -> tuple[tuple[str, o.Literal], ...]:
+    if dialect != "mysql":
+        return ()
+    return tuple(
+        (key, str(value)) for key, value in table.dialect_kwargs.items() if key in _MYSQL_OPTIONS
+    )
 
 
 def _ordered(constraints: Iterable[sa.Constraint]) -> list[sa.Constraint]:
@@ -247,6 +263,15 @@ def fill_unknowns(derived: SchemaModel, old: SchemaModel, diags: Diagnostics) ->
     return result
 
 
+def _implicit_indexes(old: SchemaModel, table: str) -> set[str]:
+    """MySQL: the indexes InnoDB makes for the foreign keys of `table` in the old models."""
+    if not old.is_mysql:
+        return set()
+    settled = old.copy()
+    mysql_keys.settle_created_table(settled, settled.tables[table])
+    return {name for (owner, name) in settled.implicit if owner == table}
+
+
 def _table_differences(
     table: TableModel, before: TableModel, derived: SchemaModel, old: SchemaModel
 ) -> list[str]:
@@ -273,6 +298,7 @@ def _table_differences(
     ]
     mine = {n for n, ix in derived.indexes.items() if ix.table == table.name}
     theirs = {n for n, ix in old.indexes.items() if ix.table == table.name}
+    theirs |= _implicit_indexes(old, table.name)
     found += [f"index {n} is not in the old models" for n in sorted(mine - theirs)]
     found += [f"index {n} is only in the old models" for n in sorted(theirs - mine)]
     return found
@@ -284,7 +310,9 @@ def _describe(c: o.Constraint) -> str:
 
 
 def _copy_table(t: TableModel) -> TableModel:
-    return TableModel(t.name, dict(t.columns), list(t.constraints), t.schema, t.known)
+    return TableModel(
+        t.name, dict(t.columns), list(t.constraints), t.schema, t.known, options=t.options
+    )
 
 
 def _existing_before_guarded_creates(

@@ -15,6 +15,7 @@ from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.dialects import Dialect
 from converter.ir import ops as o
 from converter.ir.revision import Revision, SourceRef
+from converter.plan import mysql_keys
 from converter.plan.schema import SchemaModel, TableModel
 
 
@@ -142,6 +143,8 @@ def _replay(
             model.apply(op)
             upgrade.append(op)
             downgrade[:0] = undo
+    if dialect == "mysql":
+        downgrade = mysql_keys.indexes_go_with_their_table(downgrade)
     return upgrade, downgrade
 
 
@@ -308,7 +311,7 @@ def guard_applies(op: o.Op, model: SchemaModel, *, complete: bool) -> bool | Non
     if isinstance(op, o.CreateIndex):
         return op.name not in model.indexes
     if isinstance(op, o.DropIndex):
-        if op.name in model.indexes:
+        if op.name in model.indexes or (op.table or "", op.name) in model.implicit:
             return True
         return False if complete or op.name in model.removed else None
     if isinstance(op, o.CreateEnum):

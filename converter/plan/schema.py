@@ -13,6 +13,7 @@ from functools import singledispatch
 
 from converter.core.dialects import Dialect
 from converter.ir import ops as o
+from converter.plan import mysql_keys
 
 
 @dataclass
@@ -23,6 +24,8 @@ class TableModel:
     schema: str | None = None
     known: bool = True  # False: the table exists but its definition never appeared in a source
     inferred_from: o.Origin | None = None  # set when the definition is inferred (see unapply)
+    # Table options that change what the database builds (mysql_engine, mysql_charset...).
+    options: tuple[tuple[str, o.Literal], ...] = ()
 
     def primary_key(self) -> o.PrimaryKey | None:
         return next((c for c in self.constraints if isinstance(c, o.PrimaryKey)), None)
@@ -33,6 +36,7 @@ class TableModel:
             tuple(self.columns.values()),
             tuple(self.constraints),
             schema=self.schema,
+            dialect_kwargs=self.options,
             origin=origin,
         )
 
@@ -48,6 +52,12 @@ class SchemaModel:
     dialect: Dialect = Dialect.SQLITE
     # Table and index names the forward replay removed: known to be absent, reference or not.
     removed: set[str] = field(default_factory=set)
+    # MySQL: the indexes InnoDB made itself for a foreign key, (table, name) -> columns.
+    implicit: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def is_mysql(self) -> bool:
+        return self.dialect == "mysql"
 
     def copy(self) -> SchemaModel:
         return copy.deepcopy(self)
@@ -162,6 +172,7 @@ def _rename_table_refs(schema: SchemaModel, old: str, new: str) -> None:
 
 def _drop_table(schema: SchemaModel, name: str) -> None:
     schema.tables.pop(name, None)
+    mysql_keys.forget_table(schema, name)
     for ix_name in [n for n, ix in schema.indexes.items() if ix.table == name]:
         del schema.indexes[ix_name]
     for ref in owned_objects(schema, name):
@@ -203,13 +214,18 @@ def _add_table(schema: SchemaModel, op: o.CreateTable) -> None:
     pk_cols = tuple(c.name for c in op.columns if c.primary_key)
     if pk_cols and not any(isinstance(c, o.PrimaryKey) for c in constraints):
         constraints.insert(0, o.PrimaryKey(pk_cols))
-    schema.tables[op.table] = TableModel(op.table, columns, constraints, op.schema)
+    schema.tables[op.table] = TableModel(
+        op.table, columns, constraints, op.schema, options=op.dialect_kwargs
+    )
+    if schema.is_mysql:
+        mysql_keys.settle_created_table(schema, schema.tables[op.table])
 
 
 def _drop_column(schema: SchemaModel, table: str, column: str) -> None:
     t = schema.ensure_table(table)
     t.columns.pop(column, None)
     t.constraints = [c for c in t.constraints if column not in _constraint_columns(c)]
+    mysql_keys.forget_table(schema, table, column)
     for name in [
         n for n, ix in schema.indexes.items() if ix.table == table and _uses_column(ix, column)
     ]:
@@ -246,6 +262,8 @@ def _(op: o.RenameTable, schema: SchemaModel) -> None:
     if op.old in schema.tables:
         _rename_table_refs(schema, op.old, op.new)
         _rename_owner(schema, op.old, op.new)
+        if schema.is_mysql:
+            mysql_keys.table_renamed(schema, op.old, op.new)
         schema.removed.add(op.old)
         schema.removed.discard(op.new)
 
@@ -270,6 +288,7 @@ def _(op: o.RenameColumn, schema: SchemaModel) -> None:
     if op.old not in t.columns:
         t.columns[op.old] = o.ColumnDef(op.old, None)
     _rename_column_refs(schema, op.table, op.old, op.new)
+    mysql_keys.column_renamed(schema, op.table, op.old, op.new)
 
 
 @apply.register
@@ -281,20 +300,42 @@ def _(op: o.AlterColumn, schema: SchemaModel) -> None:
 
 
 @apply.register
+def _(op: o.ConvertCharset, schema: SchemaModel) -> None:
+    t = schema.ensure_table(op.table, op.schema)
+    charset = [("mysql_charset", op.charset)]
+    charset += [("mysql_collate", op.collation)] if op.collation else []
+    t.options = tuple(
+        (key, value) for key, value in t.options if key not in _CHARSET_OPTIONS
+    ) + tuple(charset)
+
+
+# Table options that say a MySQL table's character set (a reflected table says "default charset").
+_CHARSET_OPTIONS = ("mysql_charset", "mysql_default charset", "mysql_collate")
+
+
+@apply.register
 def _(op: o.CreateIndex, schema: SchemaModel) -> None:
     schema.indexes[op.name] = op
     schema.removed.discard(op.name)
+    if schema.is_mysql:
+        mysql_keys.index_created(schema, op)
 
 
 @apply.register
 def _(op: o.DropIndex, schema: SchemaModel) -> None:
     if schema.indexes.pop(op.name, None) is not None:
         schema.removed.add(op.name)
+    elif schema.implicit.pop((op.table or "", op.name), None) is not None:
+        schema.removed.add(op.name)
 
 
 @apply.register
 def _(op: o.AddConstraint, schema: SchemaModel) -> None:
-    schema.ensure_table(op.table, op.schema).constraints.append(op.constraint)
+    t = schema.ensure_table(op.table, op.schema)
+    constraint = op.constraint
+    if schema.is_mysql and isinstance(constraint, o.ForeignKey):
+        constraint = mysql_keys.added_key(schema, t, constraint)
+    t.constraints.append(constraint)
 
 
 @apply.register
@@ -408,6 +449,10 @@ def _(op: o.AddConstraint, schema: SchemaModel) -> None:
         t.constraints.remove(op.constraint)
     elif op.constraint.name:
         t.constraints = [c for c in t.constraints if c.name != op.constraint.name]
+    else:  # MySQL named it: the same key under any name
+        named = [c for c in t.constraints if replace(c, name=None) == op.constraint]
+        if named:
+            t.constraints.remove(named[-1])
 
 
 @unapply.register
@@ -615,17 +660,50 @@ def schema_after_alter(before: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
 
 
 @reverse.register
-def _(op: o.CreateIndex, schema: SchemaModel) -> list[o.Op]:
+def _(op: o.ConvertCharset, schema: SchemaModel) -> list[o.Op]:
+    t = schema.table(op.table)
+    options = dict(t.options) if t else {}
+    charset = options.get("mysql_charset") or options.get("mysql_default charset")
+    if charset is None:
+        return _irreversible(op, f"the previous character set of table {op.table} is unknown")
+    collation = options.get("mysql_collate")
     return [
-        o.DropIndex(
-            op.name, op.table, concurrently=op.concurrently, schema=op.schema, origin=op.origin
+        o.ConvertCharset(
+            op.table,
+            str(charset),
+            None if collation is None else str(collation),
+            schema=op.schema,
+            origin=op.origin,
         )
     ]
 
 
 @reverse.register
+def _(op: o.CreateIndex, schema: SchemaModel) -> list[o.Op]:
+    drop = o.DropIndex(
+        op.name, op.table, concurrently=op.concurrently, schema=op.schema, origin=op.origin
+    )
+    if not schema.is_mysql:
+        return [drop]
+    # InnoDB dropped the index it had made for a foreign key; the key needs one back before
+    # this one goes (else error 1553).
+    replaced = mysql_keys.index_created(schema.copy(), op)
+    return [*(_implicit_index(op.table, *item, op) for item in replaced), drop]
+
+
+def _implicit_index(table: str, name: str, columns: tuple[str, ...], op: o.Op) -> o.CreateIndex:
+    elements = tuple(o.IndexElement(c) for c in columns)
+    return o.CreateIndex(
+        name, table, elements, schema=getattr(op, "schema", None), origin=op.origin
+    )
+
+
+@reverse.register
 def _(op: o.DropIndex, schema: SchemaModel) -> list[o.Op]:
     ix = schema.indexes.get(op.name)
+    columns = schema.implicit.get((op.table or "", op.name))
+    if ix is None and columns is not None:
+        return [_implicit_index(op.table or "", op.name, columns, op)]
     if ix is None or not ix.elements:
         return _irreversible(op, f"definition of dropped index {op.name} is unknown")
     return [replace(ix, concurrently=op.concurrently, origin=op.origin)]
@@ -643,6 +721,9 @@ def _kind(c: o.Constraint) -> o.ConstraintKind:
 
 @reverse.register
 def _(op: o.AddConstraint, schema: SchemaModel) -> list[o.Op]:
+    t = schema.table(op.table)
+    if schema.is_mysql and isinstance(op.constraint, o.ForeignKey) and t is not None:
+        return _drop_mysql_key(op, schema.copy())
     if not op.constraint.name:
         return _irreversible(
             op, f"unnamed {_kind(op.constraint)} constraint on {op.table} cannot be dropped by name"
@@ -651,6 +732,19 @@ def _(op: o.AddConstraint, schema: SchemaModel) -> list[o.Op]:
         o.DropConstraint(
             op.table, op.constraint.name, _kind(op.constraint), schema=op.schema, origin=op.origin
         )
+    ]
+
+
+def _drop_mysql_key(op: o.AddConstraint, scratch: SchemaModel) -> list[o.Op]:
+    """The downgrade of ADD FOREIGN KEY on MySQL: the key, by the name InnoDB gives it, then
+    the index InnoDB made for it (DROP FOREIGN KEY leaves it behind)."""
+    before = set(scratch.implicit)
+    apply(op, scratch)
+    named = scratch.tables[op.table].constraints[-1].name or ""
+    made = [name for (table, name) in set(scratch.implicit) - before if table == op.table]
+    return [
+        o.DropConstraint(op.table, named, "foreignkey", schema=op.schema, origin=op.origin),
+        *(o.DropIndex(name, op.table, schema=op.schema, origin=op.origin) for name in made),
     ]
 
 

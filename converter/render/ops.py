@@ -10,9 +10,12 @@ from __future__ import annotations
 import functools
 import itertools
 import keyword
+import re
 from collections.abc import Iterable, Sequence
 
+from converter.core.dialects import Dialect
 from converter.ir import ops as o
+from converter.plan.schema import quote_ident
 from converter.render.code import (
     BEGIN_MARK,
     END_MARK,
@@ -297,6 +300,23 @@ def _enum_bind(ctx: Ctx) -> str:
 @render_op.register
 def _(op: o.ExecuteSQL, ctx: Ctx) -> list[str]:
     return call_statement(ctx, "op.execute", [sa_text(op.sql)])
+
+
+@render_op.register
+def _(op: o.ConvertCharset, ctx: Ctx) -> list[str]:
+    return call_statement(ctx, "op.execute", [sa_text(convert_charset_sql(op))])
+
+
+def convert_charset_sql(op: o.ConvertCharset) -> str:
+    """The statement for a ConvertCharset the legacy SQL did not spell (a downgrade)."""
+    names = [op.charset, *([op.collation] if op.collation else [])]
+    if not all(re.fullmatch(r"\w+", name) for name in names):
+        raise RenderError(f"{' '.join(names)!r} is not a character set name", where_of(op))
+    table = quote_ident(op.table, Dialect.MYSQL)
+    if op.schema:
+        table = f"{quote_ident(op.schema, Dialect.MYSQL)}.{table}"
+    collate = f" COLLATE {op.collation}" if op.collation else ""
+    return f"ALTER TABLE {table} CONVERT TO CHARACTER SET {op.charset}{collate}"
 
 
 @render_op.register

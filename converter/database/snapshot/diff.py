@@ -26,6 +26,7 @@ _SUBJECTS = {
     "column.identity": "column",
     "column.comment": "column",
     "table.comment": "comment",
+    "table charset": "character set",
 }
 _ATTRIBUTES = {
     "column.type": "type ",
@@ -113,6 +114,10 @@ def _diff_table(want: Table, got: Table) -> list[Difference]:
     )
     diffs += _diff_checks(want, got)
     diffs += _diff_foreign_keys(want, got)
+    if want.charset != got.charset:
+        diffs.append(
+            Difference("table charset", want.name, None, want.charset or "?", got.charset or "?")
+        )
     return diffs
 
 

@@ -162,6 +162,7 @@ class Table:
     foreign_keys: frozenset[ForeignKey] = frozenset()
     checks: frozenset[CheckConstraint] = frozenset()
     comment: str | None = None
+    charset: str | None = None  # MySQL: the table's character set and collation
     column_set: frozenset[Column] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

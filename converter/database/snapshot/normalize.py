@@ -18,7 +18,13 @@ what Alembic autogenerate compares by default:
   constraint, and SQLite's `sqlite_autoindex_*` indexes, are not counted as indexes;
 - on SQLite a single-column INTEGER PRIMARY KEY (a rowid alias) is NOT NULL however it was
   declared, because it cannot hold NULL;
-- foreign-key actions: upper-cased, NO ACTION is the same as none.
+- foreign-key actions: upper-cased, NO ACTION is the same as none;
+- MySQL: integer display widths are dropped (they change nothing stored) but TINYINT(1) is
+  BOOLEAN; a quoted number as default is the number, `current_timestamp()` is CURRENT_TIMESTAMP;
+  a column's character set shows only where it differs from its table's (as MySQL reports it),
+  and the table's character set and collation are compared; the index InnoDB makes for a
+  foreign key (named after the key or its first column) is not counted: the same key gets it
+  under either name, depending on how it was added.
 """
 
 from __future__ import annotations
@@ -70,6 +76,7 @@ class Reflected:
     triggers: list[Trigger] = field(default_factory=list)
     sequences: list[Sequence] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
+    charsets: dict[str, str] = field(default_factory=dict)  # MySQL: table -> "cs COLLATE co"
 
 
 def sqlglot_name(dialect: Dialect) -> str:
@@ -85,17 +92,31 @@ def normalized_table(
     pk = tuple((reflected.pks.get(name) or {}).get("constrained_columns") or ())
     glot = sqlglot_name(dialect)
     columns = tuple(_column(c, pk, dialect, glot) for c in reflected.columns[name])
+    foreign_keys = frozenset(_foreign_key(fk, schema) for fk in reflected.fks.get(name, ()))
+    indexes = frozenset(_indexes(reflected.indexes.get(name, ()), glot))
+    if dialect.name in ("mysql", "mariadb"):
+        indexes = frozenset(ix for ix in indexes if not _made_for_key(ix, foreign_keys))
     return Table(
         name=name,
         columns=columns,
         primary_key=pk,
-        indexes=frozenset(_indexes(reflected.indexes.get(name, ()), glot)),
+        indexes=indexes,
         unique_constraints=frozenset(_uniques(name, reflected.uniques.get(name, ()), dialect)),
-        foreign_keys=frozenset(_foreign_key(fk, schema) for fk in reflected.fks.get(name, ())),
+        foreign_keys=foreign_keys,
         checks=frozenset(
             _check(name, row, columns, glot) for row in reflected.checks.get(name, ())
         ),
         comment=reflected.comments.get(name),
+        charset=reflected.charsets.get(name),
+    )
+
+
+def _made_for_key(ix: Index, keys: Iterable[ForeignKey]) -> bool:
+    """MySQL: `ix` is the index InnoDB makes for one of `keys` (see the module docstring)."""
+    return not ix.unique and any(
+        ix.elements == key.columns
+        and (ix.name == key.name or re.fullmatch(re.escape(key.columns[0]) + r"(_\d+)?", ix.name))
+        for key in keys
     )
 
 
@@ -106,7 +127,7 @@ def _column(col: Mapping[str, Any], pk: tuple[str, ...], dialect: Dialect, glot:
         type=col["type_text"] if "type_text" in col else type_text(col["type"], dialect),
         nullable=bool(col["nullable"]),
         primary_key=col["name"] in pk,
-        default=None if default is None else normalize_expression(str(default), glot),
+        default=None if default is None else _default(str(default), dialect, glot),
         identity=col.get("identity"),
         comment=col.get("comment"),
     )
@@ -122,6 +143,16 @@ def _check(
     return CheckConstraint(expression, None if generated else name, name)
 
 
+def _default(text: str, dialect: Dialect, glot: str) -> str:
+    """A server default's normalised text; MySQL spells `current_timestamp()` and quotes
+    numbers in its catalog where the DDL did not."""
+    if dialect.name in ("mysql", "mariadb"):
+        text = re.sub(r"(?i)\bcurrent_timestamp\(\)", "CURRENT_TIMESTAMP", text)
+        number = re.fullmatch(r"'(-?\d+(?:\.\d+)?)'", text)
+        text = number.group(1) if number else text
+    return normalize_expression(text, glot)
+
+
 _QUOTED = re.compile(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")")
 
 
@@ -135,7 +166,18 @@ def type_text(type_: TypeEngine[Any], dialect: Dialect) -> str:
         text = type_.compile(dialect=dialect)
     except CompileError:
         text = type(type_).__name__
-    return normalize_type_text(text)
+    text = normalize_type_text(text)
+    return _mysql_integer(text) if dialect.name in ("mysql", "mariadb") else text
+
+
+_DISPLAY_WIDTH = re.compile(r"(TINYINT|SMALLINT|MEDIUMINT|INTEGER|INT|BIGINT)\((\d+)\)")
+
+
+def _mysql_integer(text: str) -> str:
+    """An integer type without its display width; TINYINT(1) (MySQL's boolean) is BOOLEAN."""
+    if text == "TINYINT(1)":
+        return "BOOLEAN"
+    return _DISPLAY_WIDTH.sub(r"\1", text, count=1) if _DISPLAY_WIDTH.match(text) else text
 
 
 @lru_cache(maxsize=4096)

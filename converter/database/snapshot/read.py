@@ -77,4 +77,16 @@ def _read_inspector(conn: Connection, schema: str | None) -> Reflected:
     )
     if hasattr(insp, "get_enums"):
         reflected.enums = list(insp.get_enums(schema=schema))
+    if conn.dialect.name in ("mysql", "mariadb"):
+        reflected.charsets = {
+            name: _charset(options)
+            for name, options in by_table(insp.get_multi_table_options(schema=schema)).items()
+        }
     return reflected
+
+
+def _charset(options: Mapping[str, Any]) -> str:
+    """A MySQL table's default character set and collation, as one comparable text."""
+    charset = options.get("mysql_default charset") or options.get("mysql_charset") or "?"
+    collate = options.get("mysql_collate")
+    return f"{charset} COLLATE {collate}" if collate else str(charset)

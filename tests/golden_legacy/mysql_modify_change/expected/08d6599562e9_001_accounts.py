@@ -74,8 +74,6 @@ def downgrade():
     # ### commands converted by legacy2alembic ###
     # migrations_manual_sql/001_accounts.sql:9
     op.rename_table('members', 'accounts')
-    # migrations_manual_sql/001_accounts.sql:8
-    op.drop_index('ix_accounts_username', table_name='accounts')
     # migrations_manual_sql/001_accounts.sql:7
     op.alter_column(
         'accounts',
