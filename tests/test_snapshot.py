@@ -508,7 +508,7 @@ def test_mysql_spellings_that_store_the_same_compare_equal(mysql_url_factory) ->
         " n BIGINT UNSIGNED, a_id INT); ALTER TABLE t ADD CONSTRAINT fk_t_a FOREIGN KEY (a_id)"
         " REFERENCES a (id)",
     )
-    assert diff_snapshots(models, legacy, compare_defaults=True) == []
+    assert diff_snapshots(models, legacy) == []
     assert models.table_map["t"].column_map["flag"].type == "BOOLEAN"
     assert models.table_map["t"].column_map["flag"].default == "1"
     other = build(
