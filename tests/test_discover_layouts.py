@@ -305,3 +305,19 @@ def test_start_up_ddl_in_helpers_and_hooks(tmp_path: Path) -> None:
         (3, "_ensure_columns", "ALTER TABLE t ADD COLUMN {...} TEXT"),
         (7, "once", "CREATE INDEX IF NOT EXISTS ix_a ON t (a)"),
     ]
+
+
+def test_a_numbered_seed_in_the_legacy_folder_is_a_data_step(tmp_path: Path) -> None:
+    """`003_seed_admin.sql` between numbered migrations is a step of the history (a data
+    migration), while an unnumbered `seed_demo.sql` is a seed file."""
+    root = make(
+        tmp_path / "p",
+        {
+            "migrations_manual_sql/001_users.sql": "CREATE TABLE users (id INTEGER);\n",
+            "migrations_manual_sql/002_seed_admin.sql": "INSERT INTO users (id) VALUES (1);\n",
+            "migrations_manual_sql/seed_demo.sql": "INSERT INTO users (id) VALUES (2);\n",
+        },
+    )
+    discovery, _ = found(root)
+    assert "migrations_manual_sql/002_seed_admin.sql" in sources(discovery)
+    assert skipped(discovery)["migrations_manual_sql/seed_demo.sql"].startswith("seed or data")

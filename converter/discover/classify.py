@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from converter.discover.names import prefix_of
+
 # Scripts named like schema changes; read, and kept only when they run DDL.
 SCRIPT_NAMES = re.compile(
     r"(migrate([_-].*)?|(add|fix|update|upgrade|run|manual|force|apply)_.*|.*_migrations?)\.py",
@@ -62,12 +64,15 @@ class Verdict:
 
 def sql_verdict(path: str, text: str, *, in_legacy_folder: bool) -> Verdict:
     """What a `.sql` file is. A file in a legacy-migration folder (the sql-globs) is a source
-    unless it is a dump or a seed by name and content; elsewhere it must change something."""
+    unless it is a dump, or a seed by name and content; a numbered step there (`003_seed_admin`)
+    is a data migration in the sequence, not a seed. Elsewhere it must change something."""
     stem = PurePosixPath(path).stem
     words = statement_words(text)
     if _is_dump(stem, text, words):
         return Verdict("dump", "full schema dump (CREATE statements only): not converted")
-    if _SEED_NAME.search(stem) and words and words <= _DATA | {"begin", "commit", "set"}:
+    numbered_step = in_legacy_folder and prefix_of(stem) is not None
+    seed_name = _SEED_NAME.search(stem) and not numbered_step
+    if seed_name and words and words <= _DATA | {"begin", "commit", "set"}:
         return Verdict("seed", "seed or data file (no schema change): not converted")
     if in_legacy_folder:
         return Verdict("migration", "in a legacy migrations folder")
