@@ -644,10 +644,13 @@ def test_fleet_json_masks_passwords_and_refusal_wins(pg_chain: Chain, tmp_path: 
     assert SECRET not in output(result)
     document = json.loads(result.stdout)
     statuses = [d["status"] for d in document["databases"]]
-    assert statuses == ["would-stamp", "error", "refused"]
+    assert statuses == ["would-stamp", "unreachable", "refused"]
     assert document["databases"][0]["url"].count("***") == 1
     assert document["databases"][0]["revision"] == pg_chain.head
     assert "connection refused" in document["databases"][1]["message"].lower()
+    assert document["databases"][1]["reason"].lower().startswith("connection refused")
+    row = next(line for line in text.stdout.splitlines() if ":1/nowhere" in line)
+    assert "unreachable" in row and "connection refused" in row.lower()
     assert document["databases"][2]["differences"] == ["table customers: extra column nickname"]
 
 
@@ -715,3 +718,43 @@ def test_json_names_status_per_database(sqlite_chain: Chain) -> None:
     assert second["closest_revision"] == sqlite_chain.head
     assert {p["state"] for p in second["presence"]} == {"applied"}
     assert document["data_statements_checked"] is False
+
+
+def test_fleet_summary_has_a_row_for_every_database(sqlite_chain: Chain, tmp_path: Path) -> None:
+    """A database that cannot be connected to, or read, keeps its row with the reason; exit 2."""
+    good, garbage = sqlite_chain.clone(), tmp_path / "garbage.db"
+    garbage.write_text("not a database\n")
+    missing = f"sqlite:///{tmp_path / 'gone' / 'app.db'}"
+    urls = ["--url", good, "--url", missing, "--url", f"sqlite:///{garbage}"]
+    text = stamp(sqlite_chain.project, *urls, "--dry-run")
+    assert text.returncode == 2, output(text)
+    summary = text.stdout.split("Summary (3 databases):\n")[1].splitlines()
+    assert summary[0].split() == ["DATABASE", "STATUS", "REVISION", "REASON"]
+    assert summary[1].split() == [good, "would-stamp", sqlite_chain.head]
+    assert summary[2].split(None, 3) == [
+        missing,
+        "unreachable",
+        "-",
+        "database file does not exist",
+    ]
+    assert summary[3].split(None, 3) == [
+        f"sqlite:///{garbage}",
+        "error",
+        "-",
+        "file is not a database",
+    ]
+    assert "2 of 3 database(s) could not be checked or stamped" in text.stderr
+    result = stamp(sqlite_chain.project, *urls, "--dry-run", "--json")
+    assert result.returncode == 2, output(result)
+    rows = json.loads(result.stdout)["databases"]
+    assert [(d["status"], d["reason"]) for d in rows] == [
+        ("would-stamp", None),
+        ("unreachable", "database file does not exist"),
+        ("error", "file is not a database"),
+    ]
+    drifted = sqlite_chain.clone()
+    execute(drifted, "ALTER TABLE tasks ADD COLUMN color TEXT")
+    refused = stamp(sqlite_chain.project, "--url", drifted, "--url", missing, "--dry-run")
+    assert refused.returncode == 1, output(refused)  # a refusal wins over an unreachable one
+    rows_text = [line.split()[:2] for line in refused.stdout.splitlines() if line.strip()]
+    assert [missing, "unreachable"] in rows_text
