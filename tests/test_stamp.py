@@ -424,22 +424,40 @@ def test_drift_is_refused_named_and_nothing_changes(chain: Chain, drift: str) ->
     assert state(url) == before
 
 
+def presence_lines(stdout: str) -> dict[str, str]:
+    """The presence table: source -> its line."""
+    return {
+        line.split()[1]: line
+        for line in stdout.splitlines()
+        if line.startswith("    ") and len(line.split()) > 2
+    }
+
+
 def test_half_applied_script_is_refused_with_k_of_n(sqlite_chain: Chain) -> None:
     url = sqlite_chain.legacy_database(1)
     execute(url, "ALTER TABLE users ADD COLUMN display_name VARCHAR(100)")
     result = stamp(sqlite_chain.project, "--url", url, "--dry-run")
     assert result.returncode == 1, output(result)
-    lines = {
-        line.split()[1]: line
-        for line in result.stdout.splitlines()
-        if line.startswith("    ") and len(line.split()) > 2
-    }
+    lines = presence_lines(result.stdout)
     assert lines["migrate_002_user_profile_fields.py"].endswith("partial 1 of 3")
     assert lines["migrate_001_add_task_priority.py"].endswith("applied")
     assert lines["migrate_004_task_tags.py"].endswith("absent")
     assert "table users: extra column display_name" in result.stdout
     assert "Data statements" in result.stdout
     assert version_rows(url) is None
+
+
+def test_an_index_of_a_new_table_counts_in_its_script(sqlite_chain: Chain) -> None:
+    """migrate_004 creates tags, task_tags (two foreign keys) and a unique index on tags: with
+    the index dropped, the script is partial, not applied, although both tables are there."""
+    url = sqlite_chain.clone()
+    execute(url, "DROP INDEX uq_tags_name")
+    result = stamp(sqlite_chain.project, "--url", url, "--dry-run")
+    assert result.returncode == 1, output(result)
+    assert "table tags: index uq_tags_name missing" in result.stdout
+    lines = presence_lines(result.stdout)
+    assert lines["migrate_004_task_tags.py"].endswith("partial 4 of 5")
+    assert lines["migrate_001_add_task_priority.py"].endswith("applied")
 
 
 def test_stamped_at_another_revision_is_refused_unless_forced(sqlite_chain: Chain) -> None:
