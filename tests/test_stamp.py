@@ -28,12 +28,14 @@ import pytest
 import sqlalchemy as sa
 from legacy import (
     Fixture,
+    LegacyTemplates,
     build_legacy_database,
     copy_project,
     dump_data,
     load_fixture,
     sa_url,
     schema_summary,
+    sqlite_files,
 )
 from test_end_to_end import alembic, revisions_by_source
 
@@ -176,6 +178,8 @@ class Chain:
     by_source: dict[str, str] = field(default_factory=dict)
     schema: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+    # Where legacy databases are copied from; None: each one is built afresh.
+    templates: LegacyTemplates | None = None
 
     @property
     def migrations(self) -> Path:
@@ -190,6 +194,9 @@ class Chain:
         return self.by_source[applied[-1]] if applied else self.baseline
 
     def legacy_database(self, k: int | None = None) -> str:
+        """A database that ran the first k legacy sources (all when None)."""
+        if self.templates is not None:
+            return self.new_database(self.templates.url(self.fixture, k))
         url = self.new_database(None)
         build_legacy_database(self.fixture, url, k)
         return url
@@ -199,7 +206,12 @@ class Chain:
 
 
 def convert(
-    name: str, root: Path, new_database: Callable[[str | None], str], *, git: bool
+    name: str,
+    root: Path,
+    new_database: Callable[[str | None], str],
+    *,
+    git: bool,
+    templates: LegacyTemplates | None = None,
 ) -> Chain:
     fixture = load_fixture(name)
     project = copy_project(fixture, root / "project", git=git)
@@ -211,29 +223,17 @@ def convert(
         check=False,
     )
     assert result.returncode == 0, output(result)
-    chain = Chain(fixture, project, new_database)
+    chain = Chain(fixture, project, new_database, templates=templates)
     chain.baseline, chain.by_source = revisions_by_source(chain.migrations)
     chain.full_url = chain.legacy_database()
     chain.schema, chain.data = schema_summary(chain.full_url), dump_data(chain.full_url)
     return chain
 
 
-def sqlite_factory(root: Path) -> Callable[[str | None], str]:
-    counter = iter(range(1_000_000))
-
-    def new(template: str | None) -> str:
-        path = root / f"db{next(counter)}.db"
-        if template:
-            shutil.copyfile(sa.engine.make_url(template).database or "", path)
-        return f"sqlite:///{path}"
-
-    return new
-
-
 @pytest.fixture(scope="module")
-def sqlite_chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
+def sqlite_chain(tmp_path_factory: pytest.TempPathFactory, legacy_sqlite: LegacyTemplates) -> Chain:
     root = tmp_path_factory.mktemp("stamp_sqlite")
-    return convert("sqlite_taskboard", root, sqlite_factory(root), git=False)
+    return convert("sqlite_taskboard", root, sqlite_files(root), git=False, templates=legacy_sqlite)
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +246,8 @@ def pg_databases(pg_server_url: str) -> Iterator[PgDatabases]:
 @pytest.fixture(scope="module")
 def pg_chain(tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases) -> Chain:
     root = tmp_path_factory.mktemp("stamp_pg")
-    return convert("postgres_invoicing", root, pg_databases.new, git=True)
+    templates = LegacyTemplates(root, pg_databases.new)
+    return convert("postgres_invoicing", root, pg_databases.new, git=True, templates=templates)
 
 
 @pytest.fixture(scope="module")
