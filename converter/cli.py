@@ -86,7 +86,8 @@ json_opt = click.option(
 baseline_opt = click.option(
     "--baseline-models",
     help="The models as they were before the first legacy "
-    "script, MODULE:ATTR or path/to/file.py:ATTR (default: recovered from git).",
+    "script, MODULE:ATTR or path/to/file.py:ATTR, the file possibly outside the project "
+    "(default: recovered from git).",
 )
 squash_opt = click.option(
     "--squash", is_flag=True, help="One revision for the whole legacy history."

@@ -147,16 +147,18 @@ def _admin_dsn(url: str) -> str:
     return u.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _create_db(server_url: str) -> tuple[str, str]:
+def _create_db(server_url: str, template: str | None = None) -> tuple[str, str]:
+    """A new database, empty or a copy of `template` (a database URL on the same server)."""
     import psycopg2
     from sqlalchemy.engine import make_url
 
     name = f"l2a_test_{uuid.uuid4().hex[:12]}"
+    clause = f' TEMPLATE "{make_url(template).database}"' if template else ""
     con = psycopg2.connect(_admin_dsn(server_url))
     try:
         con.autocommit = True
         with con.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
+            cur.execute(f'CREATE DATABASE "{name}"{clause}')
     finally:
         con.close()
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
@@ -182,11 +184,12 @@ def _drop_db(server_url: str, name: str) -> None:
 
 @pytest.fixture
 def pg_url_factory(pg_server_url):
-    """Call it to get a fresh, empty database URL on the test server; all dropped afterwards."""
+    """Call it to get a fresh database URL on the test server, empty or a copy of the
+    database `template` names; all dropped afterwards."""
     made: list[str] = []
 
-    def make() -> str:
-        name, url = _create_db(pg_server_url)
+    def make(template: str | None = None) -> str:
+        name, url = _create_db(pg_server_url, template)
         made.append(name)
         return url
 
@@ -267,6 +270,16 @@ def mysql_url(mysql_url_factory) -> str:
 def sqlite_url(tmp_path) -> str:
     """URL of a not-yet-existing SQLite file in the test's tmp dir."""
     return f"sqlite:///{tmp_path / 'legacy.db'}"
+
+
+@pytest.fixture(scope="session")
+def legacy_sqlite(tmp_path_factory: pytest.TempPathFactory):
+    """SQLite databases built the legacy way, each prefix of a fixture's history once per
+    session (see legacy.LegacyTemplates): `copy(fixture, url, k)`, or `url(fixture, k)` to copy."""
+    from legacy import LegacyTemplates, sqlite_files
+
+    root = tmp_path_factory.mktemp("legacy_templates")
+    return LegacyTemplates(root, sqlite_files(root))
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,8 @@ __all__ = [
     "copy_project",
     "load_models_file",
     "build_legacy_database",
+    "LegacyTemplates",
+    "sqlite_files",
     "build_models_database",
     "run_legacy_source",
     "dump_data",
@@ -471,6 +474,62 @@ def build_legacy_database(
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+class LegacyTemplates:
+    """Databases built the legacy way, kept as templates that tests copy.
+
+    ``url(fixture, k)`` is a database holding what ``build_legacy_database(fixture, url, k)``
+    builds; tests copy it (never change it). Each prefix of a fixture's history is built once,
+    from a copy of the prefix before it plus that one source (run the legacy way, in one project
+    copy, as the project ran them in turn): a test asking for every k runs each script once
+    instead of k times. ``new_database(template)`` makes an empty database, or a copy of one.
+    """
+
+    def __init__(self, root: Path, new_database: Callable[[str | None], str]) -> None:
+        self.root = root
+        self.new_database = new_database
+        self.urls: dict[tuple[str, int], str] = {}
+        self.projects: dict[str, Path] = {}
+
+    def url(self, fixture: Fixture | str, k: int | None = None) -> str:
+        fixture = load_fixture(fixture) if isinstance(fixture, str) else fixture
+        k = len(fixture.history) if k is None else k
+        key = (fixture.name, k)
+        if key not in self.urls:
+            if k == 0:
+                url = self.new_database(None)
+                build_legacy_database(fixture, url, 0, project=self._project(fixture))
+            else:
+                url = self.new_database(self.url(fixture, k - 1))
+                rel = fixture.history[k - 1]
+                if rel not in fixture.skip:
+                    run_legacy_source(rel, url, self._project(fixture))
+            self.urls[key] = url
+        return self.urls[key]
+
+    def copy(self, fixture: Fixture | str, url: str, k: int | None = None) -> None:
+        """Into the SQLite file of ``url``, as ``build_legacy_database(fixture, url, k)``."""
+        shutil.copyfile(_sqlite_path(self.url(fixture, k)), _sqlite_path(url))
+
+    def _project(self, fixture: Fixture) -> Path:
+        if fixture.name not in self.projects:
+            dest = self.root / f"{fixture.name}-project"
+            self.projects[fixture.name] = copy_project(fixture, dest)
+        return self.projects[fixture.name]
+
+
+def sqlite_files(root: Path) -> Callable[[str | None], str]:
+    """``new_database`` for SQLite: a new file in ``root``, empty or a copy of a template."""
+    counter = iter(range(1_000_000))
+
+    def new(template: str | None) -> str:
+        path = root / f"db{next(counter)}.db"
+        if template:
+            shutil.copyfile(_sqlite_path(template), path)
+        return f"sqlite:///{path}"
+
+    return new
 
 
 def build_models_database(models_file: Path, url: str) -> sa.MetaData:

@@ -196,6 +196,29 @@ def test_reference_url_is_read_only_and_gives_the_baseline(tmp_path: Path) -> No
     assert "op.create_table(" in text and "'id'" in text and "'a'" not in text
 
 
+OLD_MODELS = """from flask_sqlalchemy import SQLAlchemy
+db = SQLAlchemy()
+class User(db.Model):
+    __tablename__ = "users"
+    id = db.Column(db.Integer, primary_key=True)
+"""
+
+
+def test_baseline_models_as_a_file_outside_the_project(tmp_path: Path) -> None:
+    models = OLD_MODELS + "    email = db.Column(db.String(120))\n"
+    script = "import sqlite3\nc = sqlite3.connect('a.db')\nc.execute('ALTER TABLE users ADD COLUMN email VARCHAR(120)')\n"  # noqa: E501
+    project = make(tmp_path / "project", {"models.py": models, "migrate_001_email.py": script})
+    old = make(tmp_path / "old", {"models_2019.py": OLD_MODELS}) / "models_2019.py"
+    args = ["convert", str(project), "--dialect", "sqlite", "--models", "models:db"]
+    missing = run(*args, "--baseline-models", f"{old}:nope")
+    assert_refused(missing, f"--baseline-models {old}:nope: models_2019 (models_2019.py) has no")
+    assert not (project / "migrations").exists()
+    result = run(*args, "--baseline-models", f"{old}:db")
+    assert result.returncode == 0, result.stderr
+    [baseline] = (project / "migrations" / "versions").glob("*_baseline.py")
+    assert "'users'" in baseline.read_text() and "'email'" not in baseline.read_text()
+
+
 def test_python_2_script_is_refused_with_a_hint(tmp_path: Path) -> None:
     project = make(
         tmp_path / "p", {"migrate_old.py": 'cur.execute("DROP TABLE t")\nprint "done"\n'}

@@ -10,7 +10,7 @@ import re
 import sys
 from pathlib import Path
 
-from legacy import build_legacy_database, copy_project, load_fixture
+from legacy import LegacyTemplates, copy_project, load_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -50,22 +50,26 @@ def run_in_order(commands: list[str], project: Path, database: Path) -> None:
         assert code == 0, f"{command!r} exited {code}:\n{output}"
 
 
-def setup(tmp_path: Path) -> tuple[Path, Path]:
+def setup(tmp_path: Path, legacy_sqlite: LegacyTemplates) -> tuple[Path, Path]:
     project = copy_project(load_fixture("sqlite_taskboard"), tmp_path / "p", git=True)
     database = tmp_path / "existing.db"
-    build_legacy_database("sqlite_taskboard", f"sqlite:///{database}")
+    legacy_sqlite.copy("sqlite_taskboard", f"sqlite:///{database}")
     return project, database
 
 
-def test_the_readme_command_list_runs_as_written(tmp_path: Path) -> None:
-    project, database = setup(tmp_path)
+def test_the_readme_command_list_runs_as_written(
+    tmp_path: Path, legacy_sqlite: LegacyTemplates
+) -> None:
+    project, database = setup(tmp_path, legacy_sqlite)
     block = (ROOT / "README.md").read_text().split("```")[1]
     commands = [line.replace("PROJECT", ".") for line in block.splitlines() if line.strip()]
     run_in_order(commands, project, database)
 
 
-def test_the_steps_onboard_prints_run_as_written(tmp_path: Path) -> None:
-    project, database = setup(tmp_path)
+def test_the_steps_onboard_prints_run_as_written(
+    tmp_path: Path, legacy_sqlite: LegacyTemplates
+) -> None:
+    project, database = setup(tmp_path, legacy_sqlite)
     code, output = shell(
         "legacy2alembic onboard . --dialect sqlite --models models:db",
         project,

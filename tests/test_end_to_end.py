@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from legacy import (
+    LegacyTemplates,
     build_legacy_database,
     build_models_database,
     copy_project,
@@ -85,13 +87,20 @@ def converted(fixture_name: str, tmp_path: Path, *, git: bool) -> tuple[Path, Pa
     return project, project / "migrations"
 
 
-def check_chain(fixture_name: str, tmp_path: Path, url_factory, *, git: bool) -> None:
+def check_chain(
+    fixture_name: str,
+    tmp_path: Path,
+    url_factory,
+    legacy: Callable[[int | None], str],
+    *,
+    git: bool,
+) -> None:
+    """`legacy(k)`: a new database that ran the first k legacy sources (all when None)."""
     fixture = load_fixture(fixture_name)
     project, migrations = converted(fixture_name, tmp_path, git=git)
     baseline, by_source = revisions_by_source(migrations)
 
-    full = url_factory()
-    build_legacy_database(fixture, full)
+    full = legacy(None)
     expected_schema = schema_summary(full)
     expected_data = dump_data(full)
 
@@ -104,20 +113,35 @@ def check_chain(fixture_name: str, tmp_path: Path, url_factory, *, git: bool) ->
     for k in range(len(fixture.history) + 1):  # (c)
         applied = [p for p in fixture.history[:k] if p not in fixture.skip]
         target = by_source[applied[-1]] if applied else baseline
-        url = url_factory()
-        build_legacy_database(fixture, url, k)
+        url = legacy(k)
         alembic(migrations, url, "stamp", target)
         alembic(migrations, url, "upgrade", "head")
         assert schema_summary(url) == expected_schema, f"schema differs after k={k}"
         assert dump_data(url) == expected_data, f"data differs after k={k}"
 
 
-def test_sqlite_taskboard_chain(tmp_path: Path, sqlite_url_factory) -> None:
-    check_chain("sqlite_taskboard", tmp_path, sqlite_url_factory, git=False)
+def sqlite_legacy(templates: LegacyTemplates, url_factory) -> Callable[[int | None], str]:
+    """Legacy taskboard databases copied from the session's templates (legacy.LegacyTemplates:
+    each script runs once per session, not once per k)."""
+
+    def legacy(k: int | None) -> str:
+        url = url_factory()
+        templates.copy("sqlite_taskboard", url, k)
+        return url
+
+    return legacy
 
 
-def test_sqlite_taskboard_chain_in_git_history(tmp_path: Path, sqlite_url_factory) -> None:
-    check_chain("sqlite_taskboard", tmp_path, sqlite_url_factory, git=True)
+def test_sqlite_taskboard_chain(tmp_path: Path, sqlite_url_factory, legacy_sqlite) -> None:
+    legacy = sqlite_legacy(legacy_sqlite, sqlite_url_factory)
+    check_chain("sqlite_taskboard", tmp_path, sqlite_url_factory, legacy, git=False)
+
+
+def test_sqlite_taskboard_chain_in_git_history(
+    tmp_path: Path, sqlite_url_factory, legacy_sqlite
+) -> None:
+    legacy = sqlite_legacy(legacy_sqlite, sqlite_url_factory)
+    check_chain("sqlite_taskboard", tmp_path, sqlite_url_factory, legacy, git=True)
 
 
 def test_sqlite_fieldnotes_chain_in_git_history(tmp_path: Path, sqlite_url_factory) -> None:
@@ -130,7 +154,13 @@ def test_sqlite_fieldnotes_chain_in_git_history(tmp_path: Path, sqlite_url_facto
 
 @pytest.mark.postgres
 def test_postgres_invoicing_chain(tmp_path: Path, pg_url_factory) -> None:
-    check_chain("postgres_invoicing", tmp_path, pg_url_factory, git=True)
+    (tmp_path / "legacy").mkdir()
+    templates = LegacyTemplates(tmp_path / "legacy", pg_url_factory)
+
+    def legacy(k: int | None) -> str:
+        return pg_url_factory(templates.url("postgres_invoicing", k))
+
+    check_chain("postgres_invoicing", tmp_path, pg_url_factory, legacy, git=True)
 
 
 def test_convert_is_deterministic_and_never_overwrites(tmp_path: Path) -> None:
@@ -192,7 +222,12 @@ def test_squash_writes_one_revision_that_verifies(tmp_path: Path) -> None:
 
 @pytest.mark.mysql
 def test_mysql_library_chain(tmp_path: Path, mysql_url_factory) -> None:
-    check_chain("mysql_library", tmp_path, mysql_url_factory, git=True)
+    def legacy(k: int | None) -> str:  # MySQL has no template databases: built afresh
+        url = mysql_url_factory()
+        build_legacy_database("mysql_library", url, k)
+        return url
+
+    check_chain("mysql_library", tmp_path, mysql_url_factory, legacy, git=True)
 
 
 def mysql_charsets(url: str) -> dict[str, str]:

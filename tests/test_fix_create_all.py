@@ -3,6 +3,7 @@ imports, starts, and `flask db upgrade` builds the schema; tests' calls are list
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -338,6 +339,30 @@ def test_outside_git_the_original_is_kept_as_bak(tmp_path: Path) -> None:
     again = ok(cli("fix-create-all", str(project), "--write"))
     assert again.startswith("No start-up create_all() call to replace.")
     assert "Flask-Migrate is set up" in again
+
+
+@pytest.mark.parametrize("committed", [True, False], ids=["modified", "untracked"])
+def test_in_git_an_uncommitted_original_is_kept_as_a_blob(tmp_path: Path, committed: bool) -> None:
+    """No stray app.py.bak in a work tree: the original (uncommitted edits included) goes into
+    git's object store, and the summary says how to get it back."""
+    project = make(tmp_path / "p", {"models.py": MODELS, "app.py": APP})
+    git(project, "init", "-q")
+    if committed:
+        git(project, "add", "app.py", "models.py")
+        git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "app")
+    edited = APP.replace("app = Flask(__name__)", "app = Flask(__name__)  # edited, unsaved")
+    (project / "app.py").write_text(edited)
+    out = ok(cli("fix-create-all", str(project), "--write"))
+    assert not (project / "app.py.bak").exists()
+    [line] = [line for line in out.splitlines() if line.startswith("wrote app.py")]
+    blob = line.split("as blob ")[1].split(":")[0]
+    assert f"restore it with `git cat-file -p {blob} > app.py`" in line
+    assert git(project, "cat-file", "-p", blob) == edited
+    assert "upgrade()" in (project / "app.py").read_text()
+    subprocess.run(f"git cat-file -p {blob} > app.py", shell=True, cwd=project, check=True)
+    assert (project / "app.py").read_text() == edited
+    document = json.loads(cli("fix-create-all", str(project), "--write", "--json").stdout)
+    assert [b.split(" as blob ")[1][:40] for b in document["backups"]] == [blob]
 
 
 def test_refuses_when_a_bak_file_is_in_the_way(tmp_path: Path) -> None:

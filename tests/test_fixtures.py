@@ -158,12 +158,16 @@ def test_expect_entries_point_at_real_lines(name):
 
 
 @pytest.mark.parametrize("name,k", _steps(SQLITE_FIXTURES))
-def test_legacy_build_sqlite(name, k, sqlite_url, sqlite_url_factory):
+def test_legacy_build_sqlite(name, k, sqlite_url, sqlite_url_factory, legacy_sqlite):
     fx = load_fixture(name)
     build_legacy_database(fx, sqlite_url, k=k)
     data = dump_data(sqlite_url)
     assert data, "the build left no tables"
     _check_models_at(fx, k, sqlite_url, sqlite_url_factory)
+    # the session templates other tests copy (built one source at a time) are the same database
+    template = legacy_sqlite.url(fx, k)
+    assert dump_data(template) == data
+    assert schema_summary(template) == schema_summary(sqlite_url)
 
 
 @pytest.mark.postgres

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from legacy import build_legacy_database, copy_project, load_fixture
+from legacy import LegacyTemplates, copy_project, load_fixture
 
 FLASK = str(Path(sys.executable).parent / "flask")
 
@@ -35,10 +35,12 @@ def test_the_verbs_are_the_plain_cli_verbs(tmp_path: Path) -> None:
     assert "onboard" in result.stdout
 
 
-def test_onboard_and_stamp_need_no_models_and_no_url(tmp_path: Path) -> None:
+def test_onboard_and_stamp_need_no_models_and_no_url(
+    tmp_path: Path, legacy_sqlite: LegacyTemplates
+) -> None:
     project = copy_project(load_fixture("sqlite_taskboard"), tmp_path / "p")
     existing = tmp_path / "existing.db"
-    build_legacy_database("sqlite_taskboard", f"sqlite:///{existing}")
+    legacy_sqlite.copy("sqlite_taskboard", f"sqlite:///{existing}")
     url = f"sqlite:///{existing}"
 
     onboard = flask(project, "onboard", url=url)

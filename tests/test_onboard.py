@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from legacy import build_legacy_database, copy_project, load_fixture
+from legacy import LegacyTemplates, copy_project, load_fixture
 from test_archive import cli, make, ok
 
 FIXTURES = ["sqlite_taskboard", "sqlite_messy", "postgres_invoicing"]
@@ -130,7 +130,7 @@ def test_another_migrations_folder_is_named_in_every_command(tmp_path: Path) -> 
 
 
 def test_the_readme_walkthrough_from_legacy_scripts_to_an_archived_stamped_project(
-    tmp_path: Path,
+    tmp_path: Path, legacy_sqlite: LegacyTemplates
 ) -> None:
     """onboard, fix-create-all --write, archive, check; an existing database built by the legacy
     scripts is stamped (dry run first); `flask db upgrade` builds a new database."""
@@ -141,7 +141,7 @@ def test_the_readme_walkthrough_from_legacy_scripts_to_an_archived_stamped_proje
     assert ok(cli("check", str(project))).startswith("ok:")
 
     existing = tmp_path / "existing.db"
-    build_legacy_database("sqlite_taskboard", f"sqlite:///{existing}")
+    legacy_sqlite.copy("sqlite_taskboard", f"sqlite:///{existing}")
     ok(cli("stamp", str(project), "--url", f"sqlite:///{existing}", "--dry-run"))
     ok(cli("stamp", str(project), "--url", f"sqlite:///{existing}", "--yes"))
     (head,) = recorded_heads(project)

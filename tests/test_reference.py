@@ -192,6 +192,59 @@ def test_bad_spec(tmp_path: Path) -> None:
     assert "expected module:attribute" in str(load_error(tmp_path, ""))
 
 
+# --- --baseline-models FILE.py:ATTR: a path the user typed, anywhere ----------------------
+
+
+def baseline_error(root: Path, spec: str) -> InputError:
+    with pytest.raises(InputError) as info:
+        load_metadata(root, spec, flag="--baseline-models", any_file=True)
+    return info.value
+
+
+def test_baseline_models_file_outside_the_project(tmp_path: Path, monkeypatch) -> None:
+    project = write(tmp_path / "project", {"models.py": FLASK_MODELS})
+    write(tmp_path / "old", {"models_2019.py": FLASK_MODELS, "helpers.py": "x = 1\n"})
+    path_before = list(sys.path)
+    outside = str(tmp_path / "old" / "models_2019.py")
+    metadata = load_metadata(project, f"{outside}:db", flag="--baseline-models", any_file=True)
+    assert sorted(metadata.tables) == ["post", "users"]
+    monkeypatch.chdir(project)  # relative to the working directory when not in the project
+    relative = load_metadata(project, "../old/models_2019.py:db", any_file=True)
+    assert sorted(relative.tables) == ["post", "users"]
+    assert sys.path == path_before
+    assert "models_2019" not in sys.modules and "sqlalchemy" in sys.modules
+
+
+def test_baseline_models_file_inside_the_project_is_imported_as_its_module(
+    tmp_path: Path,
+) -> None:
+    old = DECLARATIVE_MODELS + "\n    from . import x\n"
+    write(tmp_path, {"app/__init__.py": "", "app/old.py": old})
+    write(tmp_path, {"app/x.py": ""})
+    spec = "app/old.py:Base"  # a relative import only works inside its package
+    assert list(load_metadata(tmp_path, spec, any_file=True).tables) == ["person"]
+    write(tmp_path, {"2019-old/models.py": FLASK_MODELS})  # no import could spell this one
+    assert "users" in load_metadata(tmp_path, "2019-old/models.py:db", any_file=True).tables
+
+
+def test_baseline_models_errors_name_the_flag_given(tmp_path: Path) -> None:
+    project = write(tmp_path / "project", {})
+    old = write(
+        tmp_path / "old", {"m.py": FLASK_MODELS, "bad.py": "import os\nraise KeyError('X')\n"}
+    )
+    assert str(baseline_error(project, f"{old}/m.py:nope")) == (
+        f"--baseline-models {old}/m.py:nope: m (m.py) has no attribute 'nope'"
+    )
+    assert str(baseline_error(project, f"{old}/none.py:db")) == (
+        f"--baseline-models {old}/none.py:db: no such file ({old}/none.py)"
+    )
+    error = baseline_error(project, f"{old}/bad.py:db")
+    assert str(error) == f"{old.resolve()}/bad.py:2: error while importing bad: KeyError: 'X'"
+    assert "bad" not in sys.modules
+    assert str(baseline_error(project, "missing:db")).startswith("--baseline-models missing:db:")
+    assert "expected module:attribute" in str(load_error(project, f"{old}/m.py:db"))  # --models
+
+
 # --- reference snapshots -------------------------------------------------------------------
 
 

@@ -28,12 +28,14 @@ import pytest
 import sqlalchemy as sa
 from legacy import (
     Fixture,
+    LegacyTemplates,
     build_legacy_database,
     copy_project,
     dump_data,
     load_fixture,
     sa_url,
     schema_summary,
+    sqlite_files,
 )
 from test_end_to_end import alembic, revisions_by_source
 
@@ -176,6 +178,8 @@ class Chain:
     by_source: dict[str, str] = field(default_factory=dict)
     schema: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+    # Where legacy databases are copied from; None: each one is built afresh.
+    templates: LegacyTemplates | None = None
 
     @property
     def migrations(self) -> Path:
@@ -190,6 +194,9 @@ class Chain:
         return self.by_source[applied[-1]] if applied else self.baseline
 
     def legacy_database(self, k: int | None = None) -> str:
+        """A database that ran the first k legacy sources (all when None)."""
+        if self.templates is not None:
+            return self.new_database(self.templates.url(self.fixture, k))
         url = self.new_database(None)
         build_legacy_database(self.fixture, url, k)
         return url
@@ -199,7 +206,12 @@ class Chain:
 
 
 def convert(
-    name: str, root: Path, new_database: Callable[[str | None], str], *, git: bool
+    name: str,
+    root: Path,
+    new_database: Callable[[str | None], str],
+    *,
+    git: bool,
+    templates: LegacyTemplates | None = None,
 ) -> Chain:
     fixture = load_fixture(name)
     project = copy_project(fixture, root / "project", git=git)
@@ -211,29 +223,17 @@ def convert(
         check=False,
     )
     assert result.returncode == 0, output(result)
-    chain = Chain(fixture, project, new_database)
+    chain = Chain(fixture, project, new_database, templates=templates)
     chain.baseline, chain.by_source = revisions_by_source(chain.migrations)
     chain.full_url = chain.legacy_database()
     chain.schema, chain.data = schema_summary(chain.full_url), dump_data(chain.full_url)
     return chain
 
 
-def sqlite_factory(root: Path) -> Callable[[str | None], str]:
-    counter = iter(range(1_000_000))
-
-    def new(template: str | None) -> str:
-        path = root / f"db{next(counter)}.db"
-        if template:
-            shutil.copyfile(sa.engine.make_url(template).database or "", path)
-        return f"sqlite:///{path}"
-
-    return new
-
-
 @pytest.fixture(scope="module")
-def sqlite_chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
+def sqlite_chain(tmp_path_factory: pytest.TempPathFactory, legacy_sqlite: LegacyTemplates) -> Chain:
     root = tmp_path_factory.mktemp("stamp_sqlite")
-    return convert("sqlite_taskboard", root, sqlite_factory(root), git=False)
+    return convert("sqlite_taskboard", root, sqlite_files(root), git=False, templates=legacy_sqlite)
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +246,8 @@ def pg_databases(pg_server_url: str) -> Iterator[PgDatabases]:
 @pytest.fixture(scope="module")
 def pg_chain(tmp_path_factory: pytest.TempPathFactory, pg_databases: PgDatabases) -> Chain:
     root = tmp_path_factory.mktemp("stamp_pg")
-    return convert("postgres_invoicing", root, pg_databases.new, git=True)
+    templates = LegacyTemplates(root, pg_databases.new)
+    return convert("postgres_invoicing", root, pg_databases.new, git=True, templates=templates)
 
 
 @pytest.fixture(scope="module")
@@ -424,22 +425,40 @@ def test_drift_is_refused_named_and_nothing_changes(chain: Chain, drift: str) ->
     assert state(url) == before
 
 
+def presence_lines(stdout: str) -> dict[str, str]:
+    """The presence table: source -> its line."""
+    return {
+        line.split()[1]: line
+        for line in stdout.splitlines()
+        if line.startswith("    ") and len(line.split()) > 2
+    }
+
+
 def test_half_applied_script_is_refused_with_k_of_n(sqlite_chain: Chain) -> None:
     url = sqlite_chain.legacy_database(1)
     execute(url, "ALTER TABLE users ADD COLUMN display_name VARCHAR(100)")
     result = stamp(sqlite_chain.project, "--url", url, "--dry-run")
     assert result.returncode == 1, output(result)
-    lines = {
-        line.split()[1]: line
-        for line in result.stdout.splitlines()
-        if line.startswith("    ") and len(line.split()) > 2
-    }
+    lines = presence_lines(result.stdout)
     assert lines["migrate_002_user_profile_fields.py"].endswith("partial 1 of 3")
     assert lines["migrate_001_add_task_priority.py"].endswith("applied")
     assert lines["migrate_004_task_tags.py"].endswith("absent")
     assert "table users: extra column display_name" in result.stdout
     assert "Data statements" in result.stdout
     assert version_rows(url) is None
+
+
+def test_an_index_of_a_new_table_counts_in_its_script(sqlite_chain: Chain) -> None:
+    """migrate_004 creates tags, task_tags (two foreign keys) and a unique index on tags: with
+    the index dropped, the script is partial, not applied, although both tables are there."""
+    url = sqlite_chain.clone()
+    execute(url, "DROP INDEX uq_tags_name")
+    result = stamp(sqlite_chain.project, "--url", url, "--dry-run")
+    assert result.returncode == 1, output(result)
+    assert "table tags: index uq_tags_name missing" in result.stdout
+    lines = presence_lines(result.stdout)
+    assert lines["migrate_004_task_tags.py"].endswith("partial 4 of 5")
+    assert lines["migrate_001_add_task_priority.py"].endswith("applied")
 
 
 def test_stamped_at_another_revision_is_refused_unless_forced(sqlite_chain: Chain) -> None:
@@ -689,10 +708,13 @@ def test_fleet_json_masks_passwords_and_refusal_wins(pg_chain: Chain, tmp_path: 
     assert SECRET not in output(result)
     document = json.loads(result.stdout)
     statuses = [d["status"] for d in document["databases"]]
-    assert statuses == ["would-stamp", "error", "refused"]
+    assert statuses == ["would-stamp", "unreachable", "refused"]
     assert document["databases"][0]["url"].count("***") == 1
     assert document["databases"][0]["revision"] == pg_chain.head
     assert "connection refused" in document["databases"][1]["message"].lower()
+    assert document["databases"][1]["reason"].lower().startswith("connection refused")
+    row = next(line for line in text.stdout.splitlines() if ":1/nowhere" in line)
+    assert "unreachable" in row and "connection refused" in row.lower()
     assert document["databases"][2]["differences"] == ["table customers: extra column nickname"]
 
 
@@ -760,3 +782,43 @@ def test_json_names_status_per_database(sqlite_chain: Chain) -> None:
     assert second["closest_revision"] == sqlite_chain.head
     assert {p["state"] for p in second["presence"]} == {"applied"}
     assert document["data_statements_checked"] is False
+
+
+def test_fleet_summary_has_a_row_for_every_database(sqlite_chain: Chain, tmp_path: Path) -> None:
+    """A database that cannot be connected to, or read, keeps its row with the reason; exit 2."""
+    good, garbage = sqlite_chain.clone(), tmp_path / "garbage.db"
+    garbage.write_text("not a database\n")
+    missing = f"sqlite:///{tmp_path / 'gone' / 'app.db'}"
+    urls = ["--url", good, "--url", missing, "--url", f"sqlite:///{garbage}"]
+    text = stamp(sqlite_chain.project, *urls, "--dry-run")
+    assert text.returncode == 2, output(text)
+    summary = text.stdout.split("Summary (3 databases):\n")[1].splitlines()
+    assert summary[0].split() == ["DATABASE", "STATUS", "REVISION", "REASON"]
+    assert summary[1].split() == [good, "would-stamp", sqlite_chain.head]
+    assert summary[2].split(None, 3) == [
+        missing,
+        "unreachable",
+        "-",
+        "database file does not exist",
+    ]
+    assert summary[3].split(None, 3) == [
+        f"sqlite:///{garbage}",
+        "error",
+        "-",
+        "file is not a database",
+    ]
+    assert "2 of 3 database(s) could not be checked or stamped" in text.stderr
+    result = stamp(sqlite_chain.project, *urls, "--dry-run", "--json")
+    assert result.returncode == 2, output(result)
+    rows = json.loads(result.stdout)["databases"]
+    assert [(d["status"], d["reason"]) for d in rows] == [
+        ("would-stamp", None),
+        ("unreachable", "database file does not exist"),
+        ("error", "file is not a database"),
+    ]
+    drifted = sqlite_chain.clone()
+    execute(drifted, "ALTER TABLE tasks ADD COLUMN color TEXT")
+    refused = stamp(sqlite_chain.project, "--url", drifted, "--url", missing, "--dry-run")
+    assert refused.returncode == 1, output(refused)  # a refusal wins over an unreachable one
+    rows_text = [line.split()[:2] for line in refused.stdout.splitlines() if line.strip()]
+    assert [missing, "unreachable"] in rows_text

@@ -435,9 +435,10 @@ def _old_models(analysis: Analysis, options: ConvertOptions, diags: Diagnostics)
     from converter.plan.baseline import model_from_metadata, recover_old_models
 
     if options.baseline_models:
-        return model_from_metadata(
-            load_metadata(analysis.root, options.baseline_models), options.dialect
+        metadata = load_metadata(
+            analysis.root, options.baseline_models, flag="--baseline-models", any_file=True
         )
+        return model_from_metadata(metadata, options.dialect)
     if options.models and analysis.discovery.git and analysis.sources:
         first = analysis.sources[0].source.path
         spec = options.models

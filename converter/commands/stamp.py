@@ -6,7 +6,8 @@ plan; each database is written in its own locked transaction (see stamp_database
 
 Exit codes: 0 when every database is stamped, already stamped or (dry run) would be stamped;
 1 when any database is refused (drift, or stamped elsewhere without --force) - a refusal needs
-a human and wins over connection errors; 2 when any database could not be reached or written,
+a human and wins over connection errors; 2 when any database could not be reached, read or
+written (each still has its row in the report),
 and for bad input (URL file line, wrong dialect, missing confirmation).
 """
 
@@ -27,7 +28,7 @@ from converter.core.dialects import Dialect
 from converter.core.errors import CheckFailed, DatabaseError, InputError
 from converter.database.urls import dialect_of, mask_url
 from converter.stamp.chain import Expected, chain_dialect, load_chain, replay
-from converter.stamp.check import FROM_DATA, DataChoice, Outcome, check, write
+from converter.stamp.check import FAILED, FROM_DATA, DataChoice, Outcome, check, write
 from converter.stamp.data_probe import Verdict
 from converter.stamp.report import format_json, format_text
 
@@ -191,7 +192,7 @@ def _print(
 
 def _exit_status(outcomes: Sequence[Outcome]) -> None:
     refused = [o for o in outcomes if o.status == "refused"]
-    errors = [o for o in outcomes if o.status == "error"]
+    errors = [o for o in outcomes if o.status in FAILED]
     total = len(outcomes)
     if refused:
         if total == 1:

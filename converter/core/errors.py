@@ -27,6 +27,11 @@ class DatabaseError(ConverterError):
     """Connection failure, missing privilege, wrong dialect. Exit 2."""
 
 
+class Unreachable(DatabaseError):
+    """The database could not be connected to (refused, unknown host, no such database or
+    file, authentication): nothing of it was read. Exit 2."""
+
+
 class MigrationFailed(InputError):
     """A migrations folder's chain could not be read or applied: a revision failed on the
     database, or Alembic refused the chain. Exit 2 (verify reports it as a failed step).

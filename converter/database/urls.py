@@ -13,7 +13,7 @@ from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from converter.core.dialects import CHOICES, Dialect, find_dialect
-from converter.core.errors import DatabaseError, InputError
+from converter.core.errors import DatabaseError, InputError, Unreachable
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Engine
@@ -142,7 +142,7 @@ def connect(url: str, *, autocommit: bool = False) -> Engine:
     parsed = with_driver(url)
     _check_sqlite_file(parsed, url)
     options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
-    with database_errors(url):
+    with database_errors(url, error=Unreachable):
         engine = create_engine(parsed, poolclass=NullPool, **options)
         engine.connect().close()
     return engine
@@ -154,22 +154,24 @@ def _check_sqlite_file(parsed: URL, url: str) -> None:
         return
     path = parsed.database or ""
     if path and path != ":memory:" and not path.startswith("file:") and not os.path.exists(path):
-        raise DatabaseError(f"cannot connect to {mask_url(url)}: database file does not exist")
+        raise Unreachable(f"cannot connect to {mask_url(url)}: database file does not exist")
 
 
 @contextmanager
-def database_errors(url: str, doing: str = "cannot connect to") -> Iterator[None]:
-    """Turn driver and SQLAlchemy connection errors inside the block into DatabaseErrors."""
+def database_errors(
+    url: str, doing: str = "cannot connect to", error: type[DatabaseError] = DatabaseError
+) -> Iterator[None]:
+    """Turn driver and SQLAlchemy connection errors inside the block into `error`s."""
     from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
     try:
         yield
     except NoSuchModuleError as exc:
-        raise DatabaseError(f"{doing} {mask_url(url)}: {mask_url(str(exc), url)}") from None
+        raise error(f"{doing} {mask_url(url)}: {mask_url(str(exc), url)}") from None
     except DBAPIError as exc:
-        raise DatabaseError(f"{doing} {mask_url(url)}: {describe_error(exc, url)}") from None
+        raise error(f"{doing} {mask_url(url)}: {describe_error(exc, url)}") from None
     except ModuleNotFoundError as exc:
-        raise DatabaseError(
+        raise error(
             f"{doing} {mask_url(url)}: database driver {exc.name!r} is not installed"
         ) from None
 

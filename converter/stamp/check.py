@@ -2,8 +2,8 @@
 
 Every database ends in one status: "stamped", "already-stamped", "would-stamp" (matched, not
 yet written: a dry run or before confirmation), "refused" (drift, or stamped at another
-revision without --force, or the version table changed under us) or "error" (could not be
-reached, read or written).
+revision without --force, or the version table changed under us), "unreachable" (could not be
+connected to) or "error" (could not be read or written).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from converter.core.dialects import Dialect, find_dialect
-from converter.core.errors import ConverterError
+from converter.core.errors import ConverterError, Unreachable
 from converter.database.snapshot.diff import Difference
 from converter.database.snapshot.model import Snapshot
 from converter.database.urls import mask_url
@@ -65,8 +65,17 @@ def check(url: str, expected: Expected, *, force: bool, choice: DataChoice = FRO
     try:
         live = read_live(url, lambda conn, schema: probe_data(conn, schema, expected))
     except ConverterError as exc:
-        return Outcome(mask_url(url), "error", message=str(exc))
+        return Outcome(mask_url(url), failed(exc), message=str(exc))
     return decide(mask_url(url), live, expected, force=force, choice=choice)
+
+
+# The statuses of a database that could not be checked or stamped.
+FAILED = ("unreachable", "error")
+
+
+def failed(exc: ConverterError) -> str:
+    """The status of a database the check or the write could not finish."""
+    return "unreachable" if isinstance(exc, Unreachable) else "error"
 
 
 def probe_data(
@@ -289,7 +298,7 @@ def write(
             before_commit=before_commit,
         )
     except ConverterError as exc:
-        return replace(outcome, status="error", message=str(exc))
+        return replace(outcome, status=failed(exc), message=str(exc))
     if result.written:
         return replace(outcome, status="stamped", heads=result.heads)
     if result.schema is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from converter.core.dialects import Dialect
 from converter.database.snapshot.diff import format_diff
-from converter.stamp.check import Outcome
+from converter.stamp.check import FAILED, Outcome
 
 DATA_NOTE = (
     "Data statements (INSERT/UPDATE/DELETE) leave no trace in the schema and cannot be checked."
@@ -19,7 +19,7 @@ DATA_NOTE = (
 
 def format_text(outcomes: Sequence[Outcome], migrations: Path, *, dry_run: bool) -> str:
     fleet = len(outcomes) > 1
-    blocks = [_block(o, dry_run) for o in outcomes if fleet or o.status != "error"]
+    blocks = [_block(o, dry_run) for o in outcomes if fleet or o.status not in FAILED]
     if any(o.presence for o in outcomes):
         blocks.append(DATA_NOTE)
     if fleet:
@@ -35,7 +35,7 @@ def format_text(outcomes: Sequence[Outcome], migrations: Path, *, dry_run: bool)
 
 def _block(o: Outcome, dry_run: bool) -> str:
     lines = [f"{o.url}: {_headline(o, dry_run)}"]
-    if o.message and o.status != "error":
+    if o.message and o.status not in FAILED:
         lines.append(f"  {o.message}")
     if o.closest is not None:
         lines += _drift_lines(o)
@@ -63,8 +63,8 @@ def _headline(o: Outcome, dry_run: bool) -> str:
     if o.status == "would-stamp":
         tail = " (dry run: nothing written)" if dry_run else ", not stamped"
         return f"matches {target}: would stamp it{tail}{pending}"
-    if o.status == "error":
-        return f"error: {o.message}"
+    if o.status in FAILED:
+        return f"{o.status}: {o.message}"
     return "refused; nothing written"
 
 
@@ -87,11 +87,27 @@ def _drift_lines(o: Outcome) -> list[str]:
 
 
 def _summary(outcomes: Sequence[Outcome]) -> str:
-    rows = [("DATABASE", "STATUS", "REVISION")]
-    rows += [(o.url, o.status, _revision_cell(o)) for o in outcomes]
-    widths = [max(len(r[i]) for r in rows) for i in range(2)]
-    table = [f"  {a:<{widths[0]}}  {b:<{widths[1]}}  {c}".rstrip() for a, b, c in rows]
+    """One row per database, those that could not be reached or read included (with why)."""
+    rows = [("DATABASE", "STATUS", "REVISION", "REASON" if _any_failed(outcomes) else "")]
+    rows += [(o.url, o.status, _revision_cell(o), reason(o)) for o in outcomes]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    table = [
+        f"  {a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip()
+        for a, b, c, d in rows
+    ]
     return f"Summary ({len(outcomes)} databases):\n" + "\n".join(table)
+
+
+def _any_failed(outcomes: Sequence[Outcome]) -> bool:
+    return any(o.status in FAILED for o in outcomes)
+
+
+def reason(o: Outcome) -> str:
+    """Why a database could not be checked or stamped, without the URL the row already shows
+    (masked, as every message here); empty for the others."""
+    if o.status not in FAILED:
+        return ""
+    return o.message.split(f"{o.url}: ", 1)[-1]
 
 
 def _revision_cell(o: Outcome) -> str:
@@ -145,6 +161,7 @@ def _json_outcome(o: Outcome) -> dict[str, Any]:
             for p in o.presence
         ],
         "message": o.message,
+        "reason": reason(o) or None,
         "notes": list(o.notes),
         "data_probes": [
             {"revision": rid, "sql": p.sql, "verdict": p.verdict, "detail": p.detail}

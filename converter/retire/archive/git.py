@@ -42,3 +42,26 @@ def is_unmodified_in_git(root: Path, rel: str) -> bool:
         return False
     result = run_git(root, "diff", "--quiet", "HEAD", "--", rel)
     return result is not None and result.returncode == 0
+
+
+def in_work_tree(root: Path) -> bool:
+    """Whether `root` is inside a git work tree (False when git is missing or refuses it)."""
+    result = run_git(root, "rev-parse", "--is-inside-work-tree")
+    return result is not None and result.returncode == 0 and result.stdout.strip() == "true"
+
+
+def store_blob(root: Path, data: bytes) -> str | None:
+    """Write `data` into the repository's object store as a blob, byte for byte (no filters);
+    its id, or None when git cannot. `git cat-file -p ID` gives the bytes back."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(root), "hash-object", "-w", "--stdin"],
+            input=data,
+            capture_output=True,
+            check=False,
+            env={**os.environ, "LC_ALL": "C"},
+        )
+    except OSError:
+        return None
+    blob = result.stdout.decode("ascii", "replace").strip()
+    return blob if result.returncode == 0 and blob else None

@@ -1,13 +1,17 @@
 """Writing planned fixes: each file replaced atomically, its original kept, all put back on failure.
 
-The original stays in git when the file is committed and unmodified, else in `FILE.bak`.
+The original stays in git when the file is committed and unmodified; in a git work tree
+otherwise (uncommitted changes, untracked) it is written into git's object store as a blob, so
+that no stray `FILE.bak` lands in the tree; outside git it is kept in `FILE.bak`.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shlex
 from pathlib import Path
+from typing import Literal
 
 from converter.core.errors import InputError
 from converter.render.write import write_exclusive
@@ -16,25 +20,26 @@ from converter.retire.fix_create_all.source import FileFix
 
 BACKUP_SUFFIX = ".bak"
 
+# Where the original of a file is kept: "git" (committed and unmodified), "blob" (written into
+# git's object store), "bak" (FILE.bak beside it, outside git).
+Keeping = Literal["git", "blob", "bak"]
+
 
 def write_fixes(root: Path, plan: FixPlan) -> list[str]:
-    """Replace each planned file atomically, keeping its original (git or FILE.bak); all
-    checks first, and files already replaced are put back if a later one fails."""
-    from converter.retire.archive.git import is_unmodified_in_git
-
-    backups = {
-        fix.source.path: not is_unmodified_in_git(root, fix.source.path) for fix in plan.files
-    }
+    """Replace each planned file atomically, keeping its original (git, a git blob or
+    FILE.bak); all checks first, and files already replaced are put back if a later one fails."""
+    keep = _keeping(root, plan)
     for fix in plan.files:
         _check_unchanged(root, fix)
         bak = root / (fix.source.path + BACKUP_SUFFIX)
-        if backups[fix.source.path] and os.path.lexists(bak):
+        if keep[fix.source.path] == "bak" and os.path.lexists(bak):
             raise InputError(f"{bak} exists; refusing to overwrite it (nothing was written)")
+    blobs = {f.source.path: _blob(root, f) for f in plan.files if keep[f.source.path] == "blob"}
     done: list[FileFix] = []
     copies: list[Path] = []
     try:
         for fix in plan.files:
-            if backups[fix.source.path]:
+            if keep[fix.source.path] == "bak":
                 copy = root / (fix.source.path + BACKUP_SUFFIX)
                 write_exclusive(copy, fix.source.data)
                 copies.append(copy)
@@ -45,7 +50,31 @@ def write_fixes(root: Path, plan: FixPlan) -> list[str]:
         if not isinstance(exc, (OSError, UnicodeError)):
             raise
         raise InputError(f"writing failed ({exc}); the files written were put back") from None
-    return [_kept_where(fix.source.path, backups[fix.source.path]) for fix in plan.files]
+    return [_kept_where(f.source.path, keep[f.source.path], blobs) for f in plan.files]
+
+
+def _keeping(root: Path, plan: FixPlan) -> dict[str, Keeping]:
+    from converter.retire.archive.git import in_work_tree, is_unmodified_in_git
+
+    work_tree = in_work_tree(root)
+    found: dict[str, Keeping] = {}
+    for fix in plan.files:
+        path = fix.source.path
+        found[path] = "git" if is_unmodified_in_git(root, path) else "blob" if work_tree else "bak"
+    return found
+
+
+def _blob(root: Path, fix: FileFix) -> str:
+    """The original, byte for byte, written into git's object store (before any file is)."""
+    from converter.retire.archive.git import store_blob
+
+    blob = store_blob(root, fix.source.data)
+    if blob is None:
+        raise InputError(
+            f"git could not keep the original of {fix.source.path} (`git hash-object -w` "
+            "failed); nothing was written"
+        )
+    return blob
 
 
 def _put_back(root: Path, done: list[FileFix], copies: list[Path]) -> None:
@@ -64,9 +93,15 @@ def _check_unchanged(root: Path, fix: FileFix) -> None:
         )
 
 
-def _kept_where(path: str, backup: bool) -> str:
-    if backup:
+def _kept_where(path: str, keep: Keeping, blobs: dict[str, str]) -> str:
+    if keep == "bak":
         return f"wrote {path} (the original is {path}{BACKUP_SUFFIX})"
+    if keep == "blob":
+        blob = blobs[path]
+        return (
+            f"wrote {path} (the original, uncommitted, is kept in git as blob {blob}: restore "
+            f"it with `git cat-file -p {blob} > {shlex.quote(path)}`)"
+        )
     return (
         f"wrote {path} (the original is in git: `git diff -- {path}`, undo with "
         f"`git checkout -- {path}`)"
