@@ -291,3 +291,23 @@ def sqlite_url_factory(tmp_path):
         return f"sqlite:///{tmp_path / f'db{next(counter)}.db'}"
 
     return make
+
+
+@pytest.fixture
+def new_db(request: pytest.FixtureRequest):
+    """A factory of empty databases of the test's dialect (parametrized as `dialect`), each
+    dropped after the test."""
+    from converter.database.scratch import scratch_database
+
+    dialect = request.node.callspec.params["dialect"]
+    server = request.getfixturevalue("pg_server_url") if dialect == "postgres" else None
+    made: list = []
+
+    def make() -> str:
+        cm = scratch_database(dialect, server_url=server)
+        made.append(cm)
+        return cm.__enter__()
+
+    yield make
+    for cm in reversed(made):
+        cm.__exit__(None, None, None)

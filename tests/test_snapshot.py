@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from converter.database.scratch import scratch_database
 from converter.database.snapshot.diff import Difference, diff_snapshots, format_diff
 from converter.database.snapshot.model import (
     Column,
@@ -29,23 +27,6 @@ from converter.database.snapshot.sqlite import split_index_sql
 from converter.database.urls import connect
 
 DIALECTS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture
-def new_db(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
-    """A factory of empty databases of the test's dialect (parametrized as `dialect`)."""
-    dialect = request.node.callspec.params["dialect"]
-    server = request.getfixturevalue("pg_server_url") if dialect == "postgres" else None
-    made: list[object] = []
-
-    def make() -> str:
-        cm = scratch_database(dialect, server_url=server)
-        made.append(cm)
-        return cm.__enter__()
-
-    yield make
-    for cm in reversed(made):
-        cm.__exit__(None, None, None)  # type: ignore[attr-defined]
 
 
 def build(url: str, sql: str) -> Snapshot:

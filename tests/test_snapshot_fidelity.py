@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from converter.database.scratch import scratch_database
 from converter.database.snapshot.diff import diff_snapshots, format_diff
 from converter.database.snapshot.model import NOT_IN_MODELS, Snapshot
 from converter.database.snapshot.read import read_snapshot
@@ -29,23 +28,6 @@ PG = pytest.param("postgres", marks=pytest.mark.postgres)
 DIALECTS = [SQLITE, PG]
 
 NewDb = Callable[[], str]
-
-
-@pytest.fixture
-def new_db(request: pytest.FixtureRequest) -> Iterator[NewDb]:
-    """A factory of empty databases of the test's dialect (parametrized as `dialect`)."""
-    dialect = request.node.callspec.params["dialect"]
-    server = request.getfixturevalue("pg_server_url") if dialect == "postgres" else None
-    made: list[object] = []
-
-    def make() -> str:
-        cm = scratch_database(dialect, server_url=server)
-        made.append(cm)
-        return cm.__enter__()
-
-    yield make
-    for cm in reversed(made):
-        cm.__exit__(None, None, None)  # type: ignore[attr-defined]
 
 
 def build(url: str, statements: list[str]) -> Snapshot:
