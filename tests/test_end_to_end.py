@@ -120,13 +120,15 @@ def check_chain(
         assert dump_data(url) == expected_data, f"data differs after k={k}"
 
 
-def sqlite_legacy(templates: LegacyTemplates, url_factory) -> Callable[[int | None], str]:
-    """Legacy taskboard databases copied from the session's templates (legacy.LegacyTemplates:
-    each script runs once per session, not once per k)."""
+def sqlite_legacy(
+    templates: LegacyTemplates, url_factory, fixture: str = "sqlite_taskboard"
+) -> Callable[[int | None], str]:
+    """Legacy databases of `fixture` copied from the session's templates
+    (legacy.LegacyTemplates: each script runs once per session, not once per k)."""
 
     def legacy(k: int | None) -> str:
         url = url_factory()
-        templates.copy("sqlite_taskboard", url, k)
+        templates.copy(fixture, url, k)
         return url
 
     return legacy
@@ -144,10 +146,13 @@ def test_sqlite_taskboard_chain_in_git_history(
     check_chain("sqlite_taskboard", tmp_path, sqlite_url_factory, legacy, git=True)
 
 
-def test_sqlite_fieldnotes_chain_in_git_history(tmp_path: Path, sqlite_url_factory) -> None:
+def test_sqlite_fieldnotes_chain_in_git_history(
+    tmp_path: Path, sqlite_url_factory, legacy_sqlite
+) -> None:
     """Sources found where real projects keep them (root, migrations/ beside the scaffold, sql/,
     scripts/), a .sql + script twin converted once, the MySQL files left out."""
-    check_chain("sqlite_fieldnotes", tmp_path, sqlite_url_factory, git=True)
+    legacy = sqlite_legacy(legacy_sqlite, sqlite_url_factory, "sqlite_fieldnotes")
+    check_chain("sqlite_fieldnotes", tmp_path, sqlite_url_factory, legacy, git=True)
     _, by_source = revisions_by_source(tmp_path / "project" / "migrations")
     assert sorted(by_source) == sorted(load_fixture("sqlite_fieldnotes").applied)
 
