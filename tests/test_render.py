@@ -541,7 +541,12 @@ def test_create_table_builds_the_primary_key_from_columns_and_marks_identity():
         "t",
         (
             o.ColumnDef(
-                "id", INT, nullable=False, primary_key=True, identity=True, autoincrement=True
+                "id",
+                INT,
+                nullable=False,
+                primary_key=True,
+                identity="by default",
+                autoincrement=True,
             ),
             o.ColumnDef("x", None, comment="what"),
         ),

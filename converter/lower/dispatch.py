@@ -177,8 +177,8 @@ def _exact(ctx: Ctx) -> list[Op] | Ignored:
         ctx.info(exact.info, code="L2A311" if exact.ignored else "L2A304")
     if exact.ignored:
         return Ignored(exact.ignored)
-    if exact.renames:
-        return list(exact.renames)
+    if exact.ops:
+        return list(exact.ops)
     return [exact.op(ctx)]
 
 

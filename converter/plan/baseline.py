@@ -81,9 +81,15 @@ def _column_def(col: sa.Column, model: SchemaModel, dialect: Dialect) -> o.Colum
         server_default=_server_default(col, dialect),
         primary_key=bool(col.primary_key),
         autoincrement=col.autoincrement if isinstance(col.autoincrement, bool) else None,
-        identity=col.identity is not None,
+        identity=_identity(col.identity),
         comment=col.comment,
     )
+
+
+def _identity(identity: sa.Identity | None) -> o.IdentityKind | None:
+    if identity is None:
+        return None
+    return "always" if identity.always else "by default"
 
 
 def _server_default(col: sa.Column, dialect: Dialect) -> str | None:
