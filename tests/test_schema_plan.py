@@ -286,3 +286,31 @@ def test_guarded_ops_the_model_cannot_decide_without_a_reference() -> None:
     assert [type(op).__name__ for op in upgrade] == ["CreateTable", "DropIndex", "AddColumn"]
     assert upgrade[1].exact and upgrade[1].statement == "DROP INDEX IF EXISTS ix_x"
     assert not upgrade[2].exact
+
+
+def test_attributes_the_sources_never_state_are_recorded_on_the_revision_that_sets_them() -> None:
+    """SET DEFAULT / SET NOT NULL say nothing of the value before: the baseline's is a guess,
+    listed on the revision that first sets it (a rename before it ends the old name's)."""
+    reference = model_with_users()
+    reference.apply(o.AlterColumn("users", "email", nullable=False, server_default="''"))
+    rename = SourceOps("m1.py", "ab" * 32, (o.RenameColumn("users", "email", "mail", origin=AT),))
+    alter = SourceOps(
+        "m2.py", "cd" * 32, (o.AlterColumn("users", "mail", server_default="''", origin=AT),)
+    )
+    reference.apply(rename.ops[0])
+    diags = Diagnostics()
+    baseline = compute_baseline(reference, rename.ops + alter.ops, None, diags)
+    assert baseline.guessed == {("users", "email", "default")}
+    assert "so guessed: users.email default" in str(diags.items)
+    _, first, second = plan([rename, alter], baseline, "sqlite", diags).revisions
+    assert first.unknown_before == (("users", "email", "default"),)
+    assert second.unknown_before == (("users", "mail", "default"),)
+
+
+def test_old_models_replace_the_guesses() -> None:
+    reference = model_with_users()
+    op = o.AlterColumn("users", "email", server_default="''", origin=AT)
+    reference.apply(op)
+    derived = unapplied(reference, [op])
+    assert derived.guessed == {("users", "email", "default")}
+    assert fill_unknowns(derived, model_with_users(), Diagnostics()).guessed == set()
