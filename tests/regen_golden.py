@@ -230,7 +230,11 @@ PG_TYPES = Revision(
             "events",
             (
                 o.ColumnDef(
-                    "id", o.TypeSpec("BigInteger"), nullable=False, primary_key=True, identity=True
+                    "id",
+                    o.TypeSpec("BigInteger"),
+                    nullable=False,
+                    primary_key=True,
+                    identity="by default",
                 ),
                 o.ColumnDef("payload", JSONB, nullable=False, server_default="'{}'::jsonb"),
                 o.ColumnDef("mood", MOOD, server_default="'happy'::mood"),

@@ -541,7 +541,12 @@ def test_create_table_builds_the_primary_key_from_columns_and_marks_identity():
         "t",
         (
             o.ColumnDef(
-                "id", INT, nullable=False, primary_key=True, identity=True, autoincrement=True
+                "id",
+                INT,
+                nullable=False,
+                primary_key=True,
+                identity="by default",
+                autoincrement=True,
             ),
             o.ColumnDef("x", None, comment="what"),
         ),
@@ -685,3 +690,10 @@ def test_every_op_class_has_a_renderer():
     fallback = render_op.dispatch(o.Op)
     missing = [cls.__name__ for cls in classes if render_op.dispatch(cls) is fallback]
     assert missing == []
+
+
+def test_unknown_before_is_a_constant_only_when_there_are_some() -> None:
+    assert "unknown_before" not in render_revision(_rev(), "sqlite")
+    text = render_revision(_rev(unknown_before=(("tasks", "done", "default"),)), "sqlite")
+    assert "\nunknown_before = (('tasks', 'done', 'default'),)\n" in text
+    compile(text, "revision.py", "exec")

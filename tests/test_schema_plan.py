@@ -367,3 +367,31 @@ def test_mysql_convert_to_character_set_converts_back() -> None:
     assert dict(m.tables["books"].options) == {"mysql_charset": "utf8mb4"}
     unknown = o.ConvertCharset("authors", "utf8mb4", origin=AT)
     assert isinstance(m.reverse(unknown)[0], o.Irreversible)
+
+
+def test_attributes_the_sources_never_state_are_recorded_on_the_revision_that_sets_them() -> None:
+    """SET DEFAULT / SET NOT NULL say nothing of the value before: the baseline's is a guess,
+    listed on the revision that first sets it (a rename before it ends the old name's)."""
+    reference = model_with_users()
+    reference.apply(o.AlterColumn("users", "email", nullable=False, server_default="''"))
+    rename = SourceOps("m1.py", "ab" * 32, (o.RenameColumn("users", "email", "mail", origin=AT),))
+    alter = SourceOps(
+        "m2.py", "cd" * 32, (o.AlterColumn("users", "mail", server_default="''", origin=AT),)
+    )
+    reference.apply(rename.ops[0])
+    diags = Diagnostics()
+    baseline = compute_baseline(reference, rename.ops + alter.ops, None, diags)
+    assert baseline.guessed == {("users", "email", "default")}
+    assert "so guessed: users.email default" in str(diags.items)
+    _, first, second = plan([rename, alter], baseline, "sqlite", diags).revisions
+    assert first.unknown_before == (("users", "email", "default"),)
+    assert second.unknown_before == (("users", "mail", "default"),)
+
+
+def test_old_models_replace_the_guesses() -> None:
+    reference = model_with_users()
+    op = o.AlterColumn("users", "email", server_default="''", origin=AT)
+    reference.apply(op)
+    derived = unapplied(reference, [op])
+    assert derived.guessed == {("users", "email", "default")}
+    assert fill_unknowns(derived, model_with_users(), Diagnostics()).guessed == set()

@@ -291,6 +291,7 @@ def stamp_fleet(chain: Chain, root: Path) -> Fleet:
     url_file.write_text("# every k\n\n" + "\n".join(urls) + "\n")
     result = stamp(chain.project, "--url-file", str(url_file), "--yes", "--json", "--workers", "3")
     assert "Traceback" not in result.stderr
+    assert result.stdout, result.stderr
     document = json.loads(result.stdout)
     refused = any(d["status"] == "refused" for d in document["databases"])
     assert result.returncode == (1 if refused else 0), output(result)
@@ -822,3 +823,23 @@ def test_fleet_summary_has_a_row_for_every_database(sqlite_chain: Chain, tmp_pat
     assert refused.returncode == 1, output(refused)  # a refusal wins over an unreachable one
     rows_text = [line.split()[:2] for line in refused.stdout.splitlines() if line.strip()]
     assert [missing, "unreachable"] in rows_text
+
+
+def test_sqlite_attributes_the_sources_never_state_are_named_not_compared(
+    sqlite_chain: Chain, sqlite_fleet: Fleet
+) -> None:
+    """Converted without git history, the baseline of tasks is inferred from migrate_007's
+    rebuild: its old defaults, types and nullability are guesses. Every k is still stamped at
+    its revision (test_sqlite_taskboard_every_k...); before 007 the report says what it did not
+    compare, and from 007 on everything is compared."""
+    before = sqlite_chain.fixture.history.index("migrate_007_tasks_not_null.py")
+    for k, result in enumerate(sqlite_fleet.results):
+        notes = [n for n in result["notes"] if n.startswith("not compared: ")]
+        if k > before:
+            assert notes == [], k
+            continue
+        [note] = notes
+        assert "tasks.done default/nullable/type" in note
+        assert note.endswith(", unknown before migrate_007_tasks_not_null.py")
+    revision = next(sqlite_chain.migrations.glob("versions/*migrate_007_tasks_not_null.py"))
+    assert "    ('tasks', 'done', 'default'),\n" in revision.read_text()

@@ -20,6 +20,8 @@ Guard = typing.Literal["sql", "script"]
 # Exact SQL that changes rows (INSERT/UPDATE/DELETE...) or the schema (views, functions, DO blocks).
 SqlKind = typing.Literal["schema", "data"]
 ConstraintKind = typing.Literal["primary", "foreignkey", "unique", "check"]
+# GENERATED ALWAYS / BY DEFAULT AS IDENTITY.
+IdentityKind = typing.Literal["always", "by default"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +59,9 @@ class ColumnDef:
     nullable: bool = True
     server_default: str | None = None  # exact SQL of the default expression
     primary_key: bool = False
+    # SERIAL, AUTO_INCREMENT, AUTOINCREMENT: True; None: as SQLAlchemy decides (the models).
     autoincrement: bool | None = None
-    identity: bool = False  # GENERATED ... AS IDENTITY
+    identity: IdentityKind | None = None  # GENERATED ... AS IDENTITY
     comment: str | None = None
 
 
@@ -187,13 +190,15 @@ UNSET = Unset()
 
 @dataclass(frozen=True, slots=True)
 class AlterColumn(Op):
-    """Change type / nullability / server default of one column. Attributes left UNSET are kept."""
+    """Change type / nullability / server default / identity of one column. Attributes left
+    UNSET are kept."""
 
     table: str
     column: str
     type: TypeSpec | Unset = UNSET
     nullable: bool | Unset = UNSET
     server_default: str | None | Unset = UNSET  # None: DROP DEFAULT
+    identity: IdentityKind | None | Unset = UNSET  # None: DROP IDENTITY
     using: str | None = None  # PostgreSQL USING expression, exact SQL
     schema: str | None = None
     existing: ColumnDef | None = None  # the column before the change, filled by plan

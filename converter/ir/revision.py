@@ -23,6 +23,9 @@ class Revision:
     upgrade: tuple[Op, ...]
     downgrade: tuple[Op, ...]
     create_date: str | None = None  # from git history when known; never the wall clock
+    # (table, column, attribute) of the schema before this revision that no source states: the
+    # baseline guessed them, and this revision is the first to set (or drop) them.
+    unknown_before: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def filename(self) -> str:

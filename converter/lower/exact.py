@@ -16,7 +16,16 @@ from dataclasses import dataclass, field, replace
 from sqlglot.errors import TokenError
 
 from converter.core.dialects import Dialect
-from converter.ir.ops import ConvertCharset, ExecuteSQL, ObjectRef, Op, RenameTable, SqlKind
+from converter.ir.ops import (
+    AlterColumn,
+    ConvertCharset,
+    ExecuteSQL,
+    IdentityKind,
+    ObjectRef,
+    Op,
+    RenameTable,
+    SqlKind,
+)
 from converter.lower.common import Ctx, SourceText, Unsupported
 
 _OBJECT_KINDS = frozenset(
@@ -344,6 +353,9 @@ def _alter(r: _Reader) -> Exact:
     converted = _convert_charset(r) if kind == "TABLE" else None
     if converted is not None:
         return converted
+    identity = _identity_change(r) if kind == "TABLE" and r.ctx.dialect == "postgres" else None
+    if identity is not None:
+        return identity
     if kind == "TABLE":  # sqlglot reads every ALTER TABLE it understands: this one it did not
         return Exact(
             warning="kept as exact SQL: sqlglot could not read this ALTER TABLE (a "
@@ -421,6 +433,57 @@ def _renamed_constraint(r: _Reader) -> Exact | None:
             _plain_name(new[0], r.ctx.dialect),
         ),
     )
+
+
+_IDENTITY_KINDS: dict[tuple[str, ...], IdentityKind] = {
+    ("ALWAYS",): "always",
+    ("BY", "DEFAULT"): "by default",
+}
+
+
+def _identity_change(r: _Reader) -> Exact | None:
+    """PostgreSQL ALTER TABLE t ALTER [COLUMN] c ADD GENERATED ... AS IDENTITY [(...)] /
+    DROP IDENTITY [IF EXISTS] / SET GENERATED ..., which sqlglot does not read: the statement
+    runs as written, and the schema model learns the column's identity (for the downgrade)."""
+    table = r.name(r.skip(r.skip(2, "IF", "EXISTS"), "ONLY"))
+    if table is None or r.word(table[1] + 1) != "ALTER":
+        return None
+    column = r.name(r.skip(table[1] + 2, "COLUMN"))
+    if column is None:
+        return None
+    identity = _identity_action(r, column[1] + 1)
+    if identity is None:
+        return None
+    schema, _, name = _plain_name(table[0], r.ctx.dialect).rpartition(".")
+    op = AlterColumn(
+        name,
+        _plain_name(column[0], r.ctx.dialect),
+        identity=identity[0],
+        schema=schema or None,
+        origin=r.ctx.stmt.origin,
+        statement=r.ctx.stmt.sql,
+        exact=True,
+    )
+    return Exact(ops=[op])
+
+
+def _identity_action(r: _Reader, i: int) -> tuple[IdentityKind | None] | None:
+    """The identity an action at token `i` leaves ((None,): none), or None: not one of them."""
+    words = tuple(r.src.words[i : r.src.last + 1])
+    if words in (("DROP", "IDENTITY"), ("DROP", "IDENTITY", "IF", "EXISTS")):
+        return (None,)
+    for spelled, kind in _IDENTITY_KINDS.items():
+        if words == ("SET", "GENERATED", *spelled):
+            return (kind,)
+        added = ("ADD", "GENERATED", *spelled, "AS", "IDENTITY")
+        if words == added or (words[: len(added)] == added and _options(r, i + len(added))):
+            return (kind,)
+    return None
+
+
+def _options(r: _Reader, at: int) -> bool:
+    """Whether tokens `at`.. are one parenthesised list (identity sequence options)."""
+    return at <= r.src.last and r.src.is_open(at) and r.src.match(at) == r.src.last
 
 
 def _drop(r: _Reader) -> Exact:

@@ -16,6 +16,7 @@ from converter.ir.ops import (
     CreateIndex,
     CreateTable,
     ForeignKey,
+    IdentityKind,
     IndexElement,
     Literal,
     Op,
@@ -135,7 +136,7 @@ class Column:
     primary_key: bool = False
     pk_name: str | None = None
     autoincrement: bool | None = None
-    identity: bool = False
+    identity: IdentityKind | None = None
     comment: str | None = None
     constraints: list[Constraint] = field(default_factory=list)
     cursor: int = 0  # where the next DEFAULT / CHECK keyword is looked for
@@ -232,13 +233,9 @@ def _auto_increment(col: Column, node: exp.Expression, name: str | None, ctx: Ct
 
 
 def _identity(col: Column, node: exp.Expression, name: str | None, ctx: Ctx) -> None:
-    if node.this is True:
-        raise Unsupported(
-            f"column {col.name}: GENERATED ALWAYS AS IDENTITY has no op form "
-            "(ColumnDef.identity means BY DEFAULT)"
-        )
     plain(node, {"this"}, f"column {col.name}", ctx)
-    col.identity = True
+    col.identity = "always" if node.this is True else "by default"
+    col.nullable = False  # PostgreSQL makes an identity column NOT NULL
 
 
 def _unique(col: Column, node: exp.Expression, name: str | None, ctx: Ctx) -> None:

@@ -97,9 +97,15 @@ def _column_def(col: sa.Column, model: SchemaModel, dialect: Dialect) -> o.Colum
         server_default=_server_default(col, dialect),
         primary_key=bool(col.primary_key),
         autoincrement=col.autoincrement if isinstance(col.autoincrement, bool) else None,
-        identity=col.identity is not None,
+        identity=_identity(col.identity),
         comment=col.comment,
     )
+
+
+def _identity(identity: sa.Identity | None) -> o.IdentityKind | None:
+    if identity is None:
+        return None
+    return "always" if identity.always else "by default"
 
 
 def _server_default(col: sa.Column, dialect: Dialect) -> str | None:
@@ -254,6 +260,7 @@ def fill_unknowns(derived: SchemaModel, old: SchemaModel, diags: Diagnostics) ->
                     code="L2A409",
                 )
         result.tables[name] = _copy_table(before)
+        result.forget_guesses(name)
         for ix_name in [n for n, ix in result.indexes.items() if ix.table == name]:
             del result.indexes[ix_name]
         result.indexes.update({n: ix for n, ix in old.indexes.items() if ix.table == name})
@@ -362,6 +369,8 @@ def compute_baseline(
     _existing_before_guarded_creates(derived, old, ops, diags)
     for item in derived.unknowns():
         diags.warning(None, f"baseline: {item}", code="L2A412")
+    if derived.guessed:
+        diags.info(None, _guesses_text(derived.guessed), code="L2A418")
     for table in derived.tables.values():
         if table.inferred_from:
             diags.warning(
@@ -373,6 +382,19 @@ def compute_baseline(
                 code="L2A413",
             )
     return derived
+
+
+def _guesses_text(guessed: set[tuple[str, str, str]]) -> str:
+    """One line naming every guessed attribute, by column."""
+    columns: dict[str, list[str]] = {}
+    for table, column, attribute in sorted(guessed):
+        columns.setdefault(f"{table}.{column}", []).append(attribute)
+    listed = "; ".join(f"{c} {', '.join(a)}" for c, a in columns.items())
+    return (
+        f"baseline: not stated by the legacy sources, so guessed: {listed}. stamp does not "
+        "compare them before the revision that sets them (each revision lists them in "
+        "`unknown_before`)"
+    )
 
 
 # ---- the models as they were before the first legacy source (git) --------------------------

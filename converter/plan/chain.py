@@ -45,25 +45,28 @@ def plan(
     squash: bool = False,
 ) -> Plan:
     model = SchemaModel(dialect=dialect)
-    steps: list[tuple[str, str, tuple[SourceRef, ...], list[o.Op], list[o.Op], str | None]] = []
+    steps: list[Step] = []
     base_ops = baseline_ops(baseline, diags)
     if base_ops:
         up, down = _replay(base_ops, model, dialect, diags, later=[], reference=reference)
         steps.append(
-            ("Baseline: the schema before the first legacy script", "baseline", (), up, down, None)
+            Step("Baseline: the schema before the first legacy script", "baseline", (), up, down)
         )
+    model.guessed = set(baseline.guessed)
     for index, source in enumerate(sources):
         ops = source.ops
         later = [op for rest in sources[index + 1 :] for op in rest.ops]
+        guessed = set(model.guessed)
         up, down = _replay(ops, model, dialect, diags, later=later, reference=reference)
         steps.append(
-            (
+            Step(
                 f"Legacy {source.path}",
                 _slug(source.path),
                 (SourceRef(source.path, source.sha256),),
                 up,
                 down,
                 source.added,
+                tuple(sorted(guessed - model.guessed)),
             )
         )
     if squash and steps:
@@ -71,21 +74,47 @@ def plan(
     return Plan(_chain(steps, dialect), model)
 
 
-def _squash(steps: list) -> tuple:
-    refs = tuple(r for s in steps for r in s[2])
-    up = [op for s in steps for op in s[3]]
-    down = [op for s in reversed(steps) for op in s[4]]
-    return ("Squashed legacy schema history", "legacy_squashed", refs, up, down, steps[-1][5])
+@dataclass(frozen=True)
+class Step:
+    """One revision before it has an id."""
+
+    message: str
+    slug: str
+    refs: tuple[SourceRef, ...]
+    up: list[o.Op]
+    down: list[o.Op]
+    added: str | None = None
+    unknown_before: tuple[tuple[str, str, str], ...] = ()
 
 
-def _chain(steps: list, dialect: Dialect) -> list[Revision]:
+def _squash(steps: list[Step]) -> Step:
+    return Step(
+        "Squashed legacy schema history",
+        "legacy_squashed",
+        tuple(r for s in steps for r in s.refs),
+        [op for s in steps for op in s.up],
+        [op for s in reversed(steps) for op in s.down],
+        steps[-1].added,
+        tuple(sorted({g for s in steps for g in s.unknown_before})),
+    )
+
+
+def _chain(steps: list[Step], dialect: Dialect) -> list[Revision]:
     revisions: list[Revision] = []
     previous: str | None = None
-    for message, slug, refs, up, down, added in steps:
-        rev_id = _revision_id(previous, dialect, slug, refs)
+    for step in steps:
+        rev_id = _revision_id(previous, dialect, step.slug, step.refs)
         revisions.append(
             Revision(
-                rev_id, previous, message, slug, refs, tuple(up), tuple(down), create_date=added
+                rev_id,
+                previous,
+                step.message,
+                step.slug,
+                step.refs,
+                tuple(step.up),
+                tuple(step.down),
+                create_date=step.added,
+                unknown_before=step.unknown_before,
             )
         )
         previous = rev_id

@@ -8,6 +8,7 @@ Attributes the sources never stated are `None` (unknown) rather than guessed.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field, replace
 from functools import singledispatch
 
@@ -24,8 +25,18 @@ class TableModel:
     schema: str | None = None
     known: bool = True  # False: the table exists but its definition never appeared in a source
     inferred_from: o.Origin | None = None  # set when the definition is inferred (see unapply)
+    # PostgreSQL: the sequence each serial column owns (named when the table was created, it
+    # keeps its name through renames), whether or not the column's default still uses it.
+    sequences: dict[str, str] = field(default_factory=dict)
     # Table options that change what the database builds (mysql_engine, mysql_charset...).
     options: tuple[tuple[str, o.Literal], ...] = ()
+
+    def serial(self, column: o.ColumnDef) -> str | None:
+        """`nextval(...)` of the column's own sequence when that is its default (a serial)."""
+        sequence = self.sequences.get(column.name)
+        if sequence is None or column.autoincrement is False or column.server_default:
+            return None
+        return serial_default(sequence, self.schema)
 
     def primary_key(self) -> o.PrimaryKey | None:
         return next((c for c in self.constraints if isinstance(c, o.PrimaryKey)), None)
@@ -59,6 +70,10 @@ class SchemaModel:
     def is_mysql(self) -> bool:
         return self.dialect == "mysql"
 
+    # Column attributes whose value here is a guess, not what a source said: (table, column,
+    # attribute), the attribute as stamp compares it (type, nullable, default, identity).
+    guessed: set[tuple[str, str, str]] = field(default_factory=set)
+
     def copy(self) -> SchemaModel:
         return copy.deepcopy(self)
 
@@ -91,6 +106,12 @@ class SchemaModel:
         found += [f"enum {n}: values unknown" for n, v in self.enums.items() if v is None]
         return found
 
+    def forget_guesses(self, table: str, column: str | None = None) -> None:
+        """The table (or one column) is gone or redefined: its guesses with it."""
+        self.guessed = {
+            g for g in self.guessed if g[0] != table or (column is not None and g[1] != column)
+        }
+
     def apply(self, op: o.Op) -> None:
         apply(op, self)
 
@@ -115,6 +136,41 @@ def quote_ident(name: str, dialect: Dialect) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_INTEGERS = frozenset({"Integer", "BigInteger", "SmallInteger"})
+_NAME_LENGTH = 63  # PostgreSQL's NAMEDATALEN - 1
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
+def serial_default(sequence: str, schema: str | None = None) -> str:
+    """The default PostgreSQL gives a serial column, as pg_get_expr prints it."""
+    name = ".".join(
+        n if _PLAIN_NAME.fullmatch(n) else quote_ident(n, Dialect.POSTGRES)
+        for n in (*([schema] if schema else []), sequence)
+    )
+    return "nextval('" + name.replace("'", "''") + "'::regclass)"
+
+
+def serial_sequence(table: str, column: str) -> str:
+    """The name PostgreSQL gives a serial column's sequence: table_column_seq, the longer of
+    the two names cut until it fits."""
+    room = _NAME_LENGTH - len("_seq") - 1
+    while len(table) + len(column) > room:
+        if len(table) > len(column):
+            table = table[:-1]
+        else:
+            column = column[:-1]
+    return f"{table}_{column}_seq"
+
+
+def _is_serial(col: o.ColumnDef, key: tuple[str, ...]) -> bool:
+    """A PostgreSQL column made with a sequence of its own: SERIAL, or what SQLAlchemy makes of
+    the models' single integer primary key."""
+    if col.type is None or col.type.name not in _INTEGERS or col.identity is not None:
+        return False
+    automatic = col.autoincrement is None and key == (col.name,) and col.server_default is None
+    return col.autoincrement is True or automatic
+
+
 def _constraint_columns(c: o.Constraint) -> tuple[str, ...]:
     return () if isinstance(c, o.Check) else c.columns
 
@@ -133,6 +189,8 @@ def _rename_column_refs(schema: SchemaModel, table: str, old: str, new: str) -> 
         (new if k == old else k): (replace(c, name=new) if k == old else c)
         for k, c in t.columns.items()
     }
+    t.sequences = {(new if k == old else k): seq for k, seq in t.sequences.items()}
+    schema.guessed = {(g[0], new, g[2]) if g[:2] == (table, old) else g for g in schema.guessed}
     t.constraints = [_rename_constraint_column(c, old, new) for c in t.constraints]
     for name, ix in list(schema.indexes.items()):
         if ix.table == table:
@@ -160,6 +218,7 @@ def _rename_table_refs(schema: SchemaModel, old: str, new: str) -> None:
     t = schema.tables.pop(old)
     t.name = new
     schema.tables[new] = t
+    schema.guessed = {(new, *g[1:]) if g[0] == old else g for g in schema.guessed}
     for name, ix in list(schema.indexes.items()):
         if ix.table == old:
             schema.indexes[name] = replace(ix, table=new)
@@ -173,6 +232,7 @@ def _rename_table_refs(schema: SchemaModel, old: str, new: str) -> None:
 def _drop_table(schema: SchemaModel, name: str) -> None:
     schema.tables.pop(name, None)
     mysql_keys.forget_table(schema, name)
+    schema.forget_guesses(name)
     for ix_name in [n for n, ix in schema.indexes.items() if ix.table == name]:
         del schema.indexes[ix_name]
     for ref in owned_objects(schema, name):
@@ -214,16 +274,24 @@ def _add_table(schema: SchemaModel, op: o.CreateTable) -> None:
     pk_cols = tuple(c.name for c in op.columns if c.primary_key)
     if pk_cols and not any(isinstance(c, o.PrimaryKey) for c in constraints):
         constraints.insert(0, o.PrimaryKey(pk_cols))
-    schema.tables[op.table] = TableModel(
-        op.table, columns, constraints, op.schema, options=op.dialect_kwargs
-    )
+    table = TableModel(op.table, columns, constraints, op.schema, options=op.dialect_kwargs)
+    key = table.primary_key()
+    if schema.dialect == Dialect.POSTGRES:
+        table.sequences = {
+            c.name: serial_sequence(op.table, c.name)
+            for c in op.columns
+            if _is_serial(c, key.columns if key else ())
+        }
+    schema.tables[op.table] = table
     if schema.is_mysql:
-        mysql_keys.settle_created_table(schema, schema.tables[op.table])
+        mysql_keys.settle_created_table(schema, table)
 
 
 def _drop_column(schema: SchemaModel, table: str, column: str) -> None:
     t = schema.ensure_table(table)
     t.columns.pop(column, None)
+    t.sequences.pop(column, None)
+    schema.forget_guesses(table, column)
     t.constraints = [c for c in t.constraints if column not in _constraint_columns(c)]
     mysql_keys.forget_table(schema, table, column)
     for name in [
@@ -294,9 +362,40 @@ def _(op: o.RenameColumn, schema: SchemaModel) -> None:
 @apply.register
 def _(op: o.AlterColumn, schema: SchemaModel) -> None:
     t = schema.ensure_table(op.table, op.schema)
-    t.columns[op.column] = schema_after_alter(
-        t.columns.get(op.column) or o.ColumnDef(op.column, None), op
-    )
+    col = schema_after_alter(t.columns.get(op.column) or o.ColumnDef(op.column, None), op)
+    t.columns[op.column] = _settle_serial(t, col, op)
+    schema.guessed -= {(op.table, op.column, a) for a in altered(op)}
+
+
+def altered(op: o.AlterColumn) -> list[str]:
+    """The attributes an AlterColumn sets, named as stamp compares them."""
+    values = {
+        "type": op.type,
+        "nullable": op.nullable,
+        "default": op.server_default,
+        "identity": op.identity,
+    }
+    return [name for name, value in values.items() if not isinstance(value, o.Unset)]
+
+
+def _settle_serial(t: TableModel, col: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
+    """A serial column whose default changes is a serial no longer; set back to `nextval` of
+    its own sequence, it is one again."""
+    sequence = t.sequences.get(col.name)
+    if sequence is None or isinstance(op.server_default, o.Unset):
+        return col
+    own = _same_default(op.server_default, serial_default(sequence, t.schema))
+    if own:
+        return replace(col, server_default=None, autoincrement=True)
+    return replace(col, autoincrement=False)
+
+
+def _same_default(text: str | None, serial: str) -> bool:
+    """`nextval('t_id_seq')`, with or without ::regclass, as pg_get_expr prints it."""
+    if text is None:
+        return False
+    spelled = re.sub(r"::regclass\s*\)$", ")", re.sub(r"\s+", "", text).lower())
+    return spelled == serial.replace("::regclass)", ")").lower()
 
 
 @apply.register
@@ -359,6 +458,11 @@ def _(op: o.DropEnum, schema: SchemaModel) -> None:
 def _(op: o.ExecuteSQL, schema: SchemaModel) -> None:
     for ref in op.drops:
         schema.objects.pop(ref, None)
+        owner = owning_column(schema, ref)
+        if owner is not None:  # CASCADE takes the serial's default with it
+            t, column = owner
+            del t.sequences[column]
+            t.columns[column] = replace(t.columns[column], autoincrement=False)
     for ref in op.creates:
         if ref.values:
             schema.enums.setdefault(ref.name, ref.values)  # EXCEPTION WHEN duplicate_object
@@ -429,7 +533,10 @@ def _(op: o.AlterColumn, schema: SchemaModel) -> None:
         col = replace(col, nullable=not op.nullable)
     if not isinstance(op.server_default, o.Unset):
         col = replace(col, server_default=None)
+    if not isinstance(op.identity, o.Unset):
+        col = replace(col, identity="by default" if op.identity is None else None)
     t.columns[op.column] = col
+    schema.guessed |= {(op.table, op.column, a) for a in altered(op) if a != "type"}
 
 
 @unapply.register
@@ -489,6 +596,11 @@ def _(op: o.RewriteTable, schema: SchemaModel) -> None:
         unapply(step, schema)
     if op.copied and not schema.tables[op.table].columns:
         schema.tables[op.table] = _inferred_before(op)
+        schema.guessed |= {
+            (op.table, c, a)
+            for c in schema.tables[op.table].columns
+            for a in ("type", "nullable", "default")
+        }
 
 
 def _inferred_before(op: o.RewriteTable) -> TableModel:
@@ -630,21 +742,37 @@ def _(op: o.AlterColumn, schema: SchemaModel) -> list[o.Op]:
         else:
             type_ = before.type
     nullable = o.UNSET if isinstance(op.nullable, o.Unset) else before.nullable
-    default = o.UNSET if isinstance(op.server_default, o.Unset) else before.server_default
-    if all(isinstance(value, o.Unset) for value in (type_, nullable, default)):
+    default = o.UNSET if isinstance(op.server_default, o.Unset) else _default_of(t, before)
+    identity = _identity_undo(op, before)
+    if all(isinstance(value, o.Unset) for value in (type_, nullable, default, identity)):
         return notes
-    after = schema_after_alter(before, op)
+    assert t is not None  # `before` came from it
+    after = _settle_serial(t, schema_after_alter(before, op), op)
     undo = o.AlterColumn(
         op.table,
         op.column,
         type_,
         nullable,
         default,
+        identity=identity,
         schema=op.schema,
         existing=after,
         origin=op.origin,
     )
     return [*notes, undo]
+
+
+def _default_of(t: TableModel | None, col: o.ColumnDef) -> str | None:
+    """The column's server default; a serial's is `nextval` of its own sequence."""
+    return (t.serial(col) if t else None) or col.server_default
+
+
+def _identity_undo(op: o.AlterColumn, before: o.ColumnDef) -> o.IdentityKind | None | o.Unset:
+    """The identity to restore; UNSET when the op left it as it was (DROP IDENTITY IF EXISTS
+    of a column without one)."""
+    if isinstance(op.identity, o.Unset) or op.identity == before.identity:
+        return o.UNSET
+    return before.identity
 
 
 def schema_after_alter(before: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
@@ -656,6 +784,8 @@ def schema_after_alter(before: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
         col = replace(col, nullable=op.nullable)
     if not isinstance(op.server_default, o.Unset):
         col = replace(col, server_default=op.server_default)
+    if not isinstance(op.identity, o.Unset):
+        col = replace(col, identity=op.identity)
     return col
 
 
@@ -777,9 +907,47 @@ def _words(ref: o.ObjectRef) -> str:
     return f"{ref.kind.lower()} {ref.name}" + (f" on {ref.table}" if ref.table else "")
 
 
+def owning_column(schema: SchemaModel, ref: o.ObjectRef) -> tuple[TableModel, str] | None:
+    """The table and serial column that own sequence `ref`, if one does."""
+    if ref.kind != "SEQUENCE":
+        return None
+    for t in schema.tables.values():
+        for column, sequence in t.sequences.items():
+            if ref.name in (sequence, f"{t.schema}.{sequence}"):
+                return t, column
+    return None
+
+
+def _recreate_owned(op: o.ExecuteSQL, t: TableModel, column: str) -> list[o.Op]:
+    """A serial's sequence made again, owned by its column, and the column's default when the
+    drop took it (the sequence starts again at 1: its last value is not kept)."""
+    d = Dialect.POSTGRES
+    sequence = quote_ident(t.sequences[column], d)
+    owner = ".".join(quote_ident(n, d) for n in (*([t.schema] if t.schema else []), t.name))
+    if t.schema:
+        sequence = f"{quote_ident(t.schema, d)}.{sequence}"
+    made: list[o.Op] = [
+        o.ExecuteSQL(
+            f"CREATE SEQUENCE {sequence} OWNED BY {owner}.{quote_ident(column, d)}",
+            origin=op.origin,
+        )
+    ]
+    default = t.serial(t.columns[column])
+    if default is not None:
+        made.append(
+            o.AlterColumn(t.name, column, server_default=default, schema=t.schema, origin=op.origin)
+        )
+    return made
+
+
 def _recreate_objects(op: o.ExecuteSQL, schema: SchemaModel) -> list[o.Op]:
     """The downgrade of a DROP VIEW / TRIGGER / FUNCTION...: the statements that made what it
-    dropped, in the order they ran."""
+    dropped, in the order they ran (a serial column's sequence: made again for its column)."""
+    owned = {ref: found for ref in op.drops if (found := owning_column(schema, ref))}
+    if owned:
+        if len(owned) < len(op.drops):
+            return _irreversible(op, "drops a serial's sequence and other objects at once")
+        return [step for t, column in owned.values() for step in _recreate_owned(op, t, column)]
     for ref in op.drops:
         if schema.objects.get(ref) is None:
             why = "no legacy script made it" if ref not in schema.objects else "how is unknown"

@@ -27,8 +27,8 @@ from converter.render.literals import sa_text, sql_literal
 def column_code(col: o.ColumnDef, ctx: Ctx, primary_key: bool = False) -> Call:
     """`sa.Column(...)` in autogenerate's argument order; nullable is always explicit."""
     parts = [repr(col.name), type_code(col.type, ctx)]
-    if col.identity:
-        parts.append("sa.Identity()")
+    if col.identity is not None:
+        parts.append(identity_code(col.identity))
     if col.server_default is not None:
         parts.append(f"server_default={sa_text(col.server_default)}")
     if primary_key and col.primary_key:
@@ -39,6 +39,11 @@ def column_code(col: o.ColumnDef, ctx: Ctx, primary_key: bool = False) -> Call:
     if col.comment is not None:
         parts.append(f"comment={col.comment!r}")
     return Call("sa.Column(", tuple(parts))
+
+
+def identity_code(kind: o.IdentityKind) -> str:
+    """`sa.Identity(...)` for GENERATED ALWAYS / BY DEFAULT AS IDENTITY."""
+    return "sa.Identity(always=True)" if kind == "always" else "sa.Identity()"
 
 
 @functools.singledispatch

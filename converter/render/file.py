@@ -1,4 +1,5 @@
-"""The revision file: the template, the header docstring and the `legacy_sources` record.
+"""The revision file: the template, the header docstring, the `legacy_sources` record and the
+`unknown_before` one.
 
 The output looks like Alembic autogenerate (Flask-Migrate's script.py.mako) so that users read and
 edit it as they would any revision; the same revision gives byte-identical text.
@@ -29,6 +30,7 @@ def render_revision(rev: Revision, dialect: Dialect) -> str:
         revision=repr(rev.id),
         down_revision=repr(rev.down_revision),
         legacy_sources=_legacy_sources(rev),
+        unknown_before=_unknown_before(rev),
         upgrade=upgrade,
         downgrade=downgrade,
     )
@@ -80,3 +82,11 @@ def _legacy_sources(rev: Revision) -> str:
     """The `legacy_sources` tuple of (path, sha256) pairs."""
     pairs = tuple(Call("(", (repr(src.path), repr(src.sha256))) for src in rev.sources)
     return layout(Call("legacy_sources = (", pairs, single_comma=True), 0)
+
+
+def _unknown_before(rev: Revision) -> str | None:
+    """The `unknown_before` tuple of (table, column, attribute), or None when there are none."""
+    if not rev.unknown_before:
+        return None
+    items = tuple(Call("(", tuple(repr(part) for part in item)) for item in rev.unknown_before)
+    return layout(Call("unknown_before = (", items, single_comma=True), 0)

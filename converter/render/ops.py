@@ -34,7 +34,12 @@ from converter.render.code import (
     type_code,
     where_of,
 )
-from converter.render.elements import column_code, constraint_element, create_constraint
+from converter.render.elements import (
+    column_code,
+    constraint_element,
+    create_constraint,
+    identity_code,
+)
 from converter.render.literals import sa_text
 
 # Column and constraint changes SQLite cannot do with ALTER TABLE: they run in batch mode there.
@@ -185,6 +190,7 @@ def _(op: o.AlterColumn, ctx: Ctx) -> list[str]:
     kwargs = [("existing_type", _existing_type(existing, ctx))]
     if op.server_default is not o.UNSET:
         kwargs.append(("server_default", _server_default(op.server_default)))
+    kwargs += _identity_kwargs(op)
     if isinstance(op.type, o.TypeSpec):
         kwargs.append(("type_", type_code(op.type, ctx)))
     if op.nullable is not o.UNSET:
@@ -192,7 +198,7 @@ def _(op: o.AlterColumn, ctx: Ctx) -> list[str]:
     else:
         kwargs.append(("existing_nullable", opt_repr(existing and existing.nullable)))
     kwargs.append(("existing_comment", opt_repr(existing and existing.comment)))
-    if op.server_default is o.UNSET:
+    if op.server_default is o.UNSET and op.identity is o.UNSET:
         kwargs.append(("existing_server_default", _existing_default(existing)))
     kwargs += [("postgresql_using", _using(op.using)), schema_kw(ctx, op.schema)]
     return call_statement(ctx, func, args + [repr(op.column)], kwargs)
@@ -211,6 +217,20 @@ def _(op: o.RenameColumn, ctx: Ctx) -> list[str]:
         schema_kw(ctx, op.schema),
     ]
     return call_statement(ctx, func, args + [repr(op.old)], kwargs)
+
+
+def _identity_kwargs(op: o.AlterColumn) -> list[tuple[str, str | None]]:
+    """Alembic changes an identity through server_default: `sa.Identity(...)` to add or
+    change it (against existing_server_default), None to drop it."""
+    if isinstance(op.identity, o.Unset):
+        return []
+    if not isinstance(op.server_default, o.Unset):
+        raise RenderError(f"{op.table}.{op.column}: a default and an identity change at once")
+    before = op.existing.identity if op.existing else None
+    return [
+        ("server_default", "None" if op.identity is None else identity_code(op.identity)),
+        ("existing_server_default", None if before is None else identity_code(before)),
+    ]
 
 
 def _using(sql: str | None) -> str | None:

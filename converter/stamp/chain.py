@@ -8,10 +8,11 @@ paid once per run and shared by every database of a fleet.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from converter.core.errors import DatabaseError, InputError, MigrationFailed
 from converter.database.alembic_chain import Stepper, load_revisions
 from converter.database.scratch import scratch_database
 from converter.database.snapshot.diff import Difference, diff_snapshots
-from converter.database.snapshot.model import Snapshot, Table
+from converter.database.snapshot.model import Column, Snapshot, Table
 from converter.database.snapshot.read import read_snapshot
 from converter.database.urls import (
     connect,
@@ -38,6 +39,15 @@ if TYPE_CHECKING:
 
 # The scaffolded README records the dialect the chain was converted for.
 _RECORDED = re.compile(r"by legacy2alembic for (\w+)\.")
+# (table, column, attribute): a column attribute the legacy sources never stated.
+Unknown = tuple[str, str, str]
+# What each attribute of `unknown_before` reads as in a snapshot column, once not compared.
+_MASKED: dict[str, dict[str, object]] = {
+    "type": {"type": ""},
+    "nullable": {"nullable": True},
+    "default": {"default": None},
+    "identity": {"identity": None},
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,8 @@ class ChainRevision:
     message: str
     sources: tuple[str, ...]
     data: tuple[str, ...] = ()  # its data statements (INSERT / UPDATE / DELETE), in order
+    # What the sources never said of the schema before it (see Revision.unknown_before).
+    unknown_before: tuple[Unknown, ...] = ()
 
     @property
     def label(self) -> str:
@@ -71,7 +83,33 @@ def _chain_revision(script: Script) -> ChainRevision:
     sources = tuple(path for path, *_ in getattr(script.module, "legacy_sources", ()) or ())
     doc = (script.doc or "").strip().splitlines()
     data = data_statements(Path(script.path))
-    return ChainRevision(script.revision, doc[0] if doc else "", sources, data)
+    unknown = unknown_before(Path(script.path))
+    return ChainRevision(script.revision, doc[0] if doc else "", sources, data, unknown)
+
+
+def unknown_before(path: Path) -> tuple[Unknown, ...]:
+    """The revision file's `unknown_before` constant, read with ast (not run); () if absent or
+    not a tuple of (table, column, attribute) strings."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return ()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "unknown_before" for t in node.targets
+        ):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                return ()
+            return tuple(
+                item
+                for item in value
+                if isinstance(item, tuple)
+                and len(item) == 3
+                and all(isinstance(part, str) for part in item)
+            )
+    return ()
 
 
 def chain_dialect(migrations: Path, configured: str | None, urls: Sequence[str]) -> Dialect:
@@ -125,7 +163,14 @@ class Expected:
         self.chain = list(chain)
         self.states = list(states)
         self._table_ids: dict[Table, int] = {}
-        self._prints = [self._fingerprint(s, learn=True) for s in self.states]
+        self.unknown = [
+            frozenset(u for r in self.chain[i:] for u in r.unknown_before)
+            for i in range(len(self.states))
+        ]
+        self._prints = [
+            self._fingerprint(masked(s, self.unknown[i]), learn=True)
+            for i, s in enumerate(self.states)
+        ]
 
     def revision(self, index: int) -> ChainRevision | None:
         """The revision whose expected schema is state `index` (None: before the first)."""
@@ -136,9 +181,43 @@ class Expected:
         return self.chain.index(revision) + 1
 
     def matches(self, live: Snapshot) -> list[int]:
-        """Indexes of every state equal to `live`, oldest first."""
-        found = self._fingerprint(live, learn=False)
-        return [i for i, fp in enumerate(self._prints) if fp == found]
+        """Indexes of every state equal to `live`, oldest first, in what each state knows."""
+        live_prints: dict[frozenset[Unknown], tuple[object, ...]] = {}
+        found = []
+        for i, fp in enumerate(self._prints):
+            unknown = self.unknown[i]
+            if unknown not in live_prints:
+                live_prints[unknown] = self._fingerprint(masked(live, unknown), learn=False)
+            if live_prints[unknown] == fp:
+                found.append(i)
+        return found
+
+    def same_as(self, index: int, matches: Sequence[int]) -> list[int]:
+        """The states of `matches` up to `index` that equal it in full: those that match a
+        live schema only because they leave something unknown are not the same schema."""
+        state = self.states[index]
+        return [i for i in matches if i <= index and self.states[i] == state]
+
+    def diff(self, index: int, live: Snapshot) -> list[Difference]:
+        """What differs between state `index` and `live`, but for what that state leaves
+        unknown."""
+        unknown = self.unknown[index]
+        return [
+            d
+            for d in diff_schemas(self.states[index], live)
+            if not (
+                d.kind.startswith("column.")
+                and (d.table, d.name, d.kind.split(".", 1)[1]) in unknown
+            )
+        ]
+
+    def not_compared(self, index: int) -> list[str]:
+        """What state `index` leaves unknown, by the revision that first states it."""
+        return [
+            f"not compared: {_by_column(r.unknown_before)}, unknown before {r.label}"
+            for r in self.chain[index:]
+            if r.unknown_before
+        ]
 
     def _fingerprint(self, schema: Snapshot, *, learn: bool) -> tuple[object, ...]:
         ids: list[object] = []
@@ -150,6 +229,35 @@ class Expected:
                     self._table_ids[table] = table_id
             ids.append(table_id)
         return tuple(ids), schema.objects
+
+
+def _by_column(unknown: Sequence[Unknown]) -> str:
+    """`tasks.done default/nullable, tasks.title type`."""
+    columns: dict[str, list[str]] = {}
+    for table, column, attribute in unknown:
+        columns.setdefault(f"{table}.{column}", []).append(attribute)
+    return ", ".join(f"{name} {'/'.join(attributes)}" for name, attributes in columns.items())
+
+
+def masked(schema: Snapshot, unknown: frozenset[Unknown]) -> Snapshot:
+    """`schema` with the unknown column attributes set to one value, so they compare equal."""
+    if not unknown:
+        return schema
+    tables = tuple(
+        replace(t, columns=tuple(_masked_column(t.name, c, unknown) for c in t.columns))
+        if any(u[0] == t.name for u in unknown)
+        else t
+        for t in schema.tables
+    )
+    return replace(schema, tables=tables)
+
+
+def _masked_column(table: str, column: Column, unknown: frozenset[Unknown]) -> Column:
+    changes: dict[str, object] = {}
+    for attribute, value in _MASKED.items():
+        if (table, column.name, attribute) in unknown:
+            changes.update(value)
+    return replace(column, **changes) if changes else column  # type: ignore[arg-type]
 
 
 def replay(

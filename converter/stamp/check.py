@@ -18,7 +18,7 @@ from converter.core.errors import ConverterError, Unreachable
 from converter.database.snapshot.diff import Difference
 from converter.database.snapshot.model import Snapshot
 from converter.database.urls import mask_url
-from converter.stamp.chain import ChainRevision, Expected, diff_schemas
+from converter.stamp.chain import ChainRevision, Expected
 from converter.stamp.data_probe import Keys, Probe, Verdict, probe
 from converter.stamp.database import Live, read_live, write_stamp
 from converter.stamp.presence import Presence, presence
@@ -85,7 +85,7 @@ def probe_data(
     keys = _keys(schema)
     dialect = find_dialect(conn.dialect.name) or Dialect.SQLITE
     found: dict[str, tuple[Probe, ...]] = {}
-    for index in _data_only(expected.matches(schema)):
+    for index in _data_only(expected, expected.matches(schema)):
         revision = expected.revision(index)
         if revision is not None and revision.data:
             found[revision.id] = tuple(probe(conn, sql, dialect, keys) for sql in revision.data)
@@ -105,9 +105,9 @@ def _keys(schema: Snapshot) -> Keys:
     return keys
 
 
-def _data_only(matches: list[int]) -> list[int]:
+def _data_only(expected: Expected, matches: list[int]) -> list[int]:
     """States reached by a revision that left the schema of the state before it."""
-    return [i for i in matches if i - 1 in matches]
+    return [i for i in matches if i - 1 in expected.same_as(i, matches)]
 
 
 def decide(
@@ -144,7 +144,8 @@ def decide(
         revision,
         live.heads,
         len(expected.chain) - index,
-        notes=notes or _ambiguity(expected, [i for i in matches if i <= index]),
+        notes=(notes or _ambiguity(expected, expected.same_as(index, matches)))
+        + tuple(expected.not_compared(index)),
         probes=_probes_of(expected, matches, live),
     )
     if live.heads == (revision.id,):
@@ -174,7 +175,7 @@ def _choose(
     if choice.revision is not None:
         return _named(expected, matches, choice.revision)
     index, notes = matches[-1], []
-    while index - 1 in matches:
+    while index - 1 in expected.same_as(index, matches):
         revision = expected.revision(index)
         assert revision is not None
         if not revision.data:
@@ -260,7 +261,7 @@ def _ambiguity(expected: Expected, matches: list[int]) -> tuple[str, ...]:
 def _drift(url: str, live: Live, expected: Expected) -> Outcome:
     """No revision matches: the closest one (fewest differences, newest on ties) and how much
     of each revision the database shows."""
-    diffs = [diff_schemas(state, live.schema) for state in expected.states]
+    diffs = [expected.diff(i, live.schema) for i in range(len(expected.states))]
     best = min(range(len(diffs)), key=lambda i: (len(diffs[i]), -i))
     return Outcome(
         url,
@@ -306,7 +307,7 @@ def write(
             outcome,
             status="refused",
             closest=outcome.revision,
-            differences=tuple(diff_schemas(expected.states[index], result.schema)),
+            differences=tuple(expected.diff(index, result.schema)),
             message=(
                 "its schema changed after it was checked (it no longer matches "
                 f"{outcome.revision.id}); nothing written, run stamp again"

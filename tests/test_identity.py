@@ -1,0 +1,177 @@
+"""Identity columns in the schema model: SERIAL (its own sequence), GENERATED ... AS IDENTITY,
+SQLite AUTOINCREMENT. A change to one is downgraded by restoring what it was, not by another
+DROP DEFAULT; on PostgreSQL, upgrade / downgrade / upgrade equals the legacy-built database as
+the snapshot reads it (identity included).
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from legacy import sa_url
+from test_real_world_forms import alembic, check_every_k, legacy_database, revisions, write_project
+
+from converter.core.dialects import Dialect
+from converter.database.snapshot.diff import diff_snapshots
+from converter.database.snapshot.model import Snapshot
+from converter.database.snapshot.read import read_snapshot
+from converter.ir import ops as o
+from converter.plan.schema import SchemaModel, serial_default, serial_sequence
+
+INT = o.TypeSpec("Integer")
+
+
+def pg_model(*columns: o.ColumnDef) -> SchemaModel:
+    m = SchemaModel(dialect=Dialect.POSTGRES)
+    m.apply(o.CreateTable("t", columns, (o.PrimaryKey(("id",)),)))
+    return m
+
+
+SERIAL = o.ColumnDef("id", INT, nullable=False, primary_key=True, autoincrement=True)
+IDENTITY = o.ColumnDef("id", INT, nullable=False, primary_key=True, identity="by default")
+
+
+def only_alter(ops: list[o.Op]) -> o.AlterColumn:
+    [op] = ops
+    assert isinstance(op, o.AlterColumn)
+    return op
+
+
+def test_drop_default_of_a_serial_is_undone_by_its_own_nextval() -> None:
+    m = pg_model(SERIAL)
+    drop = o.AlterColumn("t", "id", server_default=None)
+    undo = only_alter(m.reverse(drop))
+    assert undo.server_default == "nextval('t_id_seq'::regclass)"
+    m.apply(drop)
+    assert m.tables["t"].serial(m.tables["t"].columns["id"]) is None
+    set_back = o.AlterColumn("t", "id", server_default="nextval('t_id_seq')")
+    assert only_alter(m.reverse(set_back)).server_default is None  # DROP DEFAULT again
+    m.apply(set_back)
+    assert m.tables["t"].columns["id"] == SERIAL  # a serial once more
+
+
+def test_serial_keeps_its_sequence_through_renames() -> None:
+    m = pg_model(SERIAL)
+    m.apply(o.RenameTable("t", "u"))
+    m.apply(o.RenameColumn("u", "id", "uid"))
+    undo = only_alter(m.reverse(o.AlterColumn("u", "uid", server_default="0")))
+    assert undo.server_default == "nextval('t_id_seq'::regclass)"
+
+
+def test_sequence_names_follow_postgres() -> None:
+    assert serial_sequence("t", "id") == "t_id_seq"
+    name = serial_sequence("a" * 70, "id")
+    assert len(name) == 63 and name.endswith("_id_seq")
+    assert serial_default("T_id_seq", "billing") == "nextval('billing.\"T_id_seq\"'::regclass)"
+
+
+def test_models_single_integer_key_is_a_serial() -> None:
+    m = pg_model(o.ColumnDef("id", INT, nullable=False, primary_key=True))
+    assert m.tables["t"].sequences == {"id": "t_id_seq"}
+    assert (
+        not pg_model(o.ColumnDef("id", INT, nullable=False, autoincrement=False))
+        .tables["t"]
+        .sequences
+    )
+
+
+@pytest.mark.parametrize(
+    "column, identity, restored",
+    [
+        (IDENTITY, None, "by default"),  # DROP IDENTITY
+        (SERIAL, "always", None),  # ADD GENERATED ALWAYS AS IDENTITY (after DROP DEFAULT)
+        (IDENTITY, "always", "by default"),  # SET GENERATED ALWAYS
+    ],
+)
+def test_identity_changes_are_undone(
+    column: o.ColumnDef, identity: o.IdentityKind | None, restored: o.IdentityKind | None
+) -> None:
+    m = pg_model(column)
+    op = o.AlterColumn("t", "id", identity=identity)
+    undo = only_alter(m.reverse(op))
+    assert (undo.identity, undo.server_default) == (restored, o.UNSET)
+    assert undo.existing is not None and undo.existing.identity == identity
+    m.apply(op)
+    assert m.tables["t"].columns["id"].identity == identity
+
+
+def test_drop_identity_if_exists_of_a_column_without_one_has_nothing_to_undo() -> None:
+    assert pg_model(SERIAL).reverse(o.AlterColumn("t", "id", identity=None)) == []
+
+
+def test_dropped_serial_sequence_is_made_again_for_its_column() -> None:
+    m = pg_model(SERIAL)
+    m.apply(o.AlterColumn("t", "id", server_default=None))
+    drop = o.ExecuteSQL("DROP SEQUENCE t_id_seq", drops=(o.ObjectRef("SEQUENCE", "t_id_seq"),))
+    [made] = m.reverse(drop)
+    assert isinstance(made, o.ExecuteSQL)
+    assert made.sql == 'CREATE SEQUENCE "t_id_seq" OWNED BY "t"."id"'
+    m.apply(drop)
+    assert m.tables["t"].sequences == {}
+
+
+def test_sqlite_autoincrement_survives_a_recreated_table() -> None:
+    m = SchemaModel()
+    m.apply(o.CreateTable("t", (SERIAL,), dialect_kwargs=(("sqlite_autoincrement", True),)))
+    [create] = m.reverse(o.DropTable("t"))
+    assert isinstance(create, o.CreateTable)
+    assert create.dialect_kwargs == (("sqlite_autoincrement", True),)
+
+
+# ---- PostgreSQL: legacy-built against upgrade / downgrade / upgrade ---------------------------
+
+PG_IDENTITY = {
+    "migrations_manual_sql/001_tables.sql": """
+CREATE TABLE item (id SERIAL PRIMARY KEY, name TEXT);
+CREATE TABLE tag (id INT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, label TEXT);
+CREATE TABLE note (id INT NOT NULL, body TEXT);
+INSERT INTO item (name) VALUES ('a'), ('b');
+INSERT INTO tag (label) VALUES ('x');
+""",
+    "migrations_manual_sql/002_no_defaults.sql": """
+ALTER TABLE item ALTER COLUMN id DROP DEFAULT;
+ALTER TABLE tag ALTER COLUMN id DROP IDENTITY;
+ALTER TABLE note ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (START WITH 10);
+""",
+    "migrations_manual_sql/003_to_identity.sql": """
+DROP SEQUENCE item_id_seq;
+ALTER TABLE item ALTER COLUMN id ADD GENERATED BY DEFAULT AS IDENTITY;
+ALTER TABLE note ALTER COLUMN id SET GENERATED BY DEFAULT;
+ALTER TABLE tag ALTER COLUMN id DROP IDENTITY IF EXISTS;
+""",
+    "migrations_manual_sql/004_tag_sequence.sql": """
+CREATE SEQUENCE tag_seq;
+ALTER TABLE tag ALTER COLUMN id SET DEFAULT nextval('tag_seq');
+ALTER TABLE item ALTER COLUMN id DROP IDENTITY;
+""",
+}
+
+
+def snapshot(url: str) -> Snapshot:
+    engine = sa.create_engine(sa_url(url))
+    try:
+        with engine.connect() as conn:
+            return read_snapshot(conn)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_identity_changes_round_trip(tmp_path, pg_url_factory) -> None:
+    project = write_project(tmp_path / "project", PG_IDENTITY)
+    check_every_k(project, PG_IDENTITY, "postgres", pg_url_factory)
+    migrations = project / "migrations"
+    chain = revisions(migrations)
+    sources = list(PG_IDENTITY)
+    for k in range(1, len(sources) + 1):
+        legacy = pg_url_factory()
+        legacy_database(project, legacy, sources[:k])
+        url = pg_url_factory()
+        alembic(migrations, url, "upgrade", chain[k - 1])
+        alembic(migrations, url, "downgrade", "base")
+        alembic(migrations, url, "upgrade", "head")
+        alembic(migrations, url, "downgrade", chain[k - 1])
+        assert diff_snapshots(snapshot(legacy), snapshot(url)) == [], f"k={k}"
+    second = next((migrations / "versions").glob("*002_no_defaults.py")).read_text()
+    assert "server_default=sa.text(\"nextval('item_id_seq'::regclass)\")" in second
+    assert "server_default=sa.Identity()," in second
