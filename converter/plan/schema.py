@@ -1,8 +1,8 @@
-"""The schema model: what the database looks like after each op.
+"""The schema model: what the database looks like after each op, and the helpers that change it.
 
-Ops apply to it (forward replay), un-apply from it (walking back from the reference to the
-baseline), and are reversed against it (a downgrade needs the state the op applied to).
-Attributes the sources never stated are `None` (unknown) rather than guessed.
+Ops apply to it and un-apply from it (`replay`), and are reversed against it (`downgrade`: a
+downgrade needs the state the op applied to). Attributes the sources never stated are `None`
+(unknown) rather than guessed, or listed in `guessed`.
 """
 
 from __future__ import annotations
@@ -66,13 +66,13 @@ class SchemaModel:
     # MySQL: the indexes InnoDB made itself for a foreign key, (table, name) -> columns.
     implicit: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
-    @property
-    def is_mysql(self) -> bool:
-        return self.dialect == "mysql"
-
     # Column attributes whose value here is a guess, not what a source said: (table, column,
     # attribute), the attribute as stamp compares it (type, nullable, default, identity).
     guessed: set[tuple[str, str, str]] = field(default_factory=set)
+
+    @property
+    def is_mysql(self) -> bool:
+        return self.dialect == "mysql"
 
     def copy(self) -> SchemaModel:
         return copy.deepcopy(self)
@@ -121,7 +121,26 @@ class SchemaModel:
         unapply(op, self)
 
     def reverse(self, op: o.Op) -> list[o.Op]:
+        """The downgrade of `op`, against this state (the one `op` applies to)."""
         return reverse(op, self)
+
+
+# ---- the three dispatchers: `replay` and `downgrade` register one function per op class ----
+
+
+@singledispatch
+def apply(op: o.Op, schema: SchemaModel) -> None:
+    """Ops with no schema effect the model tracks (data, exact SQL, TODOs)."""
+
+
+@singledispatch
+def unapply(op: o.Op, schema: SchemaModel) -> None:
+    """Ops with no tracked schema effect leave the model as it is."""
+
+
+@singledispatch
+def reverse(op: o.Op, schema: SchemaModel) -> list[o.Op]:
+    return [o.Irreversible(f"no downgrade is known for {type(op).__name__}", origin=op.origin)]
 
 
 # ---- helpers ---------------------------------------------------------------------------------
@@ -171,11 +190,11 @@ def _is_serial(col: o.ColumnDef, key: tuple[str, ...]) -> bool:
     return col.autoincrement is True or automatic
 
 
-def _constraint_columns(c: o.Constraint) -> tuple[str, ...]:
+def constraint_columns(c: o.Constraint) -> tuple[str, ...]:
     return () if isinstance(c, o.Check) else c.columns
 
 
-def _uses_column(ix: o.CreateIndex, column: str) -> bool:
+def uses_column(ix: o.CreateIndex, column: str) -> bool:
     return any(not e.expression and e.text == column for e in ix.elements)
 
 
@@ -183,7 +202,7 @@ def _rename_in(names: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
     return tuple(new if n == old else n for n in names)
 
 
-def _rename_column_refs(schema: SchemaModel, table: str, old: str, new: str) -> None:
+def rename_column_refs(schema: SchemaModel, table: str, old: str, new: str) -> None:
     t = schema.tables[table]
     t.columns = {
         (new if k == old else k): (replace(c, name=new) if k == old else c)
@@ -214,7 +233,7 @@ def _rename_constraint_column(c: o.Constraint, old: str, new: str) -> o.Constrai
     return replace(c, columns=_rename_in(c.columns, old, new))
 
 
-def _rename_table_refs(schema: SchemaModel, old: str, new: str) -> None:
+def rename_table_refs(schema: SchemaModel, old: str, new: str) -> None:
     t = schema.tables.pop(old)
     t.name = new
     schema.tables[new] = t
@@ -229,7 +248,7 @@ def _rename_table_refs(schema: SchemaModel, old: str, new: str) -> None:
         ]
 
 
-def _drop_table(schema: SchemaModel, name: str) -> None:
+def drop_table(schema: SchemaModel, name: str) -> None:
     schema.tables.pop(name, None)
     mysql_keys.forget_table(schema, name)
     schema.forget_guesses(name)
@@ -244,7 +263,7 @@ def owned_objects(schema: SchemaModel, table: str) -> list[o.ObjectRef]:
     return [ref for ref in schema.objects if ref.owner == table]
 
 
-def _rename_owner(schema: SchemaModel, old: str, new: str) -> None:
+def rename_owner(schema: SchemaModel, old: str, new: str) -> None:
     """Objects of a renamed table follow it; the SQL that made them names the old table, so how
     to make them again is no longer known."""
     schema.objects = {
@@ -257,7 +276,7 @@ def _moved(ref: o.ObjectRef, old: str, new: str) -> o.ObjectRef:
     return replace(ref, owner=new, table=new if ref.table == old else ref.table)
 
 
-def _rename_object(schema: SchemaModel, ref: o.ObjectRef, new: str) -> None:
+def rename_object(schema: SchemaModel, ref: o.ObjectRef, new: str) -> None:
     """ALTER INDEX ... RENAME / ALTER TABLE ... RENAME CONSTRAINT, on the model."""
     if ref.kind == "INDEX" and ref.name in schema.indexes:
         schema.indexes[new] = replace(schema.indexes.pop(ref.name), name=new)
@@ -268,7 +287,7 @@ def _rename_object(schema: SchemaModel, ref: o.ObjectRef, new: str) -> None:
         t.constraints = [replace(c, name=new) if c.name == ref.name else c for c in t.constraints]
 
 
-def _add_table(schema: SchemaModel, op: o.CreateTable) -> None:
+def add_table(schema: SchemaModel, op: o.CreateTable) -> None:
     columns = {c.name: c for c in op.columns}
     constraints = list(op.constraints)
     pk_cols = tuple(c.name for c in op.columns if c.primary_key)
@@ -287,98 +306,49 @@ def _add_table(schema: SchemaModel, op: o.CreateTable) -> None:
         mysql_keys.settle_created_table(schema, table)
 
 
-def _drop_column(schema: SchemaModel, table: str, column: str) -> None:
+def drop_column(schema: SchemaModel, table: str, column: str) -> None:
     t = schema.ensure_table(table)
     t.columns.pop(column, None)
     t.sequences.pop(column, None)
     schema.forget_guesses(table, column)
-    t.constraints = [c for c in t.constraints if column not in _constraint_columns(c)]
+    t.constraints = [c for c in t.constraints if column not in constraint_columns(c)]
     mysql_keys.forget_table(schema, table, column)
     for name in [
-        n for n, ix in schema.indexes.items() if ix.table == table and _uses_column(ix, column)
+        n for n, ix in schema.indexes.items() if ix.table == table and uses_column(ix, column)
     ]:
         del schema.indexes[name]
 
 
-def _find_constraint(t: TableModel, name: str) -> o.Constraint | None:
+def find_constraint(t: TableModel, name: str) -> o.Constraint | None:
     return next((c for c in t.constraints if c.name == name), None)
 
 
-# ---- apply -----------------------------------------------------------------------------------
+def schema_after_alter(before: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
+    """The column as an AlterColumn leaves it."""
+    col = before
+    if not isinstance(op.type, o.Unset):
+        col = replace(col, type=op.type)
+    if not isinstance(op.nullable, o.Unset):
+        col = replace(col, nullable=op.nullable)
+    if not isinstance(op.server_default, o.Unset):
+        col = replace(col, server_default=op.server_default)
+    if not isinstance(op.identity, o.Unset):
+        col = replace(col, identity=op.identity)
+    return col
 
 
-@singledispatch
-def apply(op: o.Op, schema: SchemaModel) -> None:
-    """Ops with no schema effect the model tracks (data, exact SQL, TODOs)."""
+def owning_column(schema: SchemaModel, ref: o.ObjectRef) -> tuple[TableModel, str] | None:
+    """The table and serial column that own sequence `ref`, if one does."""
+    if ref.kind != "SEQUENCE":
+        return None
+    for t in schema.tables.values():
+        for column, sequence in t.sequences.items():
+            if ref.name in (sequence, f"{t.schema}.{sequence}"):
+                return t, column
+    return None
 
 
-@apply.register
-def _(op: o.CreateTable, schema: SchemaModel) -> None:
-    _add_table(schema, op)
-    schema.removed.discard(op.table)
-
-
-@apply.register
-def _(op: o.DropTable, schema: SchemaModel) -> None:
-    schema.removed.update(n for n, ix in schema.indexes.items() if ix.table == op.table)
-    _drop_table(schema, op.table)
-    schema.removed.add(op.table)
-
-
-@apply.register
-def _(op: o.RenameTable, schema: SchemaModel) -> None:
-    if op.old in schema.tables:
-        _rename_table_refs(schema, op.old, op.new)
-        _rename_owner(schema, op.old, op.new)
-        if schema.is_mysql:
-            mysql_keys.table_renamed(schema, op.old, op.new)
-        schema.removed.add(op.old)
-        schema.removed.discard(op.new)
-
-
-@apply.register
-def _(op: o.AddColumn, schema: SchemaModel) -> None:
-    t = schema.ensure_table(op.table, op.schema)
-    t.columns[op.column.name] = op.column
-    t.constraints.extend(op.constraints)
-    if op.column.primary_key:
-        t.constraints.append(o.PrimaryKey((op.column.name,)))
-
-
-@apply.register
-def _(op: o.DropColumn, schema: SchemaModel) -> None:
-    _drop_column(schema, op.table, op.column)
-
-
-@apply.register
-def _(op: o.RenameColumn, schema: SchemaModel) -> None:
-    t = schema.ensure_table(op.table, op.schema)
-    if op.old not in t.columns:
-        t.columns[op.old] = o.ColumnDef(op.old, None)
-    _rename_column_refs(schema, op.table, op.old, op.new)
-    mysql_keys.column_renamed(schema, op.table, op.old, op.new)
-
-
-@apply.register
-def _(op: o.AlterColumn, schema: SchemaModel) -> None:
-    t = schema.ensure_table(op.table, op.schema)
-    col = schema_after_alter(t.columns.get(op.column) or o.ColumnDef(op.column, None), op)
-    t.columns[op.column] = _settle_serial(t, col, op)
-    schema.guessed -= {(op.table, op.column, a) for a in altered(op)}
-
-
-def altered(op: o.AlterColumn) -> list[str]:
-    """The attributes an AlterColumn sets, named as stamp compares them."""
-    values = {
-        "type": op.type,
-        "nullable": op.nullable,
-        "default": op.server_default,
-        "identity": op.identity,
-    }
-    return [name for name, value in values.items() if not isinstance(value, o.Unset)]
-
-
-def _settle_serial(t: TableModel, col: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
+def settle_serial(t: TableModel, col: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
     """A serial column whose default changes is a serial no longer; set back to `nextval` of
     its own sequence, it is one again."""
     sequence = t.sequences.get(col.name)
@@ -396,652 +366,3 @@ def _same_default(text: str | None, serial: str) -> bool:
         return False
     spelled = re.sub(r"::regclass\s*\)$", ")", re.sub(r"\s+", "", text).lower())
     return spelled == serial.replace("::regclass)", ")").lower()
-
-
-@apply.register
-def _(op: o.ConvertCharset, schema: SchemaModel) -> None:
-    t = schema.ensure_table(op.table, op.schema)
-    charset = [("mysql_charset", op.charset)]
-    charset += [("mysql_collate", op.collation)] if op.collation else []
-    t.options = tuple(
-        (key, value) for key, value in t.options if key not in _CHARSET_OPTIONS
-    ) + tuple(charset)
-
-
-# Table options that say a MySQL table's character set (a reflected table says "default charset").
-_CHARSET_OPTIONS = ("mysql_charset", "mysql_default charset", "mysql_collate")
-
-
-@apply.register
-def _(op: o.CreateIndex, schema: SchemaModel) -> None:
-    schema.indexes[op.name] = op
-    schema.removed.discard(op.name)
-    if schema.is_mysql:
-        mysql_keys.index_created(schema, op)
-
-
-@apply.register
-def _(op: o.DropIndex, schema: SchemaModel) -> None:
-    if schema.indexes.pop(op.name, None) is not None:
-        schema.removed.add(op.name)
-    elif schema.implicit.pop((op.table or "", op.name), None) is not None:
-        schema.removed.add(op.name)
-
-
-@apply.register
-def _(op: o.AddConstraint, schema: SchemaModel) -> None:
-    t = schema.ensure_table(op.table, op.schema)
-    constraint = op.constraint
-    if schema.is_mysql and isinstance(constraint, o.ForeignKey):
-        constraint = mysql_keys.added_key(schema, t, constraint)
-    t.constraints.append(constraint)
-
-
-@apply.register
-def _(op: o.DropConstraint, schema: SchemaModel) -> None:
-    t = schema.ensure_table(op.table, op.schema)
-    t.constraints = [c for c in t.constraints if c.name != op.name]
-
-
-@apply.register
-def _(op: o.CreateEnum, schema: SchemaModel) -> None:
-    schema.enums[op.name] = op.values
-
-
-@apply.register
-def _(op: o.DropEnum, schema: SchemaModel) -> None:
-    schema.enums.pop(op.name, None)
-    schema.objects.pop(o.ObjectRef("TYPE", op.name), None)
-
-
-@apply.register
-def _(op: o.ExecuteSQL, schema: SchemaModel) -> None:
-    for ref in op.drops:
-        schema.objects.pop(ref, None)
-        owner = owning_column(schema, ref)
-        if owner is not None:  # CASCADE takes the serial's default with it
-            t, column = owner
-            del t.sequences[column]
-            t.columns[column] = replace(t.columns[column], autoincrement=False)
-    for ref in op.creates:
-        if ref.values:
-            schema.enums.setdefault(ref.name, ref.values)  # EXCEPTION WHEN duplicate_object
-        else:
-            schema.objects.pop(ref, None)  # CREATE OR REPLACE: the newest definition is last
-            schema.objects[ref] = op
-    if op.renamed:
-        _rename_object(schema, *op.renamed)
-
-
-@apply.register
-def _(op: o.RewriteTable, schema: SchemaModel) -> None:
-    for step in op.steps:
-        apply(step, schema)
-
-
-# ---- unapply (walk back from a later state) --------------------------------------------------
-
-
-@singledispatch
-def unapply(op: o.Op, schema: SchemaModel) -> None:
-    """Ops with no tracked schema effect leave the model as it is."""
-
-
-@unapply.register
-def _(op: o.CreateTable, schema: SchemaModel) -> None:
-    _drop_table(schema, op.table)
-
-
-@unapply.register
-def _(op: o.DropTable, schema: SchemaModel) -> None:
-    schema.ensure_table(op.table, op.schema)
-
-
-@unapply.register
-def _(op: o.RenameTable, schema: SchemaModel) -> None:
-    if op.new in schema.tables:
-        _rename_table_refs(schema, op.new, op.old)
-
-
-@unapply.register
-def _(op: o.AddColumn, schema: SchemaModel) -> None:
-    if op.table in schema.tables:
-        _drop_column(schema, op.table, op.column.name)
-
-
-@unapply.register
-def _(op: o.DropColumn, schema: SchemaModel) -> None:
-    t = schema.ensure_table(op.table, op.schema)
-    t.columns.setdefault(op.column, o.ColumnDef(op.column, None))
-
-
-@unapply.register
-def _(op: o.RenameColumn, schema: SchemaModel) -> None:
-    t = schema.ensure_table(op.table, op.schema)
-    if op.new not in t.columns:
-        t.columns[op.new] = o.ColumnDef(op.new, None)
-    _rename_column_refs(schema, op.table, op.new, op.old)
-
-
-@unapply.register
-def _(op: o.AlterColumn, schema: SchemaModel) -> None:
-    t = schema.ensure_table(op.table, op.schema)
-    col = t.columns.get(op.column) or o.ColumnDef(op.column, None)
-    if not isinstance(op.type, o.Unset):
-        col = replace(col, type=None)
-    if not isinstance(op.nullable, o.Unset):
-        col = replace(col, nullable=not op.nullable)
-    if not isinstance(op.server_default, o.Unset):
-        col = replace(col, server_default=None)
-    if not isinstance(op.identity, o.Unset):
-        col = replace(col, identity="by default" if op.identity is None else None)
-    t.columns[op.column] = col
-    schema.guessed |= {(op.table, op.column, a) for a in altered(op) if a != "type"}
-
-
-@unapply.register
-def _(op: o.CreateIndex, schema: SchemaModel) -> None:
-    schema.indexes.pop(op.name, None)
-
-
-@unapply.register
-def _(op: o.DropIndex, schema: SchemaModel) -> None:
-    schema.indexes.setdefault(op.name, o.CreateIndex(op.name, op.table or "", ()))
-
-
-@unapply.register
-def _(op: o.AddConstraint, schema: SchemaModel) -> None:
-    t = schema.ensure_table(op.table, op.schema)
-    if op.constraint in t.constraints:
-        t.constraints.remove(op.constraint)
-    elif op.constraint.name:
-        t.constraints = [c for c in t.constraints if c.name != op.constraint.name]
-    else:  # MySQL named it: the same key under any name
-        named = [c for c in t.constraints if replace(c, name=None) == op.constraint]
-        if named:
-            t.constraints.remove(named[-1])
-
-
-@unapply.register
-def _(op: o.CreateEnum, schema: SchemaModel) -> None:
-    schema.enums.pop(op.name, None)
-
-
-@unapply.register
-def _(op: o.DropEnum, schema: SchemaModel) -> None:
-    schema.enums.setdefault(op.name, None)
-
-
-@unapply.register
-def _(op: o.ExecuteSQL, schema: SchemaModel) -> None:
-    for ref in op.creates:
-        if ref.values:
-            schema.enums.pop(ref.name, None)
-        else:
-            schema.objects.pop(ref, None)
-    if op.renamed:
-        ref, new = op.renamed
-        _rename_object(schema, replace(ref, name=new), ref.name)
-
-
-@unapply.register
-def _(op: o.CreateTablesFromModels, schema: SchemaModel) -> None:
-    for table in op.tables:
-        _drop_table(schema, table)
-
-
-@unapply.register
-def _(op: o.RewriteTable, schema: SchemaModel) -> None:
-    for step in reversed(op.steps):
-        unapply(step, schema)
-    if op.copied and not schema.tables[op.table].columns:
-        schema.tables[op.table] = _inferred_before(op)
-        schema.guessed |= {
-            (op.table, c, a)
-            for c in schema.tables[op.table].columns
-            for a in ("type", "nullable", "default")
-        }
-
-
-def _inferred_before(op: o.RewriteTable) -> TableModel:
-    """The table before a rebuild, as its copy statement implies: each old column read has the
-    new column's definition; one read through an expression (COALESCE(title, '')) is taken as
-    nullable and without a server default, since the rebuild exists to change it (stamp compares
-    defaults, and a default the old table never had would make every older database drift).
-    A guess, reported as such; old models replace it when available."""
-    new_cols = {c.name: c for c in op.new_table.columns}
-    renamed = {new: old for new, old, _ in op.copied}
-    columns = {
-        old: _column_before(new_cols[new], old, plain)
-        for new, old, plain in op.copied
-        if new in new_cols
-    }
-    constraints = [
-        _rename_all(c, renamed)
-        for c in op.new_table.constraints
-        if set(_constraint_columns(c)) <= set(renamed)
-    ]
-    return TableModel(op.table, columns, constraints, op.new_table.schema, inferred_from=op.origin)
-
-
-def _column_before(new: o.ColumnDef, old_name: str, plain: bool) -> o.ColumnDef:
-    if plain:
-        return replace(new, name=old_name)
-    return replace(new, name=old_name, nullable=True, server_default=None)
-
-
-def _rename_all(c: o.Constraint, renamed: dict[str, str]) -> o.Constraint:
-    if isinstance(c, o.Check):
-        return c
-    return replace(c, columns=tuple(renamed.get(n, n) for n in c.columns))
-
-
-# ---- reverse (the downgrade of one op, against the state it applies to) ----------------------
-
-
-def _irreversible(op: o.Op, reason: str) -> list[o.Op]:
-    return [o.Irreversible(reason, origin=op.origin)]
-
-
-def _recreate_table(t: TableModel, schema: SchemaModel, origin: o.Origin) -> list[o.Op]:
-    unknown = [c.name for c in t.columns.values() if c.type is None]
-    if not t.known or not t.columns or unknown:
-        what = f"columns {', '.join(unknown)} of" if unknown else "the definition of"
-        return [
-            o.Irreversible(f"cannot recreate table {t.name}: {what} it is unknown", origin=origin)
-        ]
-    indexes = [replace(ix, origin=origin) for ix in schema.indexes_of(t.name) if ix.elements]
-    objects = [
-        replace(made, origin=origin)
-        for ref in owned_objects(schema, t.name)
-        if (made := schema.objects[ref]) is not None
-    ]
-    return [t.as_create(origin), *indexes, *objects]
-
-
-@singledispatch
-def reverse(op: o.Op, schema: SchemaModel) -> list[o.Op]:
-    return _irreversible(op, f"no downgrade is known for {type(op).__name__}")
-
-
-@reverse.register
-def _(op: o.CreateTable, schema: SchemaModel) -> list[o.Op]:
-    return [o.DropTable(op.table, schema=op.schema, origin=op.origin)]
-
-
-@reverse.register
-def _(op: o.DropTable, schema: SchemaModel) -> list[o.Op]:
-    t = schema.table(op.table)
-    if t is None:
-        return _irreversible(op, f"table {op.table} was not known before it was dropped")
-    return _recreate_table(t, schema, op.origin)
-
-
-@reverse.register
-def _(op: o.RenameTable, schema: SchemaModel) -> list[o.Op]:
-    return [o.RenameTable(op.new, op.old, schema=op.schema, origin=op.origin)]
-
-
-@reverse.register
-def _(op: o.AddColumn, schema: SchemaModel) -> list[o.Op]:
-    drops: list[o.Op] = [
-        o.DropConstraint(op.table, c.name, _kind(c), schema=op.schema, origin=op.origin)
-        for c in op.constraints
-        if c.name and not isinstance(c, o.Check)
-    ]
-    return [*drops, o.DropColumn(op.table, op.column.name, schema=op.schema, origin=op.origin)]
-
-
-@reverse.register
-def _(op: o.DropColumn, schema: SchemaModel) -> list[o.Op]:
-    t = schema.table(op.table)
-    col = t.columns.get(op.column) if t else None
-    if t is None or col is None or col.type is None:
-        return _irreversible(op, f"type of dropped column {op.table}.{op.column} is unknown")
-    restored: list[o.Op] = [
-        o.AddColumn(op.table, replace(col, primary_key=False), schema=op.schema, origin=op.origin)
-    ]
-    restored += [
-        replace(ix, origin=op.origin)
-        for ix in schema.indexes_of(op.table)
-        if _uses_column(ix, op.column)
-    ]
-    restored += [
-        o.AddConstraint(op.table, c, schema=op.schema, origin=op.origin)
-        for c in t.constraints
-        if op.column in _constraint_columns(c) and c.name
-    ]
-    return restored
-
-
-@reverse.register
-def _(op: o.RenameColumn, schema: SchemaModel) -> list[o.Op]:
-    t = schema.table(op.table)
-    existing = t.columns.get(op.old) if t else None
-    if existing is None or existing.type is None:
-        existing = op.existing  # what the statement itself said (MySQL CHANGE)
-    renamed = replace(existing, name=op.new) if existing else None
-    return [
-        o.RenameColumn(
-            op.table, op.new, op.old, schema=op.schema, existing=renamed, origin=op.origin
-        )
-    ]
-
-
-@reverse.register
-def _(op: o.AlterColumn, schema: SchemaModel) -> list[o.Op]:
-    t = schema.table(op.table)
-    before = t.columns.get(op.column) if t else None
-    if before is None:
-        return _irreversible(op, f"column {op.table}.{op.column} was not known before")
-    notes: list[o.Op] = []
-    type_: o.TypeSpec | o.Unset = o.UNSET
-    if not isinstance(op.type, o.Unset):
-        if before.type is None:
-            notes += _irreversible(op, f"previous type of {op.table}.{op.column} is unknown")
-        else:
-            type_ = before.type
-    nullable = o.UNSET if isinstance(op.nullable, o.Unset) else before.nullable
-    default = o.UNSET if isinstance(op.server_default, o.Unset) else _default_of(t, before)
-    identity = _identity_undo(op, before)
-    if all(isinstance(value, o.Unset) for value in (type_, nullable, default, identity)):
-        return notes
-    assert t is not None  # `before` came from it
-    after = _settle_serial(t, schema_after_alter(before, op), op)
-    undo = o.AlterColumn(
-        op.table,
-        op.column,
-        type_,
-        nullable,
-        default,
-        identity=identity,
-        schema=op.schema,
-        existing=after,
-        origin=op.origin,
-    )
-    return [*notes, undo]
-
-
-def _default_of(t: TableModel | None, col: o.ColumnDef) -> str | None:
-    """The column's server default; a serial's is `nextval` of its own sequence."""
-    return (t.serial(col) if t else None) or col.server_default
-
-
-def _identity_undo(op: o.AlterColumn, before: o.ColumnDef) -> o.IdentityKind | None | o.Unset:
-    """The identity to restore; UNSET when the op left it as it was (DROP IDENTITY IF EXISTS
-    of a column without one)."""
-    if isinstance(op.identity, o.Unset) or op.identity == before.identity:
-        return o.UNSET
-    return before.identity
-
-
-def schema_after_alter(before: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
-    """The column as an AlterColumn leaves it."""
-    col = before
-    if not isinstance(op.type, o.Unset):
-        col = replace(col, type=op.type)
-    if not isinstance(op.nullable, o.Unset):
-        col = replace(col, nullable=op.nullable)
-    if not isinstance(op.server_default, o.Unset):
-        col = replace(col, server_default=op.server_default)
-    if not isinstance(op.identity, o.Unset):
-        col = replace(col, identity=op.identity)
-    return col
-
-
-@reverse.register
-def _(op: o.ConvertCharset, schema: SchemaModel) -> list[o.Op]:
-    t = schema.table(op.table)
-    options = dict(t.options) if t else {}
-    charset = options.get("mysql_charset") or options.get("mysql_default charset")
-    if charset is None:
-        return _irreversible(op, f"the previous character set of table {op.table} is unknown")
-    collation = options.get("mysql_collate")
-    return [
-        o.ConvertCharset(
-            op.table,
-            str(charset),
-            None if collation is None else str(collation),
-            schema=op.schema,
-            origin=op.origin,
-        )
-    ]
-
-
-@reverse.register
-def _(op: o.CreateIndex, schema: SchemaModel) -> list[o.Op]:
-    drop = o.DropIndex(
-        op.name, op.table, concurrently=op.concurrently, schema=op.schema, origin=op.origin
-    )
-    if not schema.is_mysql:
-        return [drop]
-    # InnoDB dropped the index it had made for a foreign key; the key needs one back before
-    # this one goes (else error 1553).
-    replaced = mysql_keys.index_created(schema.copy(), op)
-    return [*(_implicit_index(op.table, *item, op) for item in replaced), drop]
-
-
-def _implicit_index(table: str, name: str, columns: tuple[str, ...], op: o.Op) -> o.CreateIndex:
-    elements = tuple(o.IndexElement(c) for c in columns)
-    return o.CreateIndex(
-        name, table, elements, schema=getattr(op, "schema", None), origin=op.origin
-    )
-
-
-@reverse.register
-def _(op: o.DropIndex, schema: SchemaModel) -> list[o.Op]:
-    ix = schema.indexes.get(op.name)
-    columns = schema.implicit.get((op.table or "", op.name))
-    if ix is None and columns is not None:
-        return [_implicit_index(op.table or "", op.name, columns, op)]
-    if ix is None or not ix.elements:
-        return _irreversible(op, f"definition of dropped index {op.name} is unknown")
-    return [replace(ix, concurrently=op.concurrently, origin=op.origin)]
-
-
-def _kind(c: o.Constraint) -> o.ConstraintKind:
-    kinds: dict[type, o.ConstraintKind] = {
-        o.PrimaryKey: "primary",
-        o.ForeignKey: "foreignkey",
-        o.Unique: "unique",
-        o.Check: "check",
-    }
-    return kinds[type(c)]
-
-
-@reverse.register
-def _(op: o.AddConstraint, schema: SchemaModel) -> list[o.Op]:
-    t = schema.table(op.table)
-    if schema.is_mysql and isinstance(op.constraint, o.ForeignKey) and t is not None:
-        return _drop_mysql_key(op, schema.copy())
-    if not op.constraint.name:
-        return _irreversible(
-            op, f"unnamed {_kind(op.constraint)} constraint on {op.table} cannot be dropped by name"
-        )
-    return [
-        o.DropConstraint(
-            op.table, op.constraint.name, _kind(op.constraint), schema=op.schema, origin=op.origin
-        )
-    ]
-
-
-def _drop_mysql_key(op: o.AddConstraint, scratch: SchemaModel) -> list[o.Op]:
-    """The downgrade of ADD FOREIGN KEY on MySQL: the key, by the name InnoDB gives it, then
-    the index InnoDB made for it (DROP FOREIGN KEY leaves it behind)."""
-    before = set(scratch.implicit)
-    apply(op, scratch)
-    named = scratch.tables[op.table].constraints[-1].name or ""
-    made = [name for (table, name) in set(scratch.implicit) - before if table == op.table]
-    return [
-        o.DropConstraint(op.table, named, "foreignkey", schema=op.schema, origin=op.origin),
-        *(o.DropIndex(name, op.table, schema=op.schema, origin=op.origin) for name in made),
-    ]
-
-
-@reverse.register
-def _(op: o.DropConstraint, schema: SchemaModel) -> list[o.Op]:
-    t = schema.table(op.table)
-    found = _find_constraint(t, op.name) if t else None
-    if found is None:
-        return _irreversible(op, f"definition of dropped constraint {op.name} is unknown")
-    return [o.AddConstraint(op.table, found, schema=op.schema, origin=op.origin)]
-
-
-@reverse.register
-def _(op: o.CreateEnum, schema: SchemaModel) -> list[o.Op]:
-    return [o.DropEnum(op.name, schema=op.schema, origin=op.origin)]
-
-
-@reverse.register
-def _(op: o.DropEnum, schema: SchemaModel) -> list[o.Op]:
-    values = schema.enums.get(op.name)
-    made = schema.objects.get(o.ObjectRef("TYPE", op.name))
-    if values is None and made is not None:
-        return [replace(made, origin=op.origin)]
-    if values is None:
-        return _irreversible(op, f"values of dropped enum {op.name} are unknown")
-    return [o.CreateEnum(op.name, values, schema=op.schema, origin=op.origin)]
-
-
-def _words(ref: o.ObjectRef) -> str:
-    return f"{ref.kind.lower()} {ref.name}" + (f" on {ref.table}" if ref.table else "")
-
-
-def owning_column(schema: SchemaModel, ref: o.ObjectRef) -> tuple[TableModel, str] | None:
-    """The table and serial column that own sequence `ref`, if one does."""
-    if ref.kind != "SEQUENCE":
-        return None
-    for t in schema.tables.values():
-        for column, sequence in t.sequences.items():
-            if ref.name in (sequence, f"{t.schema}.{sequence}"):
-                return t, column
-    return None
-
-
-def _recreate_owned(op: o.ExecuteSQL, t: TableModel, column: str) -> list[o.Op]:
-    """A serial's sequence made again, owned by its column, and the column's default when the
-    drop took it (the sequence starts again at 1: its last value is not kept)."""
-    d = Dialect.POSTGRES
-    sequence = quote_ident(t.sequences[column], d)
-    owner = ".".join(quote_ident(n, d) for n in (*([t.schema] if t.schema else []), t.name))
-    if t.schema:
-        sequence = f"{quote_ident(t.schema, d)}.{sequence}"
-    made: list[o.Op] = [
-        o.ExecuteSQL(
-            f"CREATE SEQUENCE {sequence} OWNED BY {owner}.{quote_ident(column, d)}",
-            origin=op.origin,
-        )
-    ]
-    default = t.serial(t.columns[column])
-    if default is not None:
-        made.append(
-            o.AlterColumn(t.name, column, server_default=default, schema=t.schema, origin=op.origin)
-        )
-    return made
-
-
-def _recreate_objects(op: o.ExecuteSQL, schema: SchemaModel) -> list[o.Op]:
-    """The downgrade of a DROP VIEW / TRIGGER / FUNCTION...: the statements that made what it
-    dropped, in the order they ran (a serial column's sequence: made again for its column)."""
-    owned = {ref: found for ref in op.drops if (found := owning_column(schema, ref))}
-    if owned:
-        if len(owned) < len(op.drops):
-            return _irreversible(op, "drops a serial's sequence and other objects at once")
-        return [step for t, column in owned.values() for step in _recreate_owned(op, t, column)]
-    for ref in op.drops:
-        if schema.objects.get(ref) is None:
-            why = "no legacy script made it" if ref not in schema.objects else "how is unknown"
-            return _irreversible(op, f"cannot recreate {_words(ref)}: {why}")
-    return [
-        replace(made, origin=op.origin)
-        for ref, made in schema.objects.items()
-        if ref in op.drops and made is not None
-    ]
-
-
-def _undo_creates(op: o.ExecuteSQL, schema: SchemaModel) -> list[o.Op] | None:
-    """The downgrade of statements whose effect the model knows better than `reverse_sql`:
-    CREATE OR REPLACE / COMMENT ON of something that existed (made again as it was), enum
-    types a DO block creates (dropped unless they existed). None: nothing known better."""
-    enums = [r for r in op.creates if r.values]
-    if enums:
-        return [
-            o.DropEnum(r.name, origin=op.origin)
-            for r in reversed(enums)
-            if r.name not in schema.enums
-        ]
-    earlier = [r for r in op.creates if r in schema.objects]
-    if not earlier:
-        return None
-    undo: list[o.Op] = []
-    for ref in earlier:
-        made = schema.objects[ref]
-        undo += (
-            [replace(made, origin=op.origin)]
-            if made is not None
-            else _irreversible(op, f"the earlier definition of {_words(ref)} is unknown")
-        )
-    return undo
-
-
-@reverse.register
-def _(op: o.ExecuteSQL, schema: SchemaModel) -> list[o.Op]:
-    if op.drops:
-        return _recreate_objects(op, schema)
-    undo = _undo_creates(op, schema)
-    if undo is not None:
-        return undo
-    if op.reverse_sql:
-        renamed = op.renamed and (replace(op.renamed[0], name=op.renamed[1]), op.renamed[0].name)
-        return [
-            o.ExecuteSQL(
-                op.reverse_sql,
-                kind=op.kind,
-                autocommit=op.autocommit,
-                tables=op.tables,
-                renamed=renamed or None,
-                origin=op.origin,
-            )
-        ]
-    if op.kind == "data":
-        return _irreversible(op, "data change; the previous values are not kept")
-    return _irreversible(op, "exact SQL with no derivable inverse")
-
-
-@reverse.register
-def _(op: o.ManualTodo, schema: SchemaModel) -> list[o.Op]:
-    return _irreversible(op, "manual code: port its downgrade by hand with its upgrade")
-
-
-@reverse.register
-def _(op: o.Irreversible, schema: SchemaModel) -> list[o.Op]:
-    return []
-
-
-@reverse.register
-def _(op: o.RewriteTable, schema: SchemaModel) -> list[o.Op]:
-    """Rebuild the table as it was, copying back the columns both versions share."""
-    old = schema.table(op.table)
-    if old is None:
-        return _irreversible(op, f"table {op.table} was not known before its rebuild")
-    recreated = _recreate_table(old, schema, op.origin)
-    if isinstance(recreated[0], o.Irreversible):
-        return recreated
-    temp = f"_l2a_{op.table}_old"
-    shared = [c.name for c in op.new_table.columns if c.name in old.columns]
-    cols = ", ".join(quote_ident(c, schema.dialect) for c in shared)
-    copy_sql = (
-        f"INSERT INTO {quote_ident(temp, schema.dialect)} ({cols}) "
-        f"SELECT {cols} FROM {quote_ident(op.table, schema.dialect)}"
-    )
-    create = replace(old.as_create(op.origin), table=temp)
-    steps: tuple[o.Op, ...] = (
-        create,
-        o.ExecuteSQL(copy_sql, kind="data", tables=(temp, op.table), origin=op.origin),
-        o.DropTable(op.table, schema=old.schema, origin=op.origin),
-        o.RenameTable(temp, op.table, schema=old.schema, origin=op.origin),
-    )
-    rewrite = o.RewriteTable(
-        op.table, temp, replace(create, table=op.table), steps, origin=op.origin
-    )
-    return [rewrite, *recreated[1:]]
