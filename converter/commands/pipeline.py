@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -226,19 +225,10 @@ def _merge_repeating_twins(
     return kept, replace(found, sources=sources, skipped=tuple(sorted(skipped)))
 
 
-def _same_kind(one: _SourceOutcome, other: _SourceOutcome) -> bool:
-    return one.analysis.source.kind == other.analysis.source.kind
-
-
 def _statement_key(analysis: SourceAnalysis) -> frozenset[str]:
-    texts = [r.text for r in analysis.records if r.kind in ("schema", "data")]
-    return frozenset(_normalized(t) for t in texts)
+    from converter.lower.repeats import repeat_key
 
-
-def _normalized(sql: str) -> str:
-    flat = " ".join(sql.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split())
-    flat = re.sub(r"\bif (not )?exists ", "", flat.lower())
-    return flat.rstrip("; ")
+    return repeat_key(r.text for r in analysis.records if r.kind in ("schema", "data"))
 
 
 def _lower_source(
