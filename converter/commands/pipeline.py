@@ -257,6 +257,8 @@ def _lower_source(
                     Record(item.origin, "ignored", item.sql, lowered.reason, item.flags)
                 )
                 continue
+            if item.note:
+                lowered = [replace(op, note=item.note) for op in lowered]
             result.ops.extend(lowered)
             flags = item.flags
             if Flag.GUARDED not in flags and any(op.guard for op in lowered):

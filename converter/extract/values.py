@@ -128,6 +128,17 @@ class Member(Opaque):
     name: str
 
 
+class Filtered(list[object]):
+    """A list a comprehension filters (or a slice caps) on a condition known only at run time:
+    every item of the constant list it is built from, with the conditions the legacy run applied
+    (line -> code). `probe`: a condition reads the database's state (a guard)."""
+
+    def __init__(self, items: list[object], conditions: dict[int, str], probe: bool) -> None:
+        super().__init__(items)
+        self.conditions = conditions
+        self.probe = probe
+
+
 @dataclass
 class _Defaults:
     """Accumulates the fallback values of Unknown operands while lifting an operation."""

@@ -121,6 +121,8 @@ class Op:
     # SQLite ADD COLUMN with unnamed constraints), or only the database can tell whether an
     # IF [NOT] EXISTS statement applies. The op still describes the change to the schema model.
     exact: bool = field(default=False, kw_only=True)
+    # A comment the revision carries next to the op (from the legacy statement's `note`).
+    note: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,9 @@ class Statement:
     # Set when extraction knows the user must look at it (psql \gexec, \i, ...): a warning
     # is emitted with this text.
     warning: str | None = None
+    # What the revision should say next to the converted statement (a run-time condition the
+    # legacy run applied to it that the conversion does not).
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
