@@ -17,7 +17,7 @@ from converter.core import progress
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostic, Diagnostics, Origin
 from converter.core.dialects import Dialect
-from converter.core.errors import InputError
+from converter.core.errors import ConverterError, InputError
 from converter.discover.discovery import Discovery, LegacySource, discover
 from converter.ir import ops as o
 from converter.ir.revision import Revision
@@ -371,6 +371,7 @@ def plan_revisions(
 ) -> list[Revision]:
     from converter.plan.baseline import compute_baseline
     from converter.plan.chain import SourceOps, plan
+    from converter.plan.dumps import cross_check_dump
     from converter.plan.passes import consolidate
 
     reference, class_map = _reference(analysis.root, options, diags)
@@ -386,9 +387,41 @@ def plan_revisions(
     all_ops = [op for s in sources for op in s.ops]
     old = _old_models(analysis, options, diags)
     baseline = compute_baseline(reference, all_ops, old, diags)
-    return plan(
+    planned = plan(
         sources, baseline, options.dialect, diags, reference=reference, squash=options.squash
-    ).revisions
+    )
+    for dump in _schema_dumps(analysis):
+        cross_check_dump(_dump_tables(analysis, dump), baseline, planned.final, diags)
+    return planned.revisions
+
+
+def _schema_dumps(analysis: Analysis) -> list[str]:
+    """The full schema dumps discovery found (and left out of the conversion)."""
+    from converter.discover.classify import DUMP_REASON
+
+    return [path for path, why in analysis.discovery.skipped if why == DUMP_REASON]
+
+
+def _dump_tables(analysis: Analysis, path: str) -> list[o.CreateTable]:
+    """The CREATE TABLE statements of a schema dump, lowered; none when it cannot be read."""
+    from converter.extract import extract
+    from converter.lower.dispatch import lower
+    from converter.parse import parse_statement
+
+    diags, dialect = Diagnostics(), analysis.dialect
+    try:
+        items = extract(analysis.root / path, path, dialect, analysis.root, diags)
+    except ConverterError:
+        return []
+    statements = [i for i in items if isinstance(i, Statement) and not i.ignored]
+    lowered = [lower(s, parse_statement(s, dialect), dialect, diags) for s in statements]
+    return [
+        op
+        for ops in lowered
+        if isinstance(ops, list)
+        for op in ops
+        if isinstance(op, o.CreateTable)
+    ]
 
 
 def _name_create_all(op: o.Op, class_map: dict[str, str]) -> o.Op:

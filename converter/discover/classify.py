@@ -48,6 +48,10 @@ _MYSQL = re.compile(
 )
 
 
+# Why a schema dump is left out; convert finds the dumps by it, to cross-check them.
+DUMP_REASON = "full schema dump (CREATE statements only): not converted"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """`kind`: "migration" (a legacy source), or why not: "dump", "seed", "queries", "empty"."""
@@ -66,7 +70,7 @@ def sql_verdict(path: str, text: str, *, in_legacy_folder: bool) -> Verdict:
     stem = PurePosixPath(path).stem
     words = statement_words(text)
     if _is_dump(stem, text, words):
-        return Verdict("dump", "full schema dump (CREATE statements only): not converted")
+        return Verdict("dump", DUMP_REASON)
     if _SEED_NAME.search(stem) and words and words <= _DATA | {"begin", "commit", "set"}:
         return Verdict("seed", "seed or data file (no schema change): not converted")
     if in_legacy_folder:
