@@ -244,7 +244,9 @@ def _lower_source(
             result.records.append(Record(item.origin, "manual", item.code, item.reason))
         elif isinstance(item, CreateAllCall):
             result.ops.append(
-                o.CreateTablesFromModels(item.call, item.tables, item.models, origin=item.origin)
+                o.CreateTablesFromModels(
+                    item.call, item.tables, item.models, item.declared, origin=item.origin
+                )
             )
             result.records.append(Record(item.origin, "create_all", item.call))
         elif isinstance(item, Statement):

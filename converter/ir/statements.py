@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from converter.core.diagnostics import Origin
+from converter.ir.ops import DeclaredTable
 
 
 class Flag(str, Enum):
@@ -48,6 +49,7 @@ class CreateAllCall:
     call: str  # source text of the call, for messages
     tables: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
+    declared: tuple[DeclaredTable, ...] = ()  # the script's own model classes, fully known
 
 
 @dataclass(frozen=True, slots=True)
