@@ -5,6 +5,9 @@ another, and schema and data must agree.
 - `init_db()` imported from a project module runs `create_all()`: the call is followed;
 - a model class defined in the script is used for its own `create_all()`: the table is fully
   known from the class body, with or without a reference, and no TODO is left;
+- a helper of another module called with literal lists (survey pattern 9, fire-ems-tools
+  `fix_deployment.py`): followed with those arguments, and a function it returns runs with its
+  own module's text.
 """
 
 from __future__ import annotations
@@ -12,7 +15,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from legacy import schema_summary
-from test_real_world_forms import alembic, cli, legacy_database, revisions, write_project
+from test_real_world_forms import (
+    alembic,
+    check_every_k,
+    cli,
+    legacy_database,
+    revisions,
+    write_project,
+)
 
 DATABASE = """import os
 
@@ -144,3 +154,83 @@ def test_a_class_body_that_does_not_say_everything_is_resolved_as_before(tmp_pat
     project = write_project(tmp_path / "project", files)
     report = _convert(project)
     assert "which tables it created cannot be known without --models" in report
+
+
+# Survey pattern 9 (fire-ems-tools `fix_deployment.py`): a helper that adds missing columns,
+# called with literal lists; here it lives in another module of the project.
+SCHEMA_UTILS = """import logging
+
+from sqlalchemy import text
+
+logger = logging.getLogger(__name__)
+
+
+def add_missing_columns(db_connection, table_name, column_definitions, dialect=None):
+    for column_name, column_def in column_definitions:
+        try:
+            db_connection.execute(text(f"SELECT {column_name} FROM {table_name} LIMIT 0"))
+        except Exception:
+            if column_def.startswith("JSON") and dialect == "sqlite":
+                column_def = column_def.replace("JSON", "TEXT")
+            db_connection.execute(
+                text(f"ALTER TABLE {table_name} ADD COLUMN {column_name} {column_def}")
+            )
+
+
+def indexed(column):
+    def run(conn):
+        logger.info("indexing %s", column)
+        sql = f"CREATE INDEX IF NOT EXISTS ix_departments_{column} ON departments ({column})"
+        conn.execute(text(sql))
+
+    return run
+"""
+
+CROSS_MODULE = {
+    "schema_utils.py": SCHEMA_UTILS,
+    "migrate_001_departments.py": (
+        "import os, sqlite3\n"
+        "conn = sqlite3.connect(os.environ['DATABASE_URL'].replace('sqlite:///', ''))\n"
+        "conn.execute('CREATE TABLE departments (id INTEGER PRIMARY KEY, name TEXT)')\n"
+        "conn.execute(\"INSERT INTO departments (name) VALUES ('north')\")\n"
+        "conn.commit()\n"
+    ),
+    "migrate_002_webhooks.py": """import os
+
+from sqlalchemy import create_engine
+
+from schema_utils import add_missing_columns, indexed
+
+engine = create_engine(os.environ["DATABASE_URL"])
+with engine.begin() as connection:
+    dialect = engine.dialect.name
+    add_missing_columns(
+        connection,
+        "departments",
+        [
+            ("webhooks_enabled", "BOOLEAN DEFAULT FALSE"),
+            ("webhook_url", "VARCHAR(255)"),
+            ("webhook_events", "JSON DEFAULT '{}'"),
+        ],
+        dialect,
+    )
+    indexed("name")(connection)
+""",
+}
+
+
+def test_helper_of_another_module_called_with_literal_lists(tmp_path: Path, sqlite_url_factory):
+    project = write_project(tmp_path / "project", CROSS_MODULE)
+    report = check_every_k(
+        project, CROSS_MODULE, "sqlite", sqlite_url_factory, helpers=("schema_utils.py",)
+    )
+    assert (
+        "migrate_002_webhooks.py:10: info: add_missing_columns() is defined in schema_utils.py "
+        "(line 8): followed"
+    ) in report
+    assert "0 TODO(s)" in report and "0 TODO(legacy2alembic) marker(s)" in report
+    revision = next((project / "migrations/versions").glob("*002_webhooks.py")).read_text()
+    upgrade = revision.split("def upgrade")[1].split("def downgrade")[0]
+    for column in ("webhooks_enabled", "webhook_url", "webhook_events"):
+        assert f"ADD COLUMN {column} " in upgrade or f"'{column}'" in upgrade
+    assert "migrate_002_webhooks.py:10" in upgrade and "ix_departments_name" in upgrade

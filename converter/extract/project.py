@@ -11,6 +11,7 @@ script's call site, since that is where the legacy run executed it.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -49,7 +50,10 @@ class ProjectCalls(FunctionCalls):
 
     def __init__(self, source: str, path: str, dialect: Dialect, root: Path, script: Path) -> None:
         super().__init__(source, path, dialect, root, script)
+        self.script_source = source
         self.modules: dict[str, ProjectModule | None] = {}
+        # The function definitions of the modules read, with their module.
+        self.defined_in: dict[ast.AST, ProjectModule] = {}
 
     def apply(
         self, func: object, args: list[object], kwargs: dict[str, object], node: ast.Call | None
@@ -57,41 +61,46 @@ class ProjectCalls(FunctionCalls):
         if isinstance(func, External) and node is not None:
             found = self.project_function(func.qualname)
             if found is not None:
-                return self._call_project(found[0], found[1], args, kwargs, node)
+                return self.call_function(found, args, kwargs, node)
         return super().apply(func, args, kwargs, node)
 
-    def project_function(self, qualname: str) -> tuple[ProjectModule, FunctionRef] | None:
-        """The module and function `qualname` names (`database.init_db`), when it is a
-        top-level function of a module of the project; None otherwise."""
+    def project_function(self, qualname: str) -> FunctionRef | None:
+        """The function `qualname` names (`database.init_db`), when it is a top-level function
+        of a module of the project; None otherwise."""
         module_name, _, name = qualname.rpartition(".")
         module = self._project_module(module_name) if module_name else None
-        if module is None:
-            return None
-        ref = module.scope.get(name)
-        return (module, ref) if isinstance(ref, FunctionRef) else None
+        ref = module.scope.get(name) if module is not None else None
+        return ref if isinstance(ref, FunctionRef) else None
 
-    def _call_project(
+    def call_function(
         self,
-        module: ProjectModule,
-        ref: FunctionRef,
-        args: list[object],
+        fn: FunctionRef,
+        args: Sequence[object],
         kwargs: dict[str, object],
-        node: ast.Call,
+        node: ast.Call | None,
     ) -> object:
+        """A function of another module runs with that module's text (for the code it shows);
+        called from the script, what it runs is attributed to the call site."""
+        module = self.defined_in.get(fn.node)
+        source = module.source if module is not None else self.script_source
+        if source is self.source:
+            return super().call_function(fn, args, kwargs, node)
+        from_script = self.source is self.script_source
         mark, saved = self._mark(), self.source
-        self.source = module.source
+        self.source = source
         try:
-            result = self.call_function(ref, args, kwargs, node)
+            result = super().call_function(fn, args, kwargs, node)
         finally:
             self.source = saved
-        self._at_call_site(mark, node.lineno)
-        if len(self.items) > mark[0]:
-            self.note(
-                Level.INFO,
-                node.lineno,
-                f"{ref.node.name}() is defined in {module.path} (line {ref.node.lineno}): "
-                "followed, and what it runs is converted here",
-            )
+        if from_script and module is not None:
+            self._at_call_site(mark, node.lineno if node is not None else self.line)
+            if len(self.items) > mark[0]:
+                self.note(
+                    Level.INFO,
+                    node.lineno if node is not None else self.line,
+                    f"{fn.node.name}() is defined in {module.path} (line {fn.node.lineno}): "
+                    "followed, and what it runs is converted here",
+                )
         return result
 
     def _at_call_site(self, mark: tuple[int, int], line: int) -> None:
@@ -122,6 +131,9 @@ class ProjectCalls(FunctionCalls):
         except (InputError, SyntaxError, ValueError):
             return None
         module = ProjectModule(rel, source, {"__name__": name, "__file__": rel})
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.defined_in[node] = module
         self._define(module, tree)
         return module
 
