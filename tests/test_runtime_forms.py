@@ -16,6 +16,7 @@ returns its SQL, SQL the dialect rejects) the test says what stands in for it.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -314,3 +315,56 @@ def test_list_filtered_and_capped_at_run_time_converts_every_item(tmp_path, sqli
     for column in "bcd":
         assert f"add_column(sa.Column('{column}', sa.Text()" in revision
     assert "ix_t_b" in revision and "ix_t_c" not in revision
+
+
+COMPREHENSION = {
+    "migrate_001_tables.py": SQLITE_CONNECT
+    + """
+conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)")
+conn.commit()
+""",
+    "migrate_002_columns.py": SQLITE_CONNECT
+    + """
+COLUMNS = ["a", "b", "c", "d"]
+existing = [row[1] for row in conn.execute("PRAGMA table_info(t)")]
+missing = [c for c in COLUMNS if c not in existing]
+for name in missing[:50]:
+    conn.execute(f"ALTER TABLE t ADD COLUMN {name} TEXT")
+conn.commit()
+""",
+}
+
+
+def test_run_time_condition_goes_into_the_revision_next_to_the_statement(
+    tmp_path, sqlite_url_factory
+):
+    """A list filtered by a comprehension and capped by a slice converts every item of the
+    constant list; the conditions are in the warning and in a comment above each statement."""
+    project = write_project(tmp_path / "project", COMPREHENSION)
+    report = check_every_k(project, COMPREHENSION, "sqlite", sqlite_url_factory)
+    assert (
+        "migrate_002_columns.py:7: warning: the loop runs over a list filtered or capped at run "
+        "time (`c not in existing` (line 6), `missing[:50]` (line 7))"
+    ) in report
+    revision = next((project / "migrations" / "versions").glob("*002_columns.py")).read_text()
+    upgrade = revision.split("def upgrade")[1].split("def downgrade")[0]
+    for column in "bcd":
+        assert f"add_column(sa.Column('{column}', sa.Text()" in upgrade
+    assert "add_column(sa.Column('a'" not in upgrade  # the guard is decided on the schema model
+    assert upgrade.count("# the legacy loop (line 7) skips or stops at run time on") == 3
+    assert "`c not in existing` (line 6)" in upgrade and "`missing[:50]` (line 7)" in upgrade
+
+
+def test_loop_that_continues_on_a_run_time_condition_says_so_in_the_revision(
+    tmp_path, sqlite_url_factory
+):
+    project = write_project(tmp_path / "project", FILTERED)
+    check_every_k(project, FILTERED, "sqlite", sqlite_url_factory)
+    revision = next((project / "migrations" / "versions").glob("*002_columns.py")).read_text()
+    upgrade = re.sub(r"\n\s*# (?!migrate)", " ", revision.split("def upgrade")[1])
+    note = (
+        "the legacy loop (line 7) skips or stops at run time on `name in existing` (line 8), "
+        "`added >= 50` (line 10): converted for every item of its list"
+    )
+    assert upgrade.count(note) == 3, upgrade
+    assert "skips or stops" not in upgrade.split("def downgrade")[0].split("ix_t_a")[1]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -18,7 +17,7 @@ from converter.core import progress
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostic, Diagnostics, Origin
 from converter.core.dialects import Dialect
-from converter.core.errors import InputError
+from converter.core.errors import ConverterError, InputError
 from converter.discover.discovery import Discovery, LegacySource, discover
 from converter.ir import ops as o
 from converter.ir.revision import Revision
@@ -226,19 +225,10 @@ def _merge_repeating_twins(
     return kept, replace(found, sources=sources, skipped=tuple(sorted(skipped)))
 
 
-def _same_kind(one: _SourceOutcome, other: _SourceOutcome) -> bool:
-    return one.analysis.source.kind == other.analysis.source.kind
-
-
 def _statement_key(analysis: SourceAnalysis) -> frozenset[str]:
-    texts = [r.text for r in analysis.records if r.kind in ("schema", "data")]
-    return frozenset(_normalized(t) for t in texts)
+    from converter.lower.repeats import repeat_key
 
-
-def _normalized(sql: str) -> str:
-    flat = " ".join(sql.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split())
-    flat = re.sub(r"\bif (not )?exists ", "", flat.lower())
-    return flat.rstrip("; ")
+    return repeat_key(r.text for r in analysis.records if r.kind in ("schema", "data"))
 
 
 def _lower_source(
@@ -254,7 +244,9 @@ def _lower_source(
             result.records.append(Record(item.origin, "manual", item.code, item.reason))
         elif isinstance(item, CreateAllCall):
             result.ops.append(
-                o.CreateTablesFromModels(item.call, item.tables, item.models, origin=item.origin)
+                o.CreateTablesFromModels(
+                    item.call, item.tables, item.models, item.declared, origin=item.origin
+                )
             )
             result.records.append(Record(item.origin, "create_all", item.call))
         elif isinstance(item, Statement):
@@ -267,6 +259,8 @@ def _lower_source(
                     Record(item.origin, "ignored", item.sql, lowered.reason, item.flags)
                 )
                 continue
+            if item.note:
+                lowered = [replace(op, note=item.note) for op in lowered]
             result.ops.extend(lowered)
             flags = item.flags
             if Flag.GUARDED not in flags and any(op.guard for op in lowered):
@@ -379,6 +373,7 @@ def plan_revisions(
 ) -> list[Revision]:
     from converter.plan.baseline import compute_baseline
     from converter.plan.chain import SourceOps, plan
+    from converter.plan.dumps import cross_check_dump
     from converter.plan.passes import consolidate
 
     reference, class_map = _reference(analysis.root, options, diags)
@@ -394,9 +389,41 @@ def plan_revisions(
     all_ops = [op for s in sources for op in s.ops]
     old = _old_models(analysis, options, diags)
     baseline = compute_baseline(reference, all_ops, old, diags)
-    return plan(
+    planned = plan(
         sources, baseline, options.dialect, diags, reference=reference, squash=options.squash
-    ).revisions
+    )
+    for dump in _schema_dumps(analysis):
+        cross_check_dump(_dump_tables(analysis, dump), baseline, planned.final, diags)
+    return planned.revisions
+
+
+def _schema_dumps(analysis: Analysis) -> list[str]:
+    """The full schema dumps discovery found (and left out of the conversion)."""
+    from converter.discover.classify import DUMP_REASON
+
+    return [path for path, why in analysis.discovery.skipped if why == DUMP_REASON]
+
+
+def _dump_tables(analysis: Analysis, path: str) -> list[o.CreateTable]:
+    """The CREATE TABLE statements of a schema dump, lowered; none when it cannot be read."""
+    from converter.extract import extract
+    from converter.lower.dispatch import lower
+    from converter.parse import parse_statement
+
+    diags, dialect = Diagnostics(), analysis.dialect
+    try:
+        items = extract(analysis.root / path, path, dialect, analysis.root, diags)
+    except ConverterError:
+        return []
+    statements = [i for i in items if isinstance(i, Statement) and not i.ignored]
+    lowered = [lower(s, parse_statement(s, dialect), dialect, diags) for s in statements]
+    return [
+        op
+        for ops in lowered
+        if isinstance(ops, list)
+        for op in ops
+        if isinstance(op, o.CreateTable)
+    ]
 
 
 def _name_create_all(op: o.Op, class_map: dict[str, str]) -> o.Op:

@@ -50,6 +50,10 @@ _MYSQL = re.compile(
 )
 
 
+# Why a schema dump is left out; convert finds the dumps by it, to cross-check them.
+DUMP_REASON = "full schema dump (CREATE statements only): not converted"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """`kind`: "migration" (a legacy source), or why not: "dump", "seed", "queries", "empty"."""
@@ -69,7 +73,7 @@ def sql_verdict(path: str, text: str, *, in_legacy_folder: bool) -> Verdict:
     stem = PurePosixPath(path).stem
     words = statement_words(text)
     if _is_dump(stem, text, words):
-        return Verdict("dump", "full schema dump (CREATE statements only): not converted")
+        return Verdict("dump", DUMP_REASON)
     numbered_step = in_legacy_folder and prefix_of(stem) is not None
     seed_name = _SEED_NAME.search(stem) and not numbered_step
     if seed_name and words and words <= _DATA | {"begin", "commit", "set"}:

@@ -19,6 +19,7 @@ from converter.extract.sql import NotLiteral, classify_lexical, inline_params, s
 from converter.extract.strings import SourceText
 from converter.extract.values import MISSING, NOT_HANDLED, Imported, TableRef, Unknown, find_unknown
 from converter.extract.walker import Frame, dotted
+from converter.ir.ops import DeclaredTable
 from converter.ir.statements import CreateAllCall, Flag, Statement
 
 _EXECUTE_METHODS = frozenset(("execute", "executescript", "executemany", "exec_driver_sql"))
@@ -204,8 +205,16 @@ class DatabaseCalls(FunctionCalls):
                     node.lineno,
                     "create_all(tables=...) lists tables that are not known statically",
                 )
+        declared = self._declared(models)
         call = ast.get_source_segment(self.source, node) or "create_all()"
-        self.items.append(CreateAllCall(Origin(self.path, node.lineno), call, tables, models))
+        self.items.append(
+            CreateAllCall(Origin(self.path, node.lineno), call, tables, models, declared)
+        )
+
+    def _declared(self, models: tuple[str, ...]) -> tuple[DeclaredTable, ...]:
+        """The tables of the script's own model classes among `models`, where fully known."""
+        found = (self.models_defined.get(name) for name in models)
+        return tuple(m.declared for m in found if m is not None and m.declared is not None)
 
     def _table_call(self, node: ast.Call, name: str) -> object:
         """`Model.__table__.create(bind)` / `.drop(bind)` on a table the script names."""
@@ -224,7 +233,10 @@ class DatabaseCalls(FunctionCalls):
         call = ast.get_source_segment(self.source, node) or "create()"
         tables = (target.name,) if target.name else ()
         models = (target.model,) if target.model else ()
-        self.items.append(CreateAllCall(Origin(self.path, node.lineno), call, tables, models))
+        declared = self._declared(models)
+        self.items.append(
+            CreateAllCall(Origin(self.path, node.lineno), call, tables, models, declared)
+        )
         return None
 
 

@@ -1,7 +1,8 @@
 """What a script defines and imports: functions, classes, models, modules.
 
 Functions and methods are recorded to be followed when called (or scanned if never called).
-Model classes give the table names `create_all()` creates. Imports of libraries are known by
+Model classes give the table names `create_all()` creates (and, when their body says everything,
+the tables themselves: see `models`). Imports of libraries are known by
 qualified name (`os.path.join`) so that allow-listed calls can be folded; names imported from the
 project's own modules stay unread (`External`) and, when they look like models, count for
 `create_all()`.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import ast
 import sys
 
+from converter.extract.models import declared_table
 from converter.extract.values import External, FunctionRef, Imported, ModelClass, Unknown
 from converter.extract.walker import WalkerBase, dotted
 
@@ -74,7 +76,8 @@ class Definitions(WalkerBase):
             return None
         if tablename is None and flask_model:
             tablename = _snake_case(stmt.name)
-        return ModelClass(stmt.name, tablename)
+        declared = declared_table(stmt, tablename) if tablename and not inherits else None
+        return ModelClass(stmt.name, tablename, declared)
 
     def _exec_Import(self, stmt: ast.Import) -> None:
         for alias in stmt.names:

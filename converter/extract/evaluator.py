@@ -24,6 +24,7 @@ from converter.extract.values import (
     MISSING,
     NOT_HANDLED,
     DbRef,
+    Filtered,
     Imported,
     TableRef,
     Unknown,
@@ -147,6 +148,9 @@ class Evaluator(LibraryCalls):
 
     def _eval_Subscript(self, node: ast.Subscript) -> object:
         container, key = self.eval(node.value), self.eval(node.slice)
+        if isinstance(container, Filtered) and isinstance(key, slice):
+            cap = " ".join((ast.get_source_segment(self.source, node) or "").split())
+            return Filtered(container, {**container.conditions, node.lineno: cap}, container.probe)
         if isinstance(container, Imported) and container.qualname == "os.environ":
             return self.environ(key, MISSING)
         if isinstance(key, str) and is_db_name(key) and isinstance(container, (Unknown, dict)):
@@ -312,10 +316,10 @@ class Evaluator(LibraryCalls):
         return result
 
     def _eval_ListComp(self, node: ast.ListComp) -> object:
-        return self._comprehension(node.generators, lambda: self.eval(node.elt))
+        return self._comprehension(node.generators, lambda: self.eval(node.elt), filtered=True)
 
     def _eval_GeneratorExp(self, node: ast.GeneratorExp) -> object:
-        return self._comprehension(node.generators, lambda: self.eval(node.elt))
+        return self._comprehension(node.generators, lambda: self.eval(node.elt), filtered=True)
 
     def _eval_SetComp(self, node: ast.SetComp) -> object:
         return lift(set, self._comprehension(node.generators, lambda: self.eval(node.elt)))
@@ -327,20 +331,40 @@ class Evaluator(LibraryCalls):
         return lift(dict, pairs)
 
     def _comprehension(
-        self, generators: list[ast.comprehension], produce: Callable[[], object]
+        self,
+        generators: list[ast.comprehension],
+        produce: Callable[[], object],
+        filtered: bool = False,
     ) -> object:
+        """The items; a list filtered on a run-time condition is every item of the constant list
+        it filters (`filtered`: a `Filtered` list that says so), otherwise Unknown."""
         self.scopes.append({})
+        conditions: dict[int, Unknown] = {}
         try:
             out: list[object] = []
-            status = self._generate(generators, produce, out)
+            status = self._generate(generators, produce, out, conditions if filtered else None)
         finally:
             self.scopes.pop()
-        return out if status is None else status
+        if status is not None:
+            return status
+        if conditions:
+            code = {line: self._code_at(line, generators) for line in conditions}
+            return Filtered(out, code, probe=any(u.probe for u in conditions.values()))
+        return out
+
+    def _code_at(self, line: int, generators: list[ast.comprehension]) -> str:
+        test = next(t for g in generators for t in g.ifs if t.lineno == line)
+        return " ".join((ast.get_source_segment(self.source, test) or "").split())
 
     def _generate(
-        self, gens: list[ast.comprehension], produce: Callable[[], object], out: list[object]
+        self,
+        gens: list[ast.comprehension],
+        produce: Callable[[], object],
+        out: list[object],
+        conditions: dict[int, Unknown] | None = None,
     ) -> Unknown | None:
-        """Unroll comprehension generators over known iterables; Unknown if any is not static."""
+        """Unroll comprehension generators over known iterables; Unknown if any is not static.
+        With `conditions`, a filter known only at run time keeps the item and is recorded."""
         if not gens:
             out.append(produce())
             return Unknown("too many items to fold") if len(out) > MAX_ITEMS else None
@@ -358,7 +382,11 @@ class Evaluator(LibraryCalls):
             if any(t is False for t in tests):
                 continue
             undecided = next((t for t in tests if isinstance(t, Unknown)), None)
-            status = self._generate(rest, produce, out)
+            if undecided is not None and conditions is not None:
+                line = next(c.lineno for c, t in zip(gen.ifs, tests) if t is undecided)
+                conditions.setdefault(line, undecided)
+                undecided = None
+            status = self._generate(rest, produce, out, conditions)
             if undecided is not None or status is not None:
                 return Unknown((undecided or status).why, probe=(undecided or status).probe)  # type: ignore[union-attr]
         return None

@@ -122,6 +122,9 @@ class Guards(WalkerBase):
         )
         if (Level.WARNING, Origin(self.path, stmt.lineno), message) not in self.notes:
             self.note(Level.WARNING, stmt.lineno, message)
+        if self.cuts:
+            code = " ".join((ast.get_source_segment(self.source, stmt.test) or test.why).split())
+            self.cuts[-1].setdefault(stmt.lineno, code)
         if self.skips:
             for signal, names in ran:
                 if signal is not None and signal.kind == "continue":

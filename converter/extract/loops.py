@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 
 import sqlglot
 from sqlglot.errors import SqlglotError
@@ -16,7 +17,7 @@ from sqlglot.errors import SqlglotError
 from converter.core.diagnostics import Level, Origin
 from converter.core.dialects import Dialect
 from converter.extract.target import dialect_score
-from converter.extract.values import Unknown
+from converter.extract.values import Filtered, Unknown
 from converter.extract.walker import Signal, WalkerBase, effective
 from converter.ir.statements import Flag, Item, Statement
 
@@ -29,24 +30,69 @@ class Loops(WalkerBase):
     """`for` and `while` statements."""
 
     def _exec_For(self, stmt: ast.For | ast.AsyncFor) -> Signal | None:
-        items = self.iterate(self.eval(stmt.iter))
+        value = self.eval(stmt.iter)
+        items = self.iterate(value)
         if isinstance(items, Unknown):
             self._unknown_loop(stmt, items)
             return None
         if len(items) > 1 and _tries_alternatives(stmt):
             self._first_that_works(stmt, items)
             return None
+        start = len(self.items)
+        self.cuts.append(self._filtered(stmt, value))
+        try:
+            with self._flags(Flag.GUARDED, when=isinstance(value, Filtered) and value.probe):
+                signal = self._unrolled(stmt, items)
+        finally:
+            self._note_cuts(stmt, start, self.cuts.pop())
+        if signal is not None:
+            return None if signal.kind == "break" else signal
+        return self.exec_block(stmt.orelse)
+
+    def _filtered(self, stmt: ast.For | ast.AsyncFor, value: object) -> dict[int, str]:
+        """A loop over a list filtered or capped at run time runs for every item of the constant
+        list, with a warning; the conditions go into the revision next to its statements."""
+        if not isinstance(value, Filtered):
+            return {}
+        said = ", ".join(
+            f"`{code}` (line {line})" for line, code in sorted(value.conditions.items())
+        )
+        self.note(
+            Level.WARNING,
+            stmt.lineno,
+            f"the loop runs over a list filtered or capped at run time ({said}): the SQL of "
+            "every item of the constant list is converted",
+        )
+        return dict(value.conditions)
+
+    def _unrolled(self, stmt: ast.For | ast.AsyncFor, items: list[object]) -> Signal | None:
+        """The body once per item; the signal that ended the loop early (break, return...)."""
         with self._flags(Flag.IN_LOOP):
             for item in items:
                 if self.out_of_budget(stmt.lineno):
                     break
                 self.bind(stmt.target, item)
                 signal = self._iteration(stmt)
-                if signal is not None and signal.kind == "break":
-                    return None
                 if signal is not None and signal.kind != "continue":
                     return signal
-        return self.exec_block(stmt.orelse)
+        return None
+
+    def _note_cuts(self, stmt: ast.For | ast.AsyncFor, start: int, cuts: dict[int, str]) -> None:
+        """Each statement the loop ran says, in the revision, which run-time condition the
+        legacy loop skipped or stopped on: converted for every item, it may not have run for
+        all of them on every database."""
+        if not cuts:
+            return
+        said = ", ".join(f"`{code}` (line {line})" for line, code in sorted(cuts.items()))
+        note = (
+            f"the legacy loop (line {stmt.lineno}) skips or stops at run time on {said}: "
+            "converted for every item of its list"
+        )
+        for index in range(start, len(self.items)):
+            item = self.items[index]
+            if isinstance(item, Statement) and item.ignored is None:
+                joined = f"{item.note}; {note}" if item.note else note
+                self.items[index] = replace(item, note=joined)
 
     _exec_AsyncFor = _exec_For
 

@@ -23,6 +23,7 @@ from converter.extract.definitions import Definitions
 from converter.extract.guards import Guards
 from converter.extract.loops import Loops
 from converter.extract.ports import data_port
+from converter.extract.project import ProjectCalls
 from converter.extract.sql import check_dialect, starts_like_sql
 from converter.extract.walker import effective
 from converter.ir.statements import Item
@@ -89,7 +90,7 @@ def _py2_hint(error: SyntaxError) -> str:
     return ""
 
 
-class ScriptWalker(DatabaseCalls, Guards, Loops, Definitions):
+class ScriptWalker(ProjectCalls, DatabaseCalls, Guards, Loops, Definitions):
     """Static interpreter of one script: statements, branches, loops, definitions and calls."""
 
     def run(self, tree: ast.Module) -> list[Item]:

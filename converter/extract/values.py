@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from converter.ir.ops import DeclaredTable
+
 # Folded values stay small: a script can build a string or list of any size in one expression
 # (`"SELECT 1;" * 5000000`, a list doubled 30 times), which would take minutes and gigabytes.
 MAX_STR = 10 * 1024 * 1024  # any folded value: as large as a legacy source may be
@@ -103,6 +105,7 @@ class ModelClass(Opaque):
 
     name: str
     tablename: str | None
+    declared: DeclaredTable | None = None  # its table, when the class body says everything
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,17 @@ class Member(Opaque):
 
     obj: object
     name: str
+
+
+class Filtered(list[object]):
+    """A list a comprehension filters (or a slice caps) on a condition known only at run time:
+    every item of the constant list it is built from, with the conditions the legacy run applied
+    (line -> code). `probe`: a condition reads the database's state (a guard)."""
+
+    def __init__(self, items: list[object], conditions: dict[int, str], probe: bool) -> None:
+        super().__init__(items)
+        self.conditions = conditions
+        self.probe = probe
 
 
 @dataclass

@@ -154,6 +154,8 @@ class WalkerBase(Evaluator):
         self.returned: list[tuple[FunctionRef, object]] = []
         # Per loop being unrolled: the names as iterations skipped at run time left them.
         self.skips: list[list[Bindings]] = []
+        # Per loop being unrolled: the run-time conditions it skips or stops on (line, code).
+        self.cuts: list[dict[int, str]] = []
         self.methods: dict[tuple[str, str], FunctionRef] = {}
         self.models_defined: dict[str, ModelClass] = {}
         self.models_imported: list[str] = []

@@ -124,6 +124,8 @@ class Op:
     # SQLite ADD COLUMN with unnamed constraints), or only the database can tell whether an
     # IF [NOT] EXISTS statement applies. The op still describes the change to the schema model.
     exact: bool = field(default=False, kw_only=True)
+    # A comment the revision carries next to the op (from the legacy statement's `note`).
+    note: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,13 +325,39 @@ class RewriteTable(Op):
 
 
 @dataclass(frozen=True, slots=True)
+class DeclaredColumn:
+    """A column of a model class a legacy script defines, as its `Column(...)` call says it:
+    the SQLAlchemy type by name with literal arguments, the foreign key target (`users.id`),
+    and the DDL keywords (primary_key, nullable, unique, index, autoincrement, comment, and
+    server_default: a string literal, or `server_default_sql` for `text(...)`)."""
+
+    name: str
+    type: str
+    type_args: tuple[Literal, ...] = ()
+    type_kwargs: tuple[tuple[str, Literal], ...] = ()
+    foreign_key: str | None = None
+    foreign_key_kwargs: tuple[tuple[str, Literal], ...] = ()
+    options: tuple[tuple[str, Literal], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredTable:
+    """The table of a model class defined in a legacy script, fully known from its body."""
+
+    name: str
+    columns: tuple[DeclaredColumn, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CreateTablesFromModels(Op):
     """`db.create_all()` / `X.__table__.create()` inside a legacy script; plan resolves it to
-    CreateTable ops for the tables the script really introduced."""
+    CreateTable ops for the tables the script really introduced. `declared`: the tables of the
+    model classes the script defines itself, when their bodies say everything."""
 
     call: str
     tables: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
+    declared: tuple[DeclaredTable, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from converter.core.diagnostics import Origin
+from converter.ir.ops import DeclaredTable
 
 
 class Flag(str, Enum):
@@ -31,6 +32,9 @@ class Statement:
     # Set when extraction knows the user must look at it (psql \gexec, \i, ...): a warning
     # is emitted with this text.
     warning: str | None = None
+    # What the revision should say next to the converted statement (a run-time condition the
+    # legacy run applied to it that the conversion does not).
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,7 @@ class CreateAllCall:
     call: str  # source text of the call, for messages
     tables: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
+    declared: tuple[DeclaredTable, ...] = ()  # the script's own model classes, fully known
 
 
 @dataclass(frozen=True, slots=True)

@@ -281,36 +281,71 @@ def find_dropped_index_table(op: o.Op, scope: Scope) -> list[o.Op]:
 
 def expand_create_all(op: o.Op, scope: Scope) -> list[o.Op]:
     """A create_all() call becomes the create ops of the tables it really created, resolved
-    against the reference. Last of the rules: what it returns is the reference's own
-    definition, final as it is."""
+    against the reference; the tables of model classes the script defines itself, fully known
+    from their bodies, are taken from there when the reference does not have them. Last of the
+    rules: what it returns is final as it is."""
     if not isinstance(op, o.CreateTablesFromModels):
         return [op]
-    if scope.reference is None:
-        scope.diags.warning(
-            op.origin,
-            f"{op.call}: which tables it created cannot be known without "
-            "--models or --reference-url; left as a TODO",
-            code="L2A405",
-        )
-        return [o.ManualTodo(op.call, "create_all() could not be resolved", origin=op.origin)]
     created_later = {x.table for x in scope.later if isinstance(x, o.CreateTable)}
+    own = _own_tables(op, scope, created_later)
+    if scope.reference is None:
+        return _without_reference(op, scope, own)
     candidates = set(op.tables) if op.tables else set(scope.reference.tables)
     new = [
         t
         for t in scope.reference.tables
         if t in candidates and t not in scope.model.tables and t not in created_later
     ]
-    if not new:
+    if not new and not own:
         scope.diags.info(
             op.origin, f"{op.call}: creates no table that did not exist already", code="L2A406"
         )
         return []
-    scope.diags.info(
+    made = [f"{', '.join(new)} (resolved against the reference)"] if new else []
+    made += [f"{', '.join(own)} (as the script's own model classes declare them)"] if own else []
+    scope.diags.info(op.origin, f"{op.call}: creates {'; '.join(made)}", code="L2A407")
+    return creation_ops(scope.reference, new, op.origin) + _own_ops(op, scope, own)
+
+
+def _own_tables(op: o.CreateTablesFromModels, scope: Scope, created_later: set[str]) -> list[str]:
+    """Tables of the script's own model classes the call creates and nothing else defines."""
+    reference = scope.reference.tables if scope.reference is not None else {}
+    return [
+        d.name
+        for d in op.declared
+        if d.name not in reference and d.name not in scope.model.tables
+        and d.name not in created_later
+    ]  # fmt: skip
+
+
+def _own_ops(op: o.CreateTablesFromModels, scope: Scope, own: list[str]) -> list[o.Op]:
+    from converter.plan.declared import declared_model
+
+    model = declared_model(op.declared, scope.model.dialect)
+    return creation_ops(model, [t for t in own if t in model.tables], op.origin)
+
+
+def _without_reference(op: o.CreateTablesFromModels, scope: Scope, own: list[str]) -> list[o.Op]:
+    """Without a reference only the script's own, fully declared model classes are known."""
+    ops = _own_ops(op, scope, own)
+    made = {x.table for x in ops if isinstance(x, o.CreateTable)}
+    declared = {d.name for d in op.declared}
+    if op.tables and set(op.tables) <= declared and len(op.models) == len(op.declared):
+        if made:
+            scope.diags.info(
+                op.origin,
+                f"{op.call}: creates {', '.join(sorted(made))} (as the script's own model "
+                "classes declare them)",
+                code="L2A407",
+            )
+        return ops
+    scope.diags.warning(
         op.origin,
-        f"{op.call}: creates {', '.join(new)} (resolved against the reference)",
-        code="L2A407",
+        f"{op.call}: which tables it created cannot be known without "
+        "--models or --reference-url; left as a TODO",
+        code="L2A405",
     )
-    return creation_ops(scope.reference, new, op.origin)
+    return [*ops, o.ManualTodo(op.call, "create_all() could not be resolved", origin=op.origin)]
 
 
 # Applied in this order to every op of a source (see resolve).

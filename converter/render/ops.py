@@ -87,6 +87,8 @@ def render_ops(ops: Iterable[o.Op], ctx: Ctx) -> list[str]:
 
 def _render_one(op: o.Op, ctx: Ctx) -> list[str]:
     lines = comment_lines(str(op.origin), ctx) if op.origin.path else []
+    if op.note:
+        lines += note_lines(op.note, ctx)
     if op.exact and op.statement:
         return lines + call_statement(ctx, "op.execute", [sa_text(op.statement)])
     return lines + render_op(op, ctx)

@@ -8,11 +8,14 @@ when it runs.
 from __future__ import annotations
 
 import importlib.resources
+import re
+from pathlib import Path
 
 import jinja2
 
+from converter.core.dialects import Dialect, find_dialect
+
 # Relative path in the migrations folder -> template in converter.templates.
-from converter.core.dialects import Dialect
 
 _TEMPLATES = {
     "alembic.ini": "alembic.ini.j2",
@@ -23,6 +26,8 @@ _TEMPLATES = {
 _VERBATIM = {"script.py.mako": "script.py.mako"}
 # Alembic needs the versions folder to exist; an empty placeholder keeps it in git.
 VERSIONS_PLACEHOLDER = "versions/.gitkeep"
+# The scaffolded README records the dialect the chain was converted for.
+_RECORDED = re.compile(r"by legacy2alembic for (\w+)\.")
 
 
 def scaffold_files(dialect: Dialect) -> dict[str, str]:
@@ -42,3 +47,12 @@ def _render(name: str, dialect: Dialect) -> str:
         autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined
     )
     return env.from_string(_read(name)).render(dialect=dialect)
+
+
+def recorded_dialect(migrations: Path) -> Dialect | None:
+    """The dialect a scaffolded migrations folder was converted for (None: not recorded)."""
+    try:
+        match = _RECORDED.search((migrations / "README").read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    return find_dialect(match.group(1)) if match else None

@@ -14,9 +14,15 @@ from typing import Any
 
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Level, Origin
-from converter.discover.discovery import Discovery
-from converter.retire.archive.plan import discover_all, files_read_by
-from converter.retire.archive.records import converted_sources, read_manifest, sha256_of
+from converter.discover.discovery import Discovery, LegacySource
+from converter.retire.archive.plan import chain_dialect, discover_all, files_read_by
+from converter.retire.archive.records import (
+    Converted,
+    converted_sources,
+    read_manifest,
+    sha256_of,
+)
+from converter.retire.twins import Twin, find_twins
 
 
 @dataclass(frozen=True, order=True)
@@ -76,36 +82,51 @@ def _stray_sources(
     """Legacy-looking files outside the archive, except those archive left in place unchanged
     and those a converted script reads (converted with it)."""
     left = {entry["path"]: entry["sha256"] for entry in manifest["left_in_place"]}
-    converted = {
-        c.path: c for folder in found.migrations_dirs for c in converted_sources(root / folder)
-    }
+    converted: dict[str, Converted] = {}
+    dialect = None
+    for folder in found.migrations_dirs:
+        converted.update((c.path, c) for c in converted_sources(root / folder))
+        dialect = dialect or chain_dialect(root / folder, config)
     read = set().union(*(files_read_by(root, path, config) for path in converted))
+    strays = [s for s in found.sources if left.get(s.path) != s.sha256 and s.path not in read]
+    twins = find_twins(root, strays, converted, dialect) if strays else {}
     return [
-        Problem(
-            Origin(source.path, 1),
-            *_stray_message(source.path, source.sha256, converted.get(source.path), dest),
-        )
-        for source in found.sources
-        if left.get(source.path) != source.sha256 and source.path not in read
+        Problem(Origin(source.path, 1), *_stray_message(source, converted, twins, dest))
+        for source in strays
     ]
 
 
-def _stray_message(path: str, sha256: str, converted: Any, dest: str) -> tuple[str, str]:
+def _stray_message(
+    source: LegacySource, converted: dict[str, Converted], twins: dict[str, Twin], dest: str
+) -> tuple[str, str]:
     """The message and the code of a legacy source outside the archive."""
-    if converted is None:
+    twin = twins.get(source.path)
+    record = converted.get(source.path)
+    if twin is not None:
+        carrier = converted.get(twin.of) if twin.of else None
+        why = (
+            f"{twin.of} was converted into revision {carrier.revision}"
+            if carrier
+            else "history of another database"
+        )
+        return (
+            f"{twin.note}; {why}: run legacy2alembic archive (--dest {dest}) to archive it",
+            "L2A525",
+        )
+    if record is None:
         return (
             f"legacy schema script outside {dest}/: schema changes go into Alembic revisions "
             "now (flask db migrate); convert it, or archive it if it is history",
             "L2A523",
         )
-    if converted.sha256 != sha256:
+    if record.sha256 != source.sha256:
         return (
-            f"changed since it was converted into revision {converted.revision}: restore "
+            f"changed since it was converted into revision {record.revision}: restore "
             "it, or convert again",
             "L2A524",
         )
     return (
-        f"converted into revision {converted.revision} but not archived: "
+        f"converted into revision {record.revision} but not archived: "
         f"run legacy2alembic archive (--dest {dest})",
         "L2A525",
     )

@@ -9,7 +9,6 @@ paid once per run and shared by every database of a fleet.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -31,14 +30,13 @@ from converter.database.urls import (
     mask_url,
     with_driver,
 )
+from converter.render.scaffold import recorded_dialect
 from converter.stamp.data_probe import data_statements
 
 if TYPE_CHECKING:
     from alembic.script import Script
     from sqlalchemy.engine import Connection, Engine
 
-# The scaffolded README records the dialect the chain was converted for.
-_RECORDED = re.compile(r"by legacy2alembic for (\w+)\.")
 # (table, column, attribute): a column attribute the legacy sources never stated.
 Unknown = tuple[str, str, str]
 # What each attribute of `unknown_before` reads as in a snapshot column, once not compared.
@@ -128,14 +126,6 @@ def chain_dialect(migrations: Path, configured: str | None, urls: Sequence[str])
     if wrong:
         raise DatabaseError("\n".join(wrong))
     return chosen
-
-
-def recorded_dialect(migrations: Path) -> Dialect | None:
-    try:
-        match = _RECORDED.search((migrations / "README").read_text(encoding="utf-8"))
-    except OSError:
-        return None
-    return find_dialect(match.group(1)) if match else None
 
 
 # --- schemas --------------------------------------------------------------------------------

@@ -1,13 +1,12 @@
 """Planning the archive: every move checked before anything is touched.
 
-A converted source whose content changed is refused; dialect twins go with the source they twin;
+A converted source whose content changed is refused; twins go with the source that carries them;
 files a moved script reads stay in place and are recorded; no target may exist already.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -16,7 +15,7 @@ from converter.core.diagnostics import Diagnostics
 from converter.core.dialects import Dialect, find_dialect
 from converter.core.errors import CheckFailed, ConverterError, InputError
 from converter.discover.discovery import Discovery, LegacySource, discover
-from converter.discover.names import normalize_dialect
+from converter.render.scaffold import recorded_dialect
 from converter.retire.archive.git import tracked_paths
 from converter.retire.archive.records import (
     Converted,
@@ -25,6 +24,7 @@ from converter.retire.archive.records import (
     resolves_inside,
     sha256_of,
 )
+from converter.retire.twins import find_twins
 
 
 @dataclass(frozen=True)
@@ -97,14 +97,10 @@ def plan_archive(root: Path, config: Config, dest: str, migrations: Path) -> Pla
     archived = {entry["path"] for entry in read_manifest(root / dest)["files"]}
     _check_converted(plan, converted, archived)
     found = list(discover_all(root, config, dest).sources)
-    _add_twins(plan, found, converted, archived)
+    _add_twins(plan, found, converted, archived, chain_dialect(migrations, config))
     plan.kept = _read_by_scripts(root, config, plan)
-    moving = {m.path for m in plan.moves}
-    plan.not_converted = [
-        s.path
-        for s in found
-        if s.path not in moving and s.path not in converted and s.path not in archived
-    ]
+    accounted = {m.path for m in plan.moves} | {k.path for k in plan.kept} | archived
+    plan.not_converted = [s.path for s in found if s.path not in accounted | converted.keys()]
     _refuse_existing_targets(root, plan)
     _refuse_outside(root, [p for m in plan.moves for p in (m.path, m.target)])
     tracked = tracked_paths(root, [m.path for m in plan.moves])
@@ -152,35 +148,28 @@ def discover_all(root: Path, config: Config, dest: str) -> Discovery:
     return discover(root, settings, Diagnostics())
 
 
-def _twin_base(source: LegacySource) -> str:
-    """The path without its dialect suffix (`002_x_mysql.sql` -> `002_x.sql`)."""
-    pure = PurePosixPath(source.path)
-    token = re.split(r"[._]", pure.stem)[-1]
-    if source.dialect is None or normalize_dialect(token) != source.dialect:
-        return source.path
-    return str(pure.with_name(pure.stem[: -len(token) - 1] + pure.suffix))
-
-
 def _add_twins(
-    plan: Plan, found: list[LegacySource], converted: dict[str, Converted], archived: set[str]
+    plan: Plan,
+    found: list[LegacySource],
+    converted: dict[str, Converted],
+    archived: set[str],
+    dialect: Dialect | None,
 ) -> None:
-    """A dialect twin of a converted source goes with it: the same change for another
-    database, retired together with it (it has no revision of its own)."""
-    bases = {_twin_base(s): s.path for s in found if s.path in converted}
-    twins: dict[str, list[Move]] = {}
-    for source in found:
-        twin = bases.get(_twin_base(source))
-        if twin and source.path not in converted and source.path not in archived:
-            twins.setdefault(twin, []).append(
-                Move(
-                    source.path,
-                    f"{plan.dest}/{source.path}",
-                    source.sha256,
-                    None,
-                    f"{source.dialect or 'generic'} twin of {twin}; not converted itself",
-                )
-            )
-    plan.moves = [m for move in plan.moves for m in (move, *twins.get(move.path, []))]
+    """A file convert left out because a converted source carries its change (a dialect twin, a
+    script repeating a .sql file) goes with that source: retired together, no revision of its
+    own. A file written only for another dialect than the chain's goes last."""
+    left = [s for s in found if s.path not in archived]
+    after: dict[str | None, list[Move]] = {}
+    for twin in find_twins(plan.root, left, converted, dialect).values():
+        move = Move(twin.path, f"{plan.dest}/{twin.path}", twin.sha256, None, twin.note)
+        after.setdefault(twin.of, []).append(move)
+    plan.moves = [m for move in plan.moves for m in (move, *after.pop(move.path, []))]
+    plan.moves += [m for moves in after.values() for m in moves]
+
+
+def chain_dialect(migrations: Path, config: Config) -> Dialect | None:
+    """The dialect the chain was converted for: recorded in its folder, else the project's."""
+    return recorded_dialect(migrations) or find_dialect(config.dialect or "")
 
 
 def _read_by_scripts(root: Path, config: Config, plan: Plan) -> list[Kept]:
