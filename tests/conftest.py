@@ -300,7 +300,8 @@ def new_db(request: pytest.FixtureRequest):
     from converter.database.scratch import scratch_database
 
     dialect = request.node.callspec.params["dialect"]
-    server = request.getfixturevalue("pg_server_url") if dialect == "postgres" else None
+    servers = {"postgres": "pg_server_url", "mysql": "mysql_server_url"}
+    server = request.getfixturevalue(servers[dialect]) if dialect in servers else None
     made: list = []
 
     def make() -> str:

@@ -257,8 +257,14 @@ def is_generated_unique_name(dialect: str, table: str, columns: tuple[str, ...],
 
 
 def is_generated_check_name(dialect: str, table: str, columns: list[str], name: str) -> bool:
-    """Whether `name` is one PostgreSQL gives an unnamed CHECK: `<table>[_<column>]_check[N]`
-    (each part shortened to fit 63 characters)."""
+    """Whether `name` is one the database gives an unnamed CHECK: on PostgreSQL
+    `<table>[_<column>]_check[N]` (each part shortened to fit 63 characters); on MariaDB the
+    column's name (a column's CHECK) or `CONSTRAINT_<N>`, on MySQL `<table>_chk_<N>`."""
+    if dialect == "mysql":
+        return (
+            name in columns
+            or re.fullmatch(r"CONSTRAINT_\d+|" + re.escape(table) + r"_chk_\d+", name) is not None
+        )
     match = re.fullmatch(r".*_check(\d*)", name)
     if dialect != "postgres" or match is None:
         return False

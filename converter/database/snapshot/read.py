@@ -2,7 +2,8 @@
 
 SQLite and PostgreSQL are read by their own catalog readers (`sqlite`, `postgres`): one query per
 kind of object for the whole database. Other servers are read with the Inspector's bulk
-`get_multi_*` calls (tables, their columns, keys and indexes only).
+`get_multi_*` calls (tables, their columns, keys and indexes); on MySQL and MariaDB the `mysql`
+reader adds CHECKs, table comments, views and triggers from information_schema.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from converter.core.dialects import find_dialect
 from converter.core.gc_pause import gc_paused
 from converter.database.snapshot.model import IGNORED_TABLES, EnumType, Snapshot
+from converter.database.snapshot.mysql import read_mysql_objects
 from converter.database.snapshot.normalize import Reflected, normalized_table
 from converter.database.snapshot.postgres import read_postgres
 from converter.database.snapshot.sqlite import read_sqlite
@@ -82,6 +84,7 @@ def _read_inspector(conn: Connection, schema: str | None) -> Reflected:
             name: _charset(options)
             for name, options in by_table(insp.get_multi_table_options(schema=schema)).items()
         }
+        read_mysql_objects(conn, reflected)
     return reflected
 
 
