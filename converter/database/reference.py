@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from converter.core.diagnostics import Origin
-from converter.core.dialects import Dialect
+from converter.core.dialects import Dialect, find_dialect
 from converter.core.errors import InputError
 from converter.database.scratch import scratch_database
 from converter.database.snapshot.model import NOT_IN_MODELS, Snapshot
@@ -351,7 +351,8 @@ def read_only_connection(url: str) -> Iterator[Connection]:
 
 def _read_only(conn: Connection) -> None:
     """Make the transaction (PostgreSQL, MySQL) or connection (SQLite) refuse writes."""
-    if conn.dialect.name in ("postgresql", "mysql", "mariadb"):
+    dialect = find_dialect(conn.dialect.name)
+    if dialect in (Dialect.POSTGRES, Dialect.MYSQL):
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-    elif conn.dialect.name == "sqlite":
+    elif dialect is Dialect.SQLITE:
         conn.exec_driver_sql("PRAGMA query_only = ON")

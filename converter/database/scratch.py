@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
-from converter.core.dialects import Dialect
+from converter.core.dialects import Dialect, find_dialect
 from converter.core.errors import DatabaseError, InputError
 from converter.core.signals import raising
 from converter.database.urls import connect, database_errors, describe_error, mask_url, with_driver
@@ -110,7 +110,7 @@ def _user_objects(conn: Connection) -> list[str]:
         found += [f"table {prefix}{t}" for t in insp.get_table_names(schema=schema)]
         if hasattr(insp, "get_enums"):
             found += [f"type {prefix}{e['name']}" for e in insp.get_enums(schema=schema)]
-    if _is_mysql(conn):
+    if find_dialect(conn.dialect.name) is Dialect.MYSQL:
         found += [f"{kind.lower()} {name}" for kind, name in _mysql_routines(conn)]
     return found
 
@@ -118,15 +118,11 @@ def _user_objects(conn: Connection) -> list[str]:
 def _check_names_database(url: str) -> None:
     """On MySQL a URL without a database reaches every database: never empty that."""
     parsed = with_driver(url)
-    if parsed.get_backend_name() in ("mysql", "mariadb") and not parsed.database:
+    if find_dialect(parsed.get_backend_name()) is Dialect.MYSQL and not parsed.database:
         raise InputError(
             f"--scratch-url {mask_url(url)} names no database; on MySQL it must name the one "
             "empty database the tool may change"
         )
-
-
-def _is_mysql(conn: Connection) -> bool:
-    return conn.dialect.name in ("mysql", "mariadb")
 
 
 def _mysql_routines(conn: Connection) -> list[tuple[str, str]]:
@@ -153,7 +149,7 @@ def _empty(engine: Engine) -> None:
         insp = inspect(conn)
         quote = conn.dialect.identifier_preparer.quote
         cascade = " CASCADE" if conn.dialect.name == "postgresql" else ""
-        if _is_mysql(conn):
+        if find_dialect(conn.dialect.name) is Dialect.MYSQL:
             conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
             for kind, name in _mysql_routines(conn):
                 conn.exec_driver_sql(f"DROP {kind} IF EXISTS {quote(name)}")
@@ -172,7 +168,7 @@ def _empty(engine: Engine) -> None:
 
 def _user_schemas(insp: Inspector) -> list[str]:
     """The schemas scratch work may touch. A MySQL schema is a database: only the URL's own."""
-    if insp.dialect.name in ("mysql", "mariadb"):
+    if find_dialect(insp.dialect.name) is Dialect.MYSQL:
         return [insp.default_schema_name] if insp.default_schema_name else []
     return [
         s for s in insp.get_schema_names() if s not in _SYSTEM_SCHEMAS and not s.startswith("pg_")
@@ -227,10 +223,9 @@ def _drop_stale(admin: Engine, server_url: str) -> None:
     """Drop the scratch databases that runs on this host left behind when killed (their
     process is gone); those of live runs and of other hosts are left alone."""
     sql = {
-        "postgresql": "SELECT datname FROM pg_database",
-        "mysql": "SELECT schema_name FROM information_schema.schemata",
-        "mariadb": "SELECT schema_name FROM information_schema.schemata",
-    }.get(admin.dialect.name)
+        Dialect.POSTGRES: "SELECT datname FROM pg_database",
+        Dialect.MYSQL: "SELECT schema_name FROM information_schema.schemata",
+    }.get(find_dialect(admin.dialect.name) or Dialect.SQLITE)
     if sql is None:
         return
     with suppress(DatabaseError), database_errors(server_url, "cannot list databases on"):

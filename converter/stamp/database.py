@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from converter.core.dialects import Dialect, find_dialect
 from converter.core.errors import DatabaseError
 from converter.database.alembic_chain import current_heads, stamp
 from converter.database.snapshot.model import Snapshot
@@ -78,7 +79,7 @@ def _read_only(conn: Connection) -> None:
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
     elif name == "sqlite":
         conn.exec_driver_sql("PRAGMA query_only = ON")
-    elif name in ("mysql", "mariadb"):
+    elif find_dialect(name) is Dialect.MYSQL:
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
@@ -137,13 +138,9 @@ def _writer(url: str) -> Engine:
     engine = connect(url)
     if engine.dialect.name == "sqlite":
         _begin_immediate(engine)
-    elif _is_mysql(engine.dialect.name):
+    elif find_dialect(engine.dialect.name) is Dialect.MYSQL:
         engine = engine.execution_options(isolation_level="READ COMMITTED")
     return engine
-
-
-def _is_mysql(dialect_name: str) -> bool:
-    return dialect_name in ("mysql", "mariadb")
 
 
 def _begin_immediate(engine: Engine) -> None:
@@ -165,7 +162,7 @@ def _lock(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
-    elif _is_mysql(conn.dialect.name):
+    elif find_dialect(conn.dialect.name) is Dialect.MYSQL:
         _mysql_lock(conn)
 
 

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import CompileError
 from sqlalchemy.types import Enum, NullType
 
+from converter.core.dialects import Dialect as Target
 from converter.core.dialects import find_dialect
 from converter.database.snapshot.expressions import normalize_expression
 from converter.database.snapshot.model import (
@@ -94,7 +95,7 @@ def normalized_table(
     columns = tuple(_column(c, pk, dialect, glot) for c in reflected.columns[name])
     foreign_keys = frozenset(_foreign_key(fk, schema) for fk in reflected.fks.get(name, ()))
     indexes = frozenset(_indexes(reflected.indexes.get(name, ()), glot))
-    if dialect.name in ("mysql", "mariadb"):
+    if find_dialect(dialect.name) is Target.MYSQL:
         indexes = frozenset(ix for ix in indexes if not _made_for_key(ix, foreign_keys))
     return Table(
         name=name,
@@ -146,7 +147,7 @@ def _check(
 def _default(text: str, dialect: Dialect, glot: str) -> str:
     """A server default's normalised text; MySQL spells `current_timestamp()` and quotes
     numbers in its catalog where the DDL did not."""
-    if dialect.name in ("mysql", "mariadb"):
+    if find_dialect(dialect.name) is Target.MYSQL:
         text = re.sub(r"(?i)\bcurrent_timestamp\(\)", "CURRENT_TIMESTAMP", text)
         number = re.fullmatch(r"'(-?\d+(?:\.\d+)?)'", text)
         text = number.group(1) if number else text
@@ -167,7 +168,7 @@ def type_text(type_: TypeEngine[Any], dialect: Dialect) -> str:
     except CompileError:
         text = type(type_).__name__
     text = normalize_type_text(text)
-    return _mysql_integer(text) if dialect.name in ("mysql", "mariadb") else text
+    return _mysql_integer(text) if find_dialect(dialect.name) is Target.MYSQL else text
 
 
 _DISPLAY_WIDTH = re.compile(r"(TINYINT|SMALLINT|MEDIUMINT|INTEGER|INT|BIGINT)\((\d+)\)")
@@ -251,7 +252,7 @@ def is_generated_unique_name(dialect: str, table: str, columns: tuple[str, ...],
         return match is not None and name == _pg_object_name(
             table, "_".join(columns), "key" + match.group(2)
         )
-    if dialect in ("mysql", "mariadb") and columns:
+    if find_dialect(dialect) is Target.MYSQL and columns:
         return re.fullmatch(re.escape(columns[0]) + r"(_\d+)?", name) is not None
     return False
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from converter.core.dialects import Dialect as Target
 from converter.core.dialects import find_dialect
 from converter.core.gc_pause import gc_paused
 from converter.database.snapshot.model import IGNORED_TABLES, EnumType, Snapshot
@@ -79,7 +80,7 @@ def _read_inspector(conn: Connection, schema: str | None) -> Reflected:
     )
     if hasattr(insp, "get_enums"):
         reflected.enums = list(insp.get_enums(schema=schema))
-    if conn.dialect.name in ("mysql", "mariadb"):
+    if find_dialect(conn.dialect.name) is Target.MYSQL:
         reflected.charsets = {
             name: _charset(options)
             for name, options in by_table(insp.get_multi_table_options(schema=schema)).items()
