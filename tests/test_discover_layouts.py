@@ -180,6 +180,49 @@ def test_scripts_named_like_migrations_are_sources_only_with_ddl(tmp_path: Path)
     assert why["manual_db_setup.py"] == "named like a migration script, but runs no DDL"
 
 
+def test_one_shot_scripts_are_sources_whatever_their_name(tmp_path: Path) -> None:
+    """A script run by hand (a `__main__` block, or SQL at module level) that runs DDL is a
+    legacy source whatever its name; application modules and scripts without DDL are left out
+    silently, a module running DDL without being a script is listed with why."""
+    make(
+        tmp_path,
+        {
+            "create_permission_tables.py": ENGINE
+            + "def main():\n    conn.execute('CREATE TABLE perms (id INTEGER PRIMARY KEY)')\n"
+            "if __name__ == '__main__':\n    main()\n",
+            "legacy/tools/CANONICALIZE_KEYS.py": ENGINE + "for t in ['a_cfg', 'b_cfg']:\n"
+            "    conn.execute(f'ALTER TABLE {t} ADD COLUMN k TEXT')\n",
+            "restore_columns.py": '"""Run after ALTER TABLE t ADD a."""\n'
+            + ENGINE
+            + "if __name__ == '__main__':\n    conn.execute('UPDATE t SET a = 1')\n",
+            "report.py": ENGINE
+            + "if __name__ == '__main__':\n    print(conn.execute('SELECT 1'))\n",
+            "db/ensure_schema.py": ENGINE
+            + "def ensure():\n    conn.execute('CREATE TABLE IF NOT EXISTS s (id INT)')\n",
+            "app.py": ENGINE + "conn.execute('CREATE TABLE boot (id INT)')\n"
+            "if __name__ == '__main__':\n    pass\n",
+            "test_schema.py": ENGINE + "conn.execute('CREATE TABLE t1 (id INT)')\n",
+            "notes.py": "DOC = 'CREATE TABLE x (id INT)'\n",
+            "init_tables.py": "from app import db\n"
+            "if __name__ == '__main__':\n    db.create_all()\n",
+            "debug_table_creation.py": ENGINE + "conn.execute('CREATE TABLE dbg (id INT)')\n",
+        },
+    )
+    analysis = analyse(tmp_path, Config(), Dialect.SQLITE, Diagnostics(), jobs=1)
+    assert sorted(s.source.path for s in analysis.sources) == [
+        "create_permission_tables.py",
+        "legacy/tools/CANONICALIZE_KEYS.py",
+    ]
+    why = dict(analysis.discovery.skipped)
+    assert why["restore_columns.py"] == (
+        "a one-shot script, but runs no DDL (data or run-time SQL only)"
+    )
+    assert why["db/ensure_schema.py"].startswith("runs DDL but is not run as a script")
+    quiet = ("report.py", "app.py", "test_schema.py", "notes.py", "init_tables.py")
+    for path in (*quiet, "debug_table_creation.py"):
+        assert path not in why
+
+
 def test_a_named_script_that_cannot_be_read_is_left_out_not_fatal(tmp_path: Path) -> None:
     make(
         tmp_path,
@@ -321,3 +364,26 @@ def test_a_numbered_seed_in_the_legacy_folder_is_a_data_step(tmp_path: Path) -> 
     discovery, _ = found(root)
     assert "migrations_manual_sql/002_seed_admin.sql" in sources(discovery)
     assert skipped(discovery)["migrations_manual_sql/seed_demo.sql"].startswith("seed or data")
+
+
+def test_a_named_data_port_is_left_out_as_a_data_port(tmp_path: Path) -> None:
+    make(
+        tmp_path,
+        {
+            "fix_boolean_migration.py": "import sqlite3, psycopg2\n"
+            "src = sqlite3.connect('app.db')\n"
+            "dst = psycopg2.connect('postgresql://localhost/app')\n"
+            "cur = dst.cursor()\n"
+            "for t in ['users', 'accounts']:\n"
+            "    cur.execute(f'ALTER TABLE {t} DISABLE TRIGGER ALL')\n"
+            "    for row in src.execute(f'SELECT * FROM {t}'):\n"
+            "        cur.execute(f'INSERT INTO {t} VALUES (%s)', row)\n",
+            "migrations_manual_sql/001_a.sql": "CREATE TABLE users (id INT);\n",
+        },
+    )
+    analysis = analyse(tmp_path, Config(), Dialect.POSTGRES, Diagnostics(), jobs=1)
+    assert [s.source.path for s in analysis.sources] == ["migrations_manual_sql/001_a.sql"]
+    assert dict(analysis.discovery.skipped)["fix_boolean_migration.py"] == (
+        "named like a migration script, but a data port (copies rows between databases): "
+        "not a migration"
+    )

@@ -234,3 +234,40 @@ def test_helper_of_another_module_called_with_literal_lists(tmp_path: Path, sqli
     for column in ("webhooks_enabled", "webhook_url", "webhook_events"):
         assert f"ADD COLUMN {column} " in upgrade or f"'{column}'" in upgrade
     assert "migrate_002_webhooks.py:10" in upgrade and "ix_departments_name" in upgrade
+
+
+# A helper of another module runs SQL whose values are known only at run time: the TODO shows
+# the script's code the values come from, read from the script's text (it was read from the
+# helper's module and crashed, flaskApp-project `SYNC_CACHE_FROM_MAIN.py`).
+UPSERT_HELPER = '''"""Upsert utilities: lines above the function, so the line numbers differ."""
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def safe_upsert(conn, table, row):
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    sql = f"INSERT OR REPLACE INTO {table} ({columns}) VALUES ({marks})"
+    conn.execute(sql, list(row.values()))
+'''
+
+
+def test_a_run_time_todo_in_a_helper_of_another_module_shows_the_call_site(
+    tmp_path: Path,
+) -> None:
+    script = (
+        "import sqlite3, sys\n"
+        "from db.upsert import safe_upsert\n"
+        "conn = sqlite3.connect('app.db')\n"
+        "conn.execute('ALTER TABLE cache ADD COLUMN extra TEXT')\n"
+        "def sync(conn, row):\n"
+        "    safe_upsert(conn, 'cache', row)\n" + "\n" * 40 + "if __name__ == '__main__':\n"
+        "    sync(conn, {'id': sys.argv[1]})\n"
+    )
+    files = {"db/__init__.py": "", "db/upsert.py": UPSERT_HELPER, "migrate_001_sync.py": script}
+    project = write_project(tmp_path / "project", files)
+    report = _convert(project)
+    assert "migrate_001_sync.py:6: todo: port by hand: SQL built from values known only" in report
+    revision = next((project / "migrations/versions").glob("*001_sync.py")).read_text()
+    assert "#     sync(conn, {'id': sys.argv[1]})" in revision

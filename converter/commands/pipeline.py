@@ -174,13 +174,17 @@ def _drop_scripts_without_ddl(
 
 
 def _why_not_a_migration(outcome: _SourceOutcome) -> str:
+    source = outcome.analysis.source
+    found = "a one-shot script" if source.found_by == "script" else "named like a migration script"
     if outcome.unreadable:
-        return f"named like a migration script, but cannot be read ({outcome.unreadable})"
+        return f"{found}, but cannot be read ({outcome.unreadable})"
     if any(r.kind in ("schema", "create_all") for r in outcome.analysis.records):
         return ""
+    if any(d.code == "L2A206" for d in outcome.diags):
+        return f"{found}, but a data port (copies rows between databases): not a migration"
     if any(r.kind in ("data", "manual") for r in outcome.analysis.records):
-        return "named like a migration script, but runs no DDL (data or run-time SQL only)"
-    return "named like a migration script, but runs no SQL that could be read"
+        return f"{found}, but runs no DDL (data or run-time SQL only)"
+    return f"{found}, but runs no SQL that could be read"
 
 
 def _merge_repeating_twins(

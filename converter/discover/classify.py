@@ -10,6 +10,7 @@ decides what to read, never what a statement means.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -21,12 +22,38 @@ SCRIPT_NAMES = re.compile(
     r"(migrate([_-].*)?|(add|fix|update|upgrade|run|manual|force|apply)_.*|.*_migrations?)\.py",
     re.IGNORECASE,
 )
-_DDL = re.compile(
+# DDL written out; a script that only calls create_all() sets a database up and changes none, so
+# only a script named like a migration is read for that.
+_LITERAL_DDL = re.compile(
     r"\b(create|alter|drop)\s+(?:unique\s+|temporary\s+|temp\s+|or\s+replace\s+)?"
     r"(table|index|column|type|sequence|view|constraint|extension|trigger|schema)\b"
-    r"|\brename\s+(table|column)\b|\bcreate_all\s*\(|\b__table__\s*\.\s*create\s*\(",
+    r"|\brename\s+(table|column)\b",
     re.IGNORECASE,
 )
+_DDL = re.compile(
+    rf"{_LITERAL_DDL.pattern}|\bcreate_all\s*\(|\b__table__\s*\.\s*create\s*\(", re.IGNORECASE
+)
+# Files the application itself runs (an app factory, a WSGI entry); `retire.startup` reads the DDL
+# they run at start-up.
+APP_FILES = re.compile(
+    r"(app|application|wsgi|\w*_wsgi|wsgi_\w*|run|main|server|factory|__init__)\.py", re.I
+)
+# Never one-shot scripts, even with a `__main__` block (`app.run()`): application files,
+# settings, models and tests.
+NOT_SCRIPTS = re.compile(
+    rf"{APP_FILES.pattern}|(manage|config|settings|models?|conftest|setup|test_\w*|\w*_test)\.py",
+    re.I,
+)
+# Scripts that are no migrations by their name's words: checks, dumps, seeds, servers, resets.
+# Only scripts no name rule matched are held to it (`fix_*.py` stays a candidate).
+NOT_MIGRATION_WORDS = re.compile(
+    r"(^|[_\-.])(debug|diagnose|diag|dump|check|checks|verify|validate|validation|inspect|show"
+    r"|test|tests|bench|benchmark|seed|seeds|populate|insert|backup|export|report|server|worker"
+    r"|services?|reset|recreate|standalone|demo|sample|example|start|startup)([_\-.]|$)",
+    re.I,
+)
+# Calls that run SQL, a connection's or a cursor's.
+_RUNS_SQL = frozenset({"execute", "executescript", "executemany", "exec_driver_sql"})
 _ALEMBIC_REVISION = re.compile(r"^\s*(down_revision\s*[:=]|from alembic import op)", re.MULTILINE)
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/|^\s*#[^\n]*", re.DOTALL | re.MULTILINE)
 _DUMP_HEADER = re.compile(
@@ -96,6 +123,59 @@ def script_verdict(text: str) -> Verdict:
     if not _DDL.search(strip_comments(text)):
         return Verdict("no-ddl", "named like a migration script, but runs no DDL")
     return Verdict("migration", "named like a migration script and runs DDL")
+
+
+def one_shot_verdict(path: str, text: str) -> Verdict | None:
+    """Whether a script no name rule matches is a one-shot schema script: it runs DDL and is run
+    by hand (`if __name__ == "__main__":`, or SQL run at module level). None: not a candidate at
+    all (no DDL, an Alembic revision, unparsable), left out silently: most of a project's
+    modules are application code."""
+    if _ALEMBIC_REVISION.search(text) or not _LITERAL_DDL.search(strip_comments(text)):
+        return None
+    try:
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError):
+        return None
+    if not _runs_sql(tree):
+        return None
+    if _is_script(tree):
+        return Verdict("migration", "a one-shot script (run by hand) that runs DDL")
+    return Verdict(
+        "not-a-script",
+        'runs DDL but is not run as a script (no `if __name__ == "__main__":`, no SQL at '
+        "module level): not converted; add it to py-globs if it is a migration",
+    )
+
+
+def _is_script(tree: ast.Module) -> bool:
+    """A `__main__` block, or SQL run by the module's own top-level code."""
+    for node in tree.body:
+        if isinstance(node, ast.If) and _is_main_test(node.test):
+            return True
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if _runs_sql(node):
+                return True
+    return False
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.Eq)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _runs_sql(node: ast.AST) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
+            if sub.func.attr in _RUNS_SQL:
+                return True
+    return False
 
 
 def _is_dump(stem: str, text: str, words: frozenset[str]) -> bool:

@@ -16,7 +16,13 @@ from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
 from converter.core.files import read_project_file
 from converter.discover.alembic_dirs import inside, migrations_dirs, outside_alembic
-from converter.discover.classify import Verdict, content_dialect, script_verdict, sql_verdict
+from converter.discover.classify import (
+    Verdict,
+    content_dialect,
+    one_shot_verdict,
+    script_verdict,
+    sql_verdict,
+)
 from converter.discover.history import Added, git_first_added, in_git_work_tree
 from converter.discover.names import Candidate, normalize_dialect
 from converter.discover.order import history_order, order_file_placed
@@ -34,8 +40,14 @@ class LegacySource:
     reason: str
     added: str | None = None
     dialect: str | None = None
-    # A script found by its name only: converted when it runs DDL, else left out with why.
-    conditional: bool = False
+    # How the default discovery found it: "glob", "sweep" (a .sql elsewhere), "name" (a script
+    # named like a migration) or "script" (a one-shot script). The last two are converted only
+    # when they run DDL, else left out with why.
+    found_by: str = "glob"
+
+    @property
+    def conditional(self) -> bool:
+        return self.found_by in ("name", "script")
 
 
 @dataclass(frozen=True)
@@ -124,12 +136,16 @@ def _classified(
             continue
         text = _sniffed_text(root, candidate, diags)
         if text is None:
+            if candidate.rule == "script":
+                continue  # application code is not read closer than that
             if candidate.rule == "glob":
                 kept.append(candidate)  # extract reports it, with file:line
             else:
                 skipped.append((candidate.path, "cannot be read as UTF-8 text (warned)"))
             continue
         verdict = _verdict(candidate, text)
+        if verdict is None:
+            continue  # application code, not a script: not worth a line in scan
         if verdict.is_source:
             kept.append(_with_content_dialect(candidate, text))
         else:
@@ -137,7 +153,9 @@ def _classified(
     return kept, skipped
 
 
-def _verdict(candidate: Candidate, text: str) -> Verdict:
+def _verdict(candidate: Candidate, text: str) -> Verdict | None:
+    if candidate.rule == "script":
+        return one_shot_verdict(candidate.path, text)
     if candidate.kind == "py":
         return script_verdict(text)
     return sql_verdict(candidate.path, text, in_legacy_folder=candidate.rule == "glob")
@@ -158,7 +176,7 @@ def _sniffed_text(root: Path, candidate: Candidate, diags: Diagnostics) -> str |
         data = read_project_file(root, candidate.path)
         return data.decode("utf-8")
     except (InputError, UnicodeDecodeError) as exc:
-        if candidate.rule != "glob":
+        if candidate.rule not in ("glob", "script"):
             diags.warning(
                 Origin(candidate.path, _bad_line(root, candidate.path, exc)),
                 f"{_why(exc)}: not read, not converted; save it as UTF-8 (or add it to "
@@ -208,5 +226,5 @@ def _source(root: Path, candidate: Candidate, reason: str, added: Added | None) 
         reason=reason,
         added=added.date if added else None,
         dialect=candidate.dialect,
-        conditional=candidate.rule == "name",
+        found_by=candidate.rule,
     )

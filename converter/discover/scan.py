@@ -12,7 +12,7 @@ from pathlib import Path
 
 from converter.core.config import DEFAULT_PY_GLOBS, DEFAULT_SQL_GLOBS, Config
 from converter.core.files import inside
-from converter.discover.classify import SCRIPT_NAMES
+from converter.discover.classify import NOT_MIGRATION_WORDS, NOT_SCRIPTS, SCRIPT_NAMES
 from converter.discover.names import Candidate, candidate_for
 from converter.discover.walk import compile_globs, join, matches, walk_tree
 
@@ -31,7 +31,8 @@ class Scan:
 def scan_tree(root: Path, config: Config) -> Scan:
     """Walk `root` once; candidates are the files the py / sql globs match. With the default
     globs, every other `.sql` file ("sweep") and every script named like a migration ("name")
-    is a candidate too: `classify` decides what each one is. Globs the user sets replace this."""
+    is a candidate too, and so is every other script ("script": a source when it is run by hand
+    and runs DDL): `classify` decides what each one is. Globs the user sets replace this."""
     py = compile_globs(config.py_globs)
     sql = compile_globs(config.sql_globs)
     sweep_sql = config.sql_globs == DEFAULT_SQL_GLOBS
@@ -48,7 +49,8 @@ def scan_tree(root: Path, config: Config) -> Scan:
             kind = "py" if matches(py, path) else "sql" if matches(sql, path) else None
             rule = "glob" if kind else _sweep_rule(name, sweep_sql, sweep_py, alembic)
             if (kind or rule or name.lower().endswith(".sql")) and _leads_outside(root, path):
-                scan.outside.append(path)
+                if rule != "script":  # any module: only a likely source is worth a warning
+                    scan.outside.append(path)
             elif kind or rule:
                 scan.candidates.append(candidate_for(path, kind or _kind(name), rule or "glob"))
             elif name.lower().endswith(".sql"):
@@ -66,7 +68,9 @@ def _sweep_rule(name: str, sweep_sql: bool, sweep_py: bool, alembic: bool) -> st
         return None
     if SCRIPT_NAMES.fullmatch(name) or (alembic and name != "env.py"):
         return "name"
-    return None
+    if NOT_SCRIPTS.fullmatch(name) or NOT_MIGRATION_WORDS.search(name[:-3]):
+        return None
+    return "script"
 
 
 def _kind(name: str) -> str:

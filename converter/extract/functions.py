@@ -85,6 +85,7 @@ class FunctionCalls(WalkerBase):
             call_names=call_names,
             parent=self.frame,
             owner=fn.owner,
+            source=self.source,
         )
         with InScopes(self, fn.closure):  # defaults are evaluated where the function is defined
             scope = self._bind_params(fn, list(args), dict(kwargs))

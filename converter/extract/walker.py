@@ -40,6 +40,7 @@ class Frame:
     owner: str | None = None
     stmt: ast.stmt | None = None
     maybe_return: bool = False
+    source: str | None = None  # the text its code is in (a helper of another module has its own)
 
 
 SignalKind = Literal["return", "raise", "break", "continue", "guard"]
@@ -145,7 +146,7 @@ class WalkerBase(Evaluator):
         self.notes: list[tuple[Level, Origin, str]] = []
         self.flags: frozenset[Flag] = frozenset()
         self.autocommit = False
-        self.frame = Frame("<module>")
+        self.frame = Frame("<module>", source=source)
         self.called: set[ast.AST] = set()
         self.active: set[ast.AST] = set()
         self.skipped_names: set[str] = set()
@@ -178,11 +179,21 @@ class WalkerBase(Evaluator):
 
     def manual(self, stmt: ast.AST | None, line: int, reason: str) -> None:
         """Carry code that cannot be converted, once, with a TODO diagnostic."""
-        code = (ast.get_source_segment(self.source, stmt) if stmt is not None else None) or ""
+        code = ast.get_source_segment(self._source_of(stmt), stmt) if stmt is not None else None
+        code = code or ""
         item = ManualCode(Origin(self.path, line), code, reason)
         if item not in self.items:
             self.items.append(item)
             self.note(Level.TODO, line, f"port by hand: {reason}")
+
+    def _source_of(self, stmt: ast.AST) -> str:
+        """The text `stmt` is in: a call site up the frames may be in another module's code."""
+        frame: Frame | None = self.frame
+        while frame is not None and frame.parent is not None:
+            if frame.call_stmt is stmt and frame.parent.source is not None:
+                return frame.parent.source
+            frame = frame.parent
+        return self.source
 
     def out_of_budget(self, line: int) -> bool:
         """True once the walk has run too long; warns once that SQL may be missing."""

@@ -19,15 +19,13 @@ from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
 from converter.core.files import read_project_file
+from converter.discover.classify import APP_FILES
 from converter.discover.walk import join, walk_tree
 from converter.retire.callsites import STARTUP_HOOKS, STARTUP_NAME
 
 # Hooks that run before the first request (or before each, guarded by a "done once" flag).
 _HOOKS = STARTUP_HOOKS | {"before_request", "before_app_request"}
 
-APP_FILES = re.compile(
-    r"(app|application|wsgi|\w*_wsgi|wsgi_\w*|run|main|server|factory|__init__)\.py", re.I
-)
 _DDL = re.compile(
     r"^\s*(alter\s+table|create\s+(unique\s+)?(table|index)|drop\s+(table|index)"
     r"|alter\s+type|create\s+type)\b",
