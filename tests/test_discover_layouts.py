@@ -206,10 +206,12 @@ def test_one_shot_scripts_are_sources_whatever_their_name(tmp_path: Path) -> Non
             "init_tables.py": "from app import db\n"
             "if __name__ == '__main__':\n    db.create_all()\n",
             "debug_table_creation.py": ENGINE + "conn.execute('CREATE TABLE dbg (id INT)')\n",
+            "backup_and_fix_columns.py": ENGINE + "conn.execute('ALTER TABLE t ADD c INT')\n",
         },
     )
     analysis = analyse(tmp_path, Config(), Dialect.SQLITE, Diagnostics(), jobs=1)
     assert sorted(s.source.path for s in analysis.sources) == [
+        "backup_and_fix_columns.py",
         "create_permission_tables.py",
         "legacy/tools/CANONICALIZE_KEYS.py",
     ]

@@ -45,12 +45,16 @@ NOT_SCRIPTS = re.compile(
     re.I,
 )
 # Scripts that are no migrations by their name's words: checks, dumps, seeds, servers, resets.
-# Only scripts no name rule matched are held to it (`fix_*.py` stays a candidate).
+# Only scripts no name rule matched are held to it (`fix_*.py` stays a candidate)...
 NOT_MIGRATION_WORDS = re.compile(
     r"(^|[_\-.])(debug|diagnose|diag|dump|check|checks|verify|validate|validation|inspect|show"
     r"|test|tests|bench|benchmark|seed|seeds|populate|insert|backup|export|report|server|worker"
     r"|services?|reset|recreate|standalone|demo|sample|example|start|startup)([_\-.]|$)",
     re.I,
+)
+# ...unless another word says it changes the schema (`backup_and_fix_columns.py`).
+CHANGE_WORDS = re.compile(
+    r"(^|[_\-.])(fix|fixes|add|alter|migrate|migration|upgrade|update)([_\-.]|$)", re.I
 )
 # Calls that run SQL, a connection's or a cursor's.
 _RUNS_SQL = frozenset({"execute", "executescript", "executemany", "exec_driver_sql"})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from converter.core.config import DEFAULT_PY_GLOBS, DEFAULT_SQL_GLOBS, Config
 from converter.core.files import inside
-from converter.discover.classify import NOT_MIGRATION_WORDS, NOT_SCRIPTS, SCRIPT_NAMES
+from converter.discover.classify import CHANGE_WORDS, NOT_MIGRATION_WORDS, NOT_SCRIPTS, SCRIPT_NAMES
 from converter.discover.names import Candidate, candidate_for
 from converter.discover.walk import compile_globs, join, matches, walk_tree
 
@@ -68,7 +68,10 @@ def _sweep_rule(name: str, sweep_sql: bool, sweep_py: bool, alembic: bool) -> st
         return None
     if SCRIPT_NAMES.fullmatch(name) or (alembic and name != "env.py"):
         return "name"
-    if NOT_SCRIPTS.fullmatch(name) or NOT_MIGRATION_WORDS.search(name[:-3]):
+    stem = name[:-3]
+    if NOT_SCRIPTS.fullmatch(name):
+        return None
+    if NOT_MIGRATION_WORDS.search(stem) and not CHANGE_WORDS.search(stem):
         return None
     return "script"
 
