@@ -271,3 +271,22 @@ def test_a_run_time_todo_in_a_helper_of_another_module_shows_the_call_site(
     assert "migrate_001_sync.py:6: todo: port by hand: SQL built from values known only" in report
     revision = next((project / "migrations/versions").glob("*001_sync.py")).read_text()
     assert "#     sync(conn, {'id': sys.argv[1]})" in revision
+
+
+def test_a_named_script_running_ddl_only_through_a_project_helper_is_a_source(
+    tmp_path: Path, sqlite_url_factory
+):
+    """`fix_webhooks.py` writes no DDL itself: the helper it imports does. Its name alone made it
+    a candidate, and reading it (not sniffing its text) decides that it changes the schema."""
+    files = {
+        "schema_utils.py": SCHEMA_UTILS,
+        "migrate_001_departments.py": CROSS_MODULE["migrate_001_departments.py"],
+        "fix_webhooks.py": CROSS_MODULE["migrate_002_webhooks.py"],
+    }
+    project = write_project(tmp_path / "project", files)
+    report = check_every_k(
+        project, files, "sqlite", sqlite_url_factory, helpers=("schema_utils.py",)
+    )
+    assert "fix_webhooks.py:10: info: add_missing_columns() is defined in schema_utils.py" in report
+    revision = next((project / "migrations/versions").glob("*fix_webhooks.py")).read_text()
+    assert "webhook_url" in revision

@@ -120,11 +120,12 @@ def sql_verdict(path: str, text: str, *, in_legacy_folder: bool) -> Verdict:
     return Verdict("migration", "changes data")
 
 
-def script_verdict(text: str) -> Verdict:
-    """Whether a script named like a migration runs DDL (it is read with `ast` later)."""
+def script_verdict(text: str, *, imports_project: bool = False) -> Verdict:
+    """Whether a script named like a migration runs DDL (it is read with `ast` later). One that
+    imports the project's own modules may run DDL through their helpers: reading it decides."""
     if _ALEMBIC_REVISION.search(text):
         return Verdict("alembic", "an Alembic revision, not a legacy script")
-    if not _DDL.search(strip_comments(text)):
+    if not _DDL.search(strip_comments(text)) and not imports_project:
         return Verdict("no-ddl", "named like a migration script, but runs no DDL")
     return Verdict("migration", "named like a migration script and runs DDL")
 

@@ -5,6 +5,7 @@ It composes the walk, the Alembic folders, twin selection and ordering, then che
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 from collections.abc import Sequence
@@ -143,7 +144,7 @@ def _classified(
             else:
                 skipped.append((candidate.path, "cannot be read as UTF-8 text (warned)"))
             continue
-        verdict = _verdict(candidate, text)
+        verdict = _verdict(root, candidate, text)
         if verdict is None:
             continue  # application code, not a script: not worth a line in scan
         if verdict.is_source:
@@ -153,12 +154,34 @@ def _classified(
     return kept, skipped
 
 
-def _verdict(candidate: Candidate, text: str) -> Verdict | None:
+def _verdict(root: Path, candidate: Candidate, text: str) -> Verdict | None:
     if candidate.rule == "script":
         return one_shot_verdict(candidate.path, text)
     if candidate.kind == "py":
-        return script_verdict(text)
+        return script_verdict(text, imports_project=_imports_project(root, candidate.path, text))
     return sql_verdict(candidate.path, text, in_legacy_folder=candidate.rule == "glob")
+
+
+def _imports_project(root: Path, path: str, text: str) -> bool:
+    """Whether the script imports a module of the project (beside it, or from the root)."""
+    try:
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError):
+        return False
+    folders = {root / path.rpartition("/")[0], root}
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            for folder in folders:
+                target = folder.joinpath(*parts)
+                if target.with_suffix(".py").is_file() or (target / "__init__.py").is_file():
+                    return True
+    return False
 
 
 def _with_content_dialect(candidate: Candidate, text: str) -> Candidate:
