@@ -156,6 +156,24 @@ def test_a_class_body_that_does_not_say_everything_is_resolved_as_before(tmp_pat
     assert "which tables it created cannot be known without --models" in report
 
 
+def test_create_all_in_a_helper_only_legacy_scripts_call_is_theirs(tmp_path: Path) -> None:
+    """`init_db()` of database.py runs when migrate_001_init.py runs, not at start-up: scan says
+    so and check does not ask to remove it; once the app calls it too, it is start-up code."""
+    project = write_project(tmp_path / "project", HELPERS)
+    scanned = cli("scan", str(project), "--dialect", "sqlite")
+    assert "database.py:16: Base.metadata.create_all(engine())  (legacy helper)" in scanned.stdout
+    _convert(project, "--models", "models:Base")
+    checked = cli("check", str(project))
+    assert "database.py:16" not in checked.stdout + checked.stderr
+    (project / "app.py").write_text("from database import init_db\n\ninit_db()\n")
+    scanned = cli("scan", str(project), "--dialect", "sqlite")
+    assert "database.py:16: Base.metadata.create_all(engine())  (startup)" in scanned.stdout
+    checked = cli("check", str(project))
+    assert "database.py:16: Base.metadata.create_all(engine()) runs outside tests" in (
+        checked.stdout + checked.stderr
+    )
+
+
 # Survey pattern 9 (fire-ems-tools `fix_deployment.py`): a helper that adds missing columns,
 # called with literal lists; here it lives in another module of the project.
 SCHEMA_UTILS = """import logging

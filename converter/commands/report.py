@@ -62,7 +62,11 @@ def _format_sites(sites: list[CreateAllSite]) -> str:
         return "create_all() call sites: none"
     rows = ["create_all() call sites:"]
     for site in sites:
-        where = "tests" if site.in_tests else "legacy script" if site.in_legacy else site.scope
+        where = site.scope
+        if site.in_tests:
+            where = "tests"
+        elif site.in_legacy and site.scope != "legacy helper":
+            where = "legacy script"
         rows.append(f"  {site.origin}: {site.call}  ({where})")
     return "\n".join(rows)
 

@@ -155,7 +155,7 @@ def one_shot_verdict(path: str, text: str) -> Verdict | None:
 def _is_script(tree: ast.Module) -> bool:
     """A `__main__` block, or SQL run by the module's own top-level code."""
     for node in tree.body:
-        if isinstance(node, ast.If) and _is_main_test(node.test):
+        if isinstance(node, ast.If) and is_main_guard(node.test):
             return True
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             if _runs_sql(node):
@@ -163,16 +163,22 @@ def _is_script(tree: ast.Module) -> bool:
     return False
 
 
-def _is_main_test(test: ast.expr) -> bool:
-    return (
-        isinstance(test, ast.Compare)
-        and isinstance(test.left, ast.Name)
-        and test.left.id == "__name__"
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.Eq)
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value == "__main__"
-    )
+def is_main_guard(test: ast.expr) -> bool:
+    """`__name__ == "__main__"`, either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = {_name_or_text(test.left), _name_or_text(test.comparators[0])}
+    return sides == {"name:__name__", "text:__main__"}
+
+
+def _name_or_text(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return f"name:{node.id}"
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return f"text:{node.value}"
+    return None
 
 
 def _runs_sql(node: ast.AST) -> bool:

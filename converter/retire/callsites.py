@@ -10,13 +10,14 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
 from converter.core.files import read_project_file
+from converter.discover.classify import SCRIPT_NAMES, is_main_guard
 from converter.discover.walk import compile_globs, join, matches, walk_tree
 
 MARKERS = (b"create_all", b"__table__.create")
@@ -33,13 +34,15 @@ MAX_CALL_TEXT = 120
 @dataclass(frozen=True)
 class CreateAllSite:
     """One call. `scope`: "module" (runs at import), "startup" (app factory, `__main__` block,
-    module-level `with app.app_context()`, init/setup function) or "function" (runs when called)."""
+    module-level `with app.app_context()`, init/setup function), "function" (runs when called)
+    or "legacy helper" (a function only legacy scripts call: `in_legacy` too)."""
 
     origin: Origin
     call: str
     in_tests: bool
     in_legacy: bool
     scope: str
+    function: str | None = None  # the module-level function it is in
 
 
 def find_create_all_calls(root: Path, config: Config, diags: Diagnostics) -> list[CreateAllSite]:
@@ -47,11 +50,61 @@ def find_create_all_calls(root: Path, config: Config, diags: Diagnostics) -> lis
     legacy = compile_globs(config.py_globs)
     exclude = [p for p in config.exclude if p.strip("/") not in TEST_FOLDERS]
     sites: list[CreateAllSite] = []
+    files: list[str] = []
     for folder, names in walk_tree(root, exclude):
         for name in names:
             if name.endswith(".py"):
-                sites.extend(_sites_in(root, join(folder, name), legacy, diags))
+                files.append(join(folder, name))
+                sites.extend(_sites_in(root, files[-1], legacy, diags))
+    sites = _legacy_helpers(root, files, sites, legacy)
     return sorted(sites, key=lambda s: (s.origin.path, s.origin.line, s.call))
+
+
+def _legacy_helpers(
+    root: Path, files: list[str], sites: list[CreateAllSite], legacy: re.Pattern[str] | None
+) -> list[CreateAllSite]:
+    """A call inside a function (`init_db()` of `database.py`) that only legacy scripts and tests
+    call runs when those run, not at the app's start-up: it is theirs. A function named nowhere
+    else is left as it is (its callers are unknown)."""
+    helpers = {
+        (s.origin.path, s.function)
+        for s in sites
+        if s.function and not s.in_tests and not s.in_legacy and s.scope != "module"
+    }
+    if not helpers:
+        return sites
+    callers: dict[tuple[str, str], set[str]] = {h: set() for h in helpers}
+    for path in files:
+        try:
+            data = read_project_file(root, path)
+        except InputError:
+            continue
+        for key in helpers:
+            if _calls(data, key[1], own=path == key[0]):
+                callers[key].add(path)
+    theirs = {
+        key
+        for key, found in callers.items()
+        if found and all(_is_legacy_file(p, legacy) or is_test_file(p) for p in found)
+    }
+    return [
+        replace(s, in_legacy=True, scope="legacy helper")
+        if (s.origin.path, s.function) in theirs
+        else s
+        for s in sites
+    ]
+
+
+def _calls(data: bytes, function: str, *, own: bool) -> bool:
+    """Whether the text calls `function` (its own module: other than in its `def` line)."""
+    calls = len(re.findall(rb"\b" + re.escape(function.encode()) + rb"\s*\(", data))
+    defines = len(re.findall(rb"\bdef\s+" + re.escape(function.encode()) + rb"\s*\(", data))
+    return calls > (defines if own else 0)
+
+
+def _is_legacy_file(path: str, legacy: re.Pattern[str] | None) -> bool:
+    """A legacy script by the py-globs or by its name (as the default discovery reads them)."""
+    return matches(legacy, path) or SCRIPT_NAMES.fullmatch(path.rpartition("/")[2]) is not None
 
 
 def _sites_in(
@@ -65,8 +118,10 @@ def _sites_in(
     finder.visit(tree)
     in_tests, in_legacy = is_test_file(path), matches(legacy, path)
     return [
-        CreateAllSite(Origin(path, node.lineno), _call_text(text, node), in_tests, in_legacy, scope)
-        for node, scope in finder.found
+        CreateAllSite(
+            Origin(path, node.lineno), _call_text(text, node), in_tests, in_legacy, scope, function
+        )
+        for node, scope, function in finder.found
     ]
 
 
@@ -138,19 +193,23 @@ class _CallFinder(ast.NodeVisitor):
     """Collects create calls with the scope they run in."""
 
     def __init__(self) -> None:
-        self.found: list[tuple[ast.Call, str]] = []
+        self.found: list[tuple[ast.Call, str, str | None]] = []
         self._scope = "module"
+        self._function: str | None = None  # the module-level function being visited
 
     def visit_Call(self, node: ast.Call) -> None:
         if is_create_call(node):
-            self.found.append((node, self._scope))
+            self.found.append((node, self._scope, self._function))
         self.generic_visit(node)
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for outer in (*node.decorator_list, node.args, node.returns):
             if outer is not None:
                 self.visit(outer)
+        outer_function = self._function
+        self._function = outer_function or node.name
         self._within("startup" if _is_startup_function(node) else "function", node.body)
+        self._function = outer_function
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -159,7 +218,7 @@ class _CallFinder(ast.NodeVisitor):
         self._within("function", [node.body])
 
     def visit_If(self, node: ast.If) -> None:
-        if self._scope == "module" and _is_main_guard(node.test):
+        if self._scope == "module" and is_main_guard(node.test):
             self.visit(node.test)
             self._within("startup", node.body)
             self._within(self._scope, node.orelse)
@@ -192,23 +251,6 @@ def _decorator_name(node: ast.expr) -> str | None:
     if isinstance(target, ast.Attribute):
         return target.attr
     return target.id if isinstance(target, ast.Name) else None
-
-
-def _is_main_guard(test: ast.expr) -> bool:
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
-        return False
-    if not isinstance(test.ops[0], ast.Eq):
-        return False
-    sides = {_name_or_text(test.left), _name_or_text(test.comparators[0])}
-    return sides == {"name:__name__", "text:__main__"}
-
-
-def _name_or_text(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return f"name:{node.id}"
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return f"text:{node.value}"
-    return None
 
 
 def _is_app_context(node: ast.expr) -> bool:
