@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from legacy import all_fixtures, copy_project, load_fixture
 
 from converter.commands.pipeline import ConvertOptions, convert
 from converter.core.config import load_config
 from converter.core.diagnostics import Diagnostics
 from converter.core.errors import InputError
 from converter.core.fanout import PARALLEL_MIN_BYTES, auto_jobs, map_in_order
-from tests.legacy import all_fixtures, copy_project, load_fixture
 
 
 def _convert(project: Path, dialect: str, jobs: int) -> tuple[dict[str, str], list[str]]:

@@ -33,9 +33,11 @@ from converter.ir.ops import (
     IndexElement,
     ObjectRef,
     Op,
+    Position,
     PrimaryKey,
     RenameColumn,
     RenameTable,
+    RestateColumn,
     TypeSpec,
     Unique,
 )
@@ -419,7 +421,16 @@ ALTER_TABLE = [
     pytest.param(
         "mysql",
         "ALTER TABLE users MODIFY COLUMN age BIGINT NOT NULL DEFAULT 5",
-        [AlterColumn("users", "age", type=sa("BigInteger"), nullable=False, server_default="5")],
+        [
+            AlterColumn(
+                "users",
+                "age",
+                type=sa("BigInteger"),
+                nullable=False,
+                server_default="5",
+                comment=None,
+            )
+        ],
         id="mysql-modify",
     ),
     pytest.param(
@@ -427,7 +438,12 @@ ALTER_TABLE = [
         "ALTER TABLE users MODIFY age VARCHAR(20)",
         [
             AlterColumn(
-                "users", "age", type=sa("String", length=20), nullable=True, server_default=None
+                "users",
+                "age",
+                type=sa("String", length=20),
+                nullable=True,
+                server_default=None,
+                comment=None,
             )
         ],
         id="mysql-modify-restates-column",
@@ -448,6 +464,7 @@ ALTER_TABLE = [
                 type=sa("String", length=20),
                 nullable=False,
                 server_default=None,
+                comment=None,
             ),
         ],
         id="mysql-change-renames",
@@ -455,7 +472,7 @@ ALTER_TABLE = [
     pytest.param(
         "mysql",
         "ALTER TABLE users CHANGE a a INT",
-        [AlterColumn("users", "a", type=INT, nullable=True, server_default=None)],
+        [AlterColumn("users", "a", type=INT, nullable=True, server_default=None, comment=None)],
         id="mysql-change-same-name",
     ),
     pytest.param(
@@ -1004,11 +1021,27 @@ FALLBACK = [
     ),
     pytest.param(
         "mysql",
-        "ALTER TABLE t MODIFY id INT NOT NULL AUTO_INCREMENT",
+        "ALTER TABLE t MODIFY c INT NOT NULL UNIQUE",
         None,
         False,
-        "AUTO_INCREMENT",
-        id="mysql-modify-auto-increment",
+        "UNIQUE",
+        id="mysql-modify-with-a-key",
+    ),
+    pytest.param(
+        "mysql",
+        "ALTER TABLE t CHANGE a b INT PRIMARY KEY COMMENT 'x'",
+        None,
+        False,
+        "PRIMARY KEY",
+        id="mysql-change-with-a-primary-key",
+    ),
+    pytest.param(
+        "mysql",
+        "ALTER TABLE t MODIFY a INT COMMENT 'x', MODIFY b INT",
+        None,
+        False,
+        "COMMENT",
+        id="mysql-modify-comment-among-actions",
     ),
     pytest.param(
         "mysql",
@@ -1082,6 +1115,85 @@ def test_mysql_add_column_with_attributes_no_op_states_runs_as_written_and_is_le
     [op], diags = run(sql, "mysql")
     assert isinstance(op, AddColumn) and op.exact and op.statement == sql
     assert (op.column.name, op.column.nullable) == ("x", True) and diags.items == []
+
+
+def _restated(sql: str, old: str, column: ColumnDef, position: Position | None = None) -> Op:
+    return RestateColumn("users", old, column, position, origin=ORIGIN, statement=sql, exact=True)
+
+
+VC20 = sa("String", length=20)
+
+RESTATED = [
+    pytest.param(
+        "ALTER TABLE users MODIFY COLUMN nick VARCHAR(20) NOT NULL DEFAULT '' COMMENT 'shown'",
+        "nick",
+        ColumnDef("nick", VC20, False, "''", autoincrement=False, comment="shown"),
+        None,
+        id="modify-comment",
+    ),
+    pytest.param(
+        "ALTER TABLE users MODIFY seen TIMESTAMP NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP",
+        "seen",
+        ColumnDef("seen", sa("TIMESTAMP"), True, "NULL", autoincrement=False),
+        None,
+        id="modify-on-update",
+    ),
+    pytest.param(
+        "ALTER TABLE users MODIFY nick VARCHAR(20) NULL AFTER id",
+        "nick",
+        ColumnDef("nick", VC20, autoincrement=False),
+        Position("id"),
+        id="modify-after",
+    ),
+    pytest.param(
+        "ALTER TABLE users MODIFY `nick` VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+        " FIRST",
+        "nick",
+        ColumnDef("nick", VC20, autoincrement=False),
+        Position(),
+        id="modify-charset-first",
+    ),
+    pytest.param(
+        "ALTER TABLE users CHANGE COLUMN nick handle VARCHAR(20) NOT NULL COMMENT 'unique'",
+        "nick",
+        ColumnDef("handle", VC20, False, autoincrement=False, comment="unique"),
+        None,
+        id="change-rename-comment",
+    ),
+    pytest.param(
+        "ALTER TABLE users MODIFY id INT NOT NULL AUTO_INCREMENT",
+        "id",
+        ColumnDef("id", INT, False, autoincrement=True),
+        None,
+        id="modify-auto-increment",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "old", "column", "position"), RESTATED)
+def test_mysql_modify_change_alter_column_cannot_state_run_as_written_and_are_learned(
+    sql: str, old: str, column: ColumnDef, position: Position | None
+) -> None:
+    """COMMENT, ON UPDATE, CHARACTER SET / COLLATE, FIRST / AFTER, AUTO_INCREMENT: the statement
+    runs as written; the op carries the whole new column (unstated AUTO_INCREMENT: none) for
+    the schema model and the downgrade."""
+    [op], diags = run(sql, "mysql")
+    assert op == _restated(sql, old, column, position) and diags.items == []
+
+
+def test_mysql_modify_without_comment_clears_it() -> None:
+    """MODIFY restates the column: no COMMENT is no comment (plan keeps it only where the
+    model knows a comment to clear)."""
+    [op] = ops_of("ALTER TABLE users MODIFY nick VARCHAR(20) NOT NULL", "mysql")
+    assert isinstance(op, AlterColumn) and op.comment is None
+
+
+@pytest.mark.parametrize(("where", "position"), [("AFTER y", Position("y")), ("FIRST", Position())])
+def test_mysql_add_column_position_is_kept_for_the_schema_model(
+    where: str, position: Position
+) -> None:
+    [op], _ = run(f"ALTER TABLE users ADD COLUMN x INT {where}", "mysql")
+    assert isinstance(op, AddColumn) and op.position == position
 
 
 @pytest.mark.parametrize(

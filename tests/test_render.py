@@ -21,8 +21,8 @@ from converter.ir import ops as o
 from converter.ir.revision import Revision, SourceRef
 from converter.render.code import RenderError
 from converter.render.file import render_revision
-from converter.render.literals import escape_text_sql
-from converter.render.ops import render_op
+from converter.render.literals import escape_text_sql, sa_text
+from converter.render.ops import render_op, restate_column_sql
 from converter.render.scaffold import scaffold_files
 
 HERE = Path(__file__).resolve().parent
@@ -697,3 +697,36 @@ def test_unknown_before_is_a_constant_only_when_there_are_some() -> None:
     text = render_revision(_rev(unknown_before=(("tasks", "done", "default"),)), "sqlite")
     assert "\nunknown_before = (('tasks', 'done', 'default'),)\n" in text
     compile(text, "revision.py", "exec")
+
+
+def test_restated_column_downgrade_is_a_full_mysql_change_column() -> None:
+    """The downgrade of a MODIFY / CHANGE run as written: every attribute the model knows,
+    the name it had, the place it had; the comment is a MySQL string (backslash escapes on)."""
+    col = o.ColumnDef(
+        "nick",
+        o.TypeSpec("String", kwargs=(("length", 50),)),
+        nullable=False,
+        server_default="'a:b'",
+        comment="it's a \\ name",
+    )
+    op = o.RestateColumn("members", "handle", col, o.Position("id"))
+    assert restate_column_sql(op) == (
+        "ALTER TABLE `members` CHANGE COLUMN `handle` `nick` VARCHAR(50) NOT NULL "
+        "DEFAULT 'a:b' COMMENT 'it''s a \\\\ name' AFTER `id`"
+    )
+    assert _one(op, "mysql") == f"op.execute({sa_text(restate_column_sql(op))})"
+
+
+def test_restated_column_in_place_is_a_modify_with_its_auto_increment() -> None:
+    col = o.ColumnDef("id", o.TypeSpec("Integer"), nullable=False, autoincrement=True)
+    op = o.RestateColumn("t", "id", col, position=o.Position())
+    assert restate_column_sql(op) == (
+        "ALTER TABLE `t` MODIFY COLUMN `id` INTEGER NOT NULL AUTO_INCREMENT FIRST"
+    )
+
+
+def test_alter_column_clearing_a_comment_says_so() -> None:
+    existing = o.ColumnDef("nick", o.TypeSpec("Text"), comment="shown")
+    op = o.AlterColumn("m", "nick", type=o.TypeSpec("Text"), comment=None, existing=existing)
+    code = _flat("\n".join(render_op(op, _ctx("mysql"))))
+    assert "comment=None, existing_comment='shown'" in code

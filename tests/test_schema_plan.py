@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from converter.core.diagnostics import Diagnostics, Origin
+from converter.core.dialects import Dialect
 from converter.ir import ops as o
 from converter.plan.baseline import compute_baseline, fill_unknowns, unapplied
 from converter.plan.chain import SourceOps, plan
@@ -395,3 +398,141 @@ def test_old_models_replace_the_guesses() -> None:
     derived = unapplied(reference, [op])
     assert derived.guessed == {("users", "email", "default")}
     assert fill_unknowns(derived, model_with_users(), Diagnostics()).guessed == set()
+
+
+# ---- MySQL MODIFY / CHANGE run as written (RestateColumn) -------------------------------------
+
+NICK = o.ColumnDef("nick", VC50, nullable=False, server_default="''", comment="shown")
+
+
+def _mysql_members() -> o.CreateTable:
+    columns = (o.ColumnDef("id", INT, nullable=False), NICK, o.ColumnDef("bio", TEXT))
+    return o.CreateTable("members", columns, (o.PrimaryKey(("id",)),), origin=AT)
+
+
+def _planned(*ops: o.Op) -> tuple[o.Op, list[o.Op], SchemaModel, Diagnostics]:
+    """The last op as planned (upgrade), its downgrade, the final model and the diagnostics."""
+    diags = Diagnostics()
+    result = plan([SourceOps("a.sql", "0" * 64, ops)], SchemaModel(), "mysql", diags)
+    [rev] = result.revisions
+    last = rev.upgrade[-1]
+    undo = [op for op in rev.downgrade if op.origin == last.origin]
+    return last, undo, result.final, diags
+
+
+def test_restated_column_is_learned_and_downgrades_to_the_previous_full_column() -> None:
+    """CHANGE nick handle ... AFTER bio: the model has the new name, definition and place; the
+    downgrade CHANGEs it back, with the old type, NOT NULL, DEFAULT, COMMENT and place."""
+    sql = "ALTER TABLE members CHANGE nick handle TEXT NULL COMMENT 'x' AFTER bio"
+    new = o.ColumnDef("handle", TEXT, comment="x", autoincrement=False)
+    change = o.RestateColumn(
+        "members",
+        "nick",
+        new,
+        o.Position("bio"),
+        origin=Origin("a.sql", 2),
+        statement=sql,
+        exact=True,
+    )
+    up, undo, model, diags = _planned(_mysql_members(), change)
+    assert up == change and diags.items == []
+    assert list(model.tables["members"].columns) == ["id", "bio", "handle"]
+    assert model.tables["members"].columns["handle"] == new
+    assert undo == [
+        o.RestateColumn(
+            "members",
+            "handle",
+            replace(NICK, autoincrement=False),
+            o.Position("id"),
+            origin=change.origin,
+        )
+    ]
+
+
+def test_restated_key_column_stays_not_null_and_keeps_its_auto_increment() -> None:
+    """MODIFY id BIGINT COMMENT 'k' on the models' integer key: NOT NULL stays (MySQL refuses
+    NULL there); the downgrade restates AUTO_INCREMENT, which SQLAlchemy gave the column."""
+    new = o.ColumnDef("id", o.TypeSpec("BigInteger"), comment="k", autoincrement=False)
+    modify = o.RestateColumn(
+        "members",
+        "id",
+        new,
+        origin=Origin("a.sql", 2),
+        exact=True,
+        statement="ALTER TABLE members MODIFY id BIGINT COMMENT 'k'",
+    )
+    up, [undo], _, _ = _planned(_mysql_members(), modify)
+    assert isinstance(up, o.RestateColumn) and up.column.nullable is False
+    assert isinstance(undo, o.RestateColumn) and undo.column.autoincrement is True
+    assert (undo.column.type, undo.position) == (INT, None)
+
+
+def test_restated_column_the_model_does_not_know_runs_with_no_downgrade() -> None:
+    modify = o.RestateColumn(
+        "ghosts",
+        "a",
+        o.ColumnDef("a", INT),
+        origin=Origin("a.sql", 1),
+        exact=True,
+        statement="ALTER TABLE ghosts MODIFY a INT COMMENT 'x'",
+    )
+    up, [undo], model, diags = _planned(modify)
+    assert up == modify and isinstance(undo, o.Irreversible)
+    assert model.tables["ghosts"].columns["a"].type == INT  # later ops know it
+    assert [d.code for d in diags.items] == ["L2A420"]
+
+
+def test_modify_without_comment_clears_a_known_comment_and_the_downgrade_restores_it() -> None:
+    clear = o.AlterColumn(
+        "members",
+        "nick",
+        type=VC50,
+        nullable=False,
+        server_default="''",
+        comment=None,
+        origin=Origin("a.sql", 2),
+    )
+    up, [undo], model, _ = _planned(_mysql_members(), clear)
+    assert isinstance(up, o.AlterColumn) and up.comment is None and up.existing == NICK
+    assert model.tables["members"].columns["nick"].comment is None
+    assert isinstance(undo, o.AlterColumn) and undo.comment == "shown"
+
+
+def test_modify_without_comment_of_an_uncommented_column_says_nothing_of_comments() -> None:
+    clear = o.AlterColumn(
+        "members",
+        "bio",
+        type=VC50,
+        nullable=True,
+        server_default=None,
+        comment=None,
+        origin=Origin("a.sql", 2),
+    )
+    up, [undo], _, _ = _planned(_mysql_members(), clear)
+    assert isinstance(up, o.AlterColumn) and up.comment is o.UNSET
+    assert isinstance(undo, o.AlterColumn) and undo.comment is o.UNSET
+
+
+def test_positioned_add_column_takes_its_place_in_the_model() -> None:
+    add = o.AddColumn(
+        "members",
+        o.ColumnDef("x", INT),
+        position=o.Position(),
+        exact=True,
+        statement="ALTER TABLE members ADD x INT FIRST",
+        origin=Origin("a.sql", 2),
+    )
+    _, _, model, _ = _planned(_mysql_members(), add)
+    assert list(model.tables["members"].columns) == ["x", "id", "nick", "bio"]
+
+
+def test_unapplied_restate_walks_back_name_and_definition() -> None:
+    """From a reference after CHANGE nick handle: the baseline has nick again, its type
+    unknown (filled from old models, as after any ALTER COLUMN)."""
+    reference = SchemaModel(dialect=Dialect.MYSQL)
+    reference.apply(_mysql_members())
+    change = o.RestateColumn("members", "nick", o.ColumnDef("handle", TEXT, comment="x"))
+    reference.apply(change)
+    base = unapplied(reference, [change])
+    columns = base.tables["members"].columns
+    assert "handle" not in columns and columns["nick"].type is None

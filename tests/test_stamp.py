@@ -341,11 +341,11 @@ def test_postgres_invoicing_every_k_is_stamped_at_its_source(
 
 
 @pytest.mark.mysql
-@pytest.mark.parametrize("k", range(7))
+@pytest.mark.parametrize("k", range(8))
 def test_mysql_library_every_k_is_stamped_at_its_source(
     mysql_chain: Chain, mysql_fleet: Fleet, k: int
 ) -> None:
-    assert len(mysql_chain.fixture.history) == 6
+    assert len(mysql_chain.fixture.history) == 7
     check_k(mysql_chain, mysql_fleet, k)
 
 

@@ -153,12 +153,21 @@ class RenameTable(Op):
 
 
 @dataclass(frozen=True, slots=True)
+class Position:
+    """Where MySQL puts a column (ADD / MODIFY / CHANGE ... FIRST | AFTER x): after the column
+    `after`, or first when `after` is None."""
+
+    after: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AddColumn(Op):
     table: str
     column: ColumnDef
     # Constraints declared inline with the new column (REFERENCES, UNIQUE, CHECK).
     constraints: tuple[Constraint, ...] = ()
     schema: str | None = None
+    position: Position | None = None  # MySQL FIRST / AFTER x (then the op runs as written)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +210,26 @@ class AlterColumn(Op):
     nullable: bool | Unset = UNSET
     server_default: str | None | Unset = UNSET  # None: DROP DEFAULT
     identity: IdentityKind | None | Unset = UNSET  # None: DROP IDENTITY
+    comment: str | None | Unset = UNSET  # None: no comment (MySQL MODIFY without COMMENT)
     using: str | None = None  # PostgreSQL USING expression, exact SQL
     schema: str | None = None
     existing: ColumnDef | None = None  # the column before the change, filled by plan
+
+
+@dataclass(frozen=True, slots=True)
+class RestateColumn(Op):
+    """MySQL ALTER TABLE t MODIFY c ... / CHANGE old new ...: the whole column stated again
+    (name, type, nullability, default, comment, AUTO_INCREMENT), and moved when `position`
+    says so. Used where alter_column cannot state what the statement says (COMMENT, ON UPDATE,
+    CHARACTER SET, COLLATE, FIRST / AFTER, AUTO_INCREMENT): the legacy statement runs as
+    written (`exact`), and the schema model learns `column`. A downgrade's RestateColumn has
+    no statement: it is written from the column the schema model had before."""
+
+    table: str
+    old: str  # the column's name before the statement (CHANGE renames it to column.name)
+    column: ColumnDef
+    position: Position | None = None
+    schema: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

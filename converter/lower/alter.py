@@ -21,12 +21,14 @@ from converter.ir.ops import (
     DropConstraint,
     DropIndex,
     Op,
+    Position,
     RenameColumn,
     RenameTable,
+    RestateColumn,
     TypeSpec,
 )
 from converter.lower.common import Ctx, Unsupported
-from converter.lower.table import plain, read_column, table_constraint
+from converter.lower.table import Column, plain, read_column, table_constraint
 from converter.lower.types import type_from_sqlglot
 
 _DROP_KINDS: dict[str, ConstraintKind | None] = {
@@ -91,7 +93,7 @@ def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
     # (losing AUTOINCREMENT and triggers). In both cases the statement runs as written.
     # A MySQL column position (AFTER / FIRST), ON UPDATE, CHARACTER SET or COLLATE have no op
     # form either: the statement runs as written, and the schema model still learns the column
-    # (later MODIFYs and the downgrade need its definition).
+    # (later MODIFYs and the downgrade need its definition) and its place.
     exact = positioned or (
         act.ctx.dialect == "sqlite" and (bool(col.constraints) or col.default is not None)
     )
@@ -101,6 +103,7 @@ def _add_column(node: exp.ColumnDef, act: Action) -> list[Op]:
             col.definition(),
             tuple(col.constraints),
             schema=act.schema,
+            position=_position(node, act.ctx) if positioned else None,
             origin=act.origin,
             statement=_without_guard(act.ctx.stmt.sql, act.ctx.dialect) if exact else None,
             exact=exact,
@@ -125,21 +128,22 @@ _AS_WRITTEN = (
 )
 
 
-def _as_written_alone(node: exp.ColumnDef, act: Action) -> bool:
-    """MySQL ADD COLUMN with a position (AFTER / FIRST) or an attribute of `_AS_WRITTEN`, as
-    the ALTER's only action (else the exact statement would run once per op it lowers to)."""
-    alter = node.parent
+def _as_written_alone(node: exp.ColumnDef, act: Action, also: tuple[type, ...] = ()) -> bool:
+    """MySQL ADD COLUMN (or MODIFY / CHANGE) with a position (AFTER / FIRST) or an attribute
+    of `_AS_WRITTEN` (or of `also`), as the ALTER's only action (else the exact statement
+    would run once per op it lowers to)."""
+    alter = node.parent.parent if isinstance(node.parent, exp.ModifyColumn) else node.parent
     return (
         act.ctx.dialect == "mysql"
-        and (node.args.get("position") is not None or bool(_written_only(node)))
+        and (node.args.get("position") is not None or bool(_written_only(node, also)))
         and isinstance(alter, exp.Alter)
         and len(alter.args.get("actions") or []) == 1
     )
 
 
-def _written_only(node: exp.ColumnDef) -> list[exp.Expression]:
+def _written_only(node: exp.ColumnDef, also: tuple[type, ...] = ()) -> list[exp.Expression]:
     constraints = node.args.get("constraints") or []
-    return [c for c in constraints if isinstance(c.args.get("kind"), _AS_WRITTEN)]
+    return [c for c in constraints if isinstance(c.args.get("kind"), _AS_WRITTEN + also)]
 
 
 def _model_view(node: exp.ColumnDef) -> exp.ColumnDef:
@@ -150,6 +154,16 @@ def _model_view(node: exp.ColumnDef) -> exp.ColumnDef:
     kept = [c for c in node.args.get("constraints") or [] if id(c) not in dropped]
     bare.set("constraints", [c.copy() for c in kept])
     return bare
+
+
+def _position(node: exp.ColumnDef, ctx: Ctx) -> Position | None:
+    """FIRST / AFTER x of a MySQL column definition."""
+    place = node.args.get("position")
+    if place is None:
+        return None
+    if str(place.args.get("position") or "").upper() == "FIRST":
+        return Position()
+    return Position(ctx.name(place.this.this if isinstance(place.this, exp.Column) else place.this))
 
 
 def _drop(node: exp.Drop, act: Action) -> list[Op]:
@@ -239,16 +253,29 @@ def _after_keyword(word: str, act: Action) -> str:
     return src.text(keyword + 1, act.last)
 
 
+# What alter_column cannot state in a MODIFY / CHANGE, besides `_AS_WRITTEN` and a position.
+_RESTATED_ONLY = (exp.CommentColumnConstraint, exp.AutoIncrementColumnConstraint)
+
+
 def _modify_column(node: exp.ModifyColumn, act: Action) -> list[Op]:
     """MySQL MODIFY / CHANGE restate the whole column: unstated NOT NULL means nullable, an
-    unstated DEFAULT means none."""
-    col = read_column(node.this, act.ctx, act.last)
-    if col.primary_key or col.autoincrement or col.constraints or col.comment is not None:
+    unstated DEFAULT, COMMENT or AUTO_INCREMENT means none."""
+    written = _as_written_alone(node.this, act, also=_RESTATED_ONLY)
+    col = read_column(_model_view(node.this) if written else node.this, act.ctx, act.last)
+    if col.primary_key or col.constraints:
         raise Unsupported(
-            f"column {col.name}: MODIFY with keys, AUTO_INCREMENT or COMMENT has no op form"
+            f"column {col.name}: MODIFY / CHANGE with PRIMARY KEY, UNIQUE, CHECK or REFERENCES "
+            "has no op form (its downgrade would have to drop the key too)"
+        )
+    old = act.ctx.name(node.args["rename_from"]) if node.args.get("rename_from") else col.name
+    if written:
+        return [_restated(node.this, col, old, act)]
+    if col.autoincrement or col.comment is not None:
+        raise Unsupported(
+            f"column {col.name}: AUTO_INCREMENT or COMMENT in a MODIFY / CHANGE with other "
+            "actions has no op form"
         )
     ops: list[Op] = []
-    old = act.ctx.name(node.args["rename_from"]) if node.args.get("rename_from") else col.name
     if old != col.name:
         # MySQL renames by restating the column: where the schema model does not know it, the
         # definition CHANGE gives is the one to restate (plan prefers the model's).
@@ -269,11 +296,26 @@ def _modify_column(node: exp.ModifyColumn, act: Action) -> list[Op]:
             type=col.type or UNSET,
             nullable=col.nullable,
             server_default=col.default,
+            comment=None,
             schema=act.schema,
             origin=act.origin,
         )
     )
     return ops
+
+
+def _restated(node: exp.ColumnDef, col: Column, old: str, act: Action) -> RestateColumn:
+    """MODIFY / CHANGE saying what alter_column cannot: run as written, learned whole."""
+    return RestateColumn(
+        act.table,
+        old,
+        replace(col.definition(), autoincrement=bool(col.autoincrement)),
+        position=_position(node, act.ctx),
+        schema=act.schema,
+        origin=act.origin,
+        statement=act.ctx.stmt.sql,
+        exact=True,
+    )
 
 
 def _add_constraint(node: exp.AddConstraint, act: Action) -> list[Op]:

@@ -253,13 +253,43 @@ def fill_existing_column(op: o.Op, scope: Scope) -> list[o.Op]:
 def mysql_key_stays_not_null(op: o.Op, scope: Scope) -> list[o.Op]:
     """MySQL MODIFY restates the column; without NOT NULL a key column stays NOT NULL (an
     explicit NULL is refused), so nullability does not change."""
-    if not (
-        isinstance(op, o.AlterColumn) and op.nullable is True and scope.model.dialect == "mysql"
-    ):
+    if scope.model.dialect != "mysql":
+        return [op]
+    table = scope.model.table(getattr(op, "table", "") or "")
+    key = _primary_key(table) if table is not None else ()
+    if isinstance(op, o.AlterColumn) and op.nullable is True and op.column in key:
+        return [replace(op, nullable=o.UNSET)]
+    if isinstance(op, o.RestateColumn) and op.column.nullable and op.old in key:
+        return [replace(op, column=replace(op.column, nullable=False))]
+    return [op]
+
+
+def comment_changes_only(op: o.Op, scope: Scope) -> list[o.Op]:
+    """MySQL MODIFY without COMMENT clears the column's comment: alter_column says so only
+    where the model knows a comment to clear (else it restates no comment anyway)."""
+    if not isinstance(op, o.AlterColumn) or isinstance(op.comment, o.Unset):
         return [op]
     table = scope.model.table(op.table)
-    if table is not None and op.column in _primary_key(table):
-        return [replace(op, nullable=o.UNSET)]
+    before = table.columns.get(op.column) if table else None
+    if before is None or before.comment == op.comment:
+        return [replace(op, comment=o.UNSET)]
+    return [op]
+
+
+def restate_knows_previous(op: o.Op, scope: Scope) -> list[o.Op]:
+    """A MODIFY / CHANGE run as written has a downgrade only when the model knows the column
+    before it: say so where it does not."""
+    if not isinstance(op, o.RestateColumn):
+        return [op]
+    table = scope.model.table(op.table)
+    before = table.columns.get(op.old) if table else None
+    if before is None or before.type is None:
+        scope.diags.warning(
+            op.origin,
+            f"kept as exact SQL with no downgrade: the definition of {op.table}.{op.old} "
+            "before this MODIFY / CHANGE is unknown (pass --models, or give its history)",
+            code="L2A420",
+        )
     return [op]
 
 
@@ -353,6 +383,8 @@ RULES: tuple[Rule, ...] = (
     decide_guard,
     fill_existing_column,
     mysql_key_stays_not_null,
+    comment_changes_only,
+    restate_knows_previous,
     find_dropped_index_table,
     expand_create_all,
 )

@@ -17,8 +17,10 @@ from converter.plan.schema import (
     apply,
     constraint_columns,
     find_constraint,
+    mysql_auto_increment,
     owned_objects,
     owning_column,
+    position_of,
     quote_ident,
     reverse,
     schema_after_alter,
@@ -129,7 +131,8 @@ def _(op: o.AlterColumn, schema: SchemaModel) -> list[o.Op]:
     nullable = o.UNSET if isinstance(op.nullable, o.Unset) else before.nullable
     default = o.UNSET if isinstance(op.server_default, o.Unset) else _default_of(t, before)
     identity = _identity_undo(op, before)
-    if all(isinstance(value, o.Unset) for value in (type_, nullable, default, identity)):
+    comment = o.UNSET if isinstance(op.comment, o.Unset) else before.comment
+    if all(isinstance(value, o.Unset) for value in (type_, nullable, default, identity, comment)):
         return notes
     assert t is not None  # `before` came from it
     after = settle_serial(t, schema_after_alter(before, op), op)
@@ -140,6 +143,7 @@ def _(op: o.AlterColumn, schema: SchemaModel) -> list[o.Op]:
         nullable,
         default,
         identity=identity,
+        comment=comment,
         schema=op.schema,
         existing=after,
         origin=op.origin,
@@ -158,6 +162,27 @@ def _identity_undo(op: o.AlterColumn, before: o.ColumnDef) -> o.IdentityKind | N
     if isinstance(op.identity, o.Unset) or op.identity == before.identity:
         return o.UNSET
     return before.identity
+
+
+@reverse.register
+def _(op: o.RestateColumn, schema: SchemaModel) -> list[o.Op]:
+    """MODIFY / CHANGE the column back to the definition the model had, under its old name, and
+    to its old place when the statement moved it (as far as the model's column order knows)."""
+    t = schema.table(op.table)
+    before = t.columns.get(op.old) if t else None
+    if t is None or before is None or before.type is None:
+        return _irreversible(op, f"the previous definition of {op.table}.{op.old} is unknown")
+    restored = replace(before, autoincrement=mysql_auto_increment(t, before))
+    return [
+        o.RestateColumn(
+            op.table,
+            op.column.name,
+            restored,
+            position=position_of(t, op.old) if op.position else None,
+            schema=op.schema,
+            origin=op.origin,
+        )
+    ]
 
 
 @reverse.register

@@ -17,10 +17,12 @@ from converter.plan.schema import (
     drop_column,
     drop_table,
     owning_column,
+    place_column,
     rename_column_refs,
     rename_object,
     rename_owner,
     rename_table_refs,
+    restated_as_alter,
     schema_after_alter,
     settle_serial,
     unapply,
@@ -57,6 +59,7 @@ def _(op: o.RenameTable, schema: SchemaModel) -> None:
 def _(op: o.AddColumn, schema: SchemaModel) -> None:
     t = schema.ensure_table(op.table, op.schema)
     t.columns[op.column.name] = op.column
+    place_column(t, op.column.name, op.position)
     t.constraints.extend(op.constraints)
     if op.column.primary_key:
         t.constraints.append(o.PrimaryKey((op.column.name,)))
@@ -82,6 +85,16 @@ def _(op: o.AlterColumn, schema: SchemaModel) -> None:
     col = schema_after_alter(t.columns.get(op.column) or o.ColumnDef(op.column, None), op)
     t.columns[op.column] = settle_serial(t, col, op)
     schema.guessed -= {(op.table, op.column, a) for a in altered(op)}
+
+
+@apply.register
+def _(op: o.RestateColumn, schema: SchemaModel) -> None:
+    for step in restated_as_alter(op):
+        apply(step, schema)
+    t = schema.tables[op.table]
+    name = op.column.name
+    t.columns[name] = replace(t.columns[name], autoincrement=op.column.autoincrement)
+    place_column(t, name, op.position)
 
 
 def altered(op: o.AlterColumn) -> list[str]:
@@ -227,8 +240,16 @@ def _(op: o.AlterColumn, schema: SchemaModel) -> None:
         col = replace(col, server_default=None)
     if not isinstance(op.identity, o.Unset):
         col = replace(col, identity="by default" if op.identity is None else None)
+    if not isinstance(op.comment, o.Unset):
+        col = replace(col, comment=None)
     t.columns[op.column] = col
     schema.guessed |= {(op.table, op.column, a) for a in altered(op) if a != "type"}
+
+
+@unapply.register
+def _(op: o.RestateColumn, schema: SchemaModel) -> None:
+    for step in reversed(restated_as_alter(op)):
+        unapply(step, schema)
 
 
 @unapply.register

@@ -156,6 +156,9 @@ def quote_ident(name: str, dialect: Dialect) -> str:
 
 
 _INTEGERS = frozenset({"Integer", "BigInteger", "SmallInteger"})
+_MYSQL_INTEGERS = frozenset(
+    {"INTEGER", "BIGINTEGER", "SMALLINTEGER", "BIGINT", "SMALLINT", "TINYINT", "MEDIUMINT"}
+)
 _NAME_LENGTH = 63  # PostgreSQL's NAMEDATALEN - 1
 _PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
 
@@ -334,7 +337,68 @@ def schema_after_alter(before: o.ColumnDef, op: o.AlterColumn) -> o.ColumnDef:
         col = replace(col, server_default=op.server_default)
     if not isinstance(op.identity, o.Unset):
         col = replace(col, identity=op.identity)
+    if not isinstance(op.comment, o.Unset):
+        col = replace(col, comment=op.comment)
     return col
+
+
+def restated_as_alter(op: o.RestateColumn) -> list[o.RenameColumn | o.AlterColumn]:
+    """A MySQL MODIFY / CHANGE as the rename and the alter that say the same of the column
+    (all but its position and AUTO_INCREMENT)."""
+    col = op.column
+    alter = o.AlterColumn(
+        op.table,
+        col.name,
+        type=col.type or o.UNSET,
+        nullable=col.nullable,
+        server_default=col.server_default,
+        comment=col.comment,
+        schema=op.schema,
+        origin=op.origin,
+    )
+    if op.old == col.name:
+        return [alter]
+    return [o.RenameColumn(op.table, op.old, col.name, schema=op.schema, origin=op.origin), alter]
+
+
+def place_column(t: TableModel, name: str, position: o.Position | None) -> None:
+    """Move column `name` FIRST or AFTER another, as MySQL does (None: where it is)."""
+    if position is None or name not in t.columns or position.after == name:
+        return
+    moved = t.columns.pop(name)
+    items = list(t.columns.items())
+    at = 0 if position.after is None else _index_after(items, position.after)
+    items.insert(at, (name, moved))
+    t.columns = dict(items)
+
+
+def _index_after(items: list[tuple[str, o.ColumnDef]], after: str) -> int:
+    names = [n for n, _ in items]
+    return names.index(after) + 1 if after in names else len(names)
+
+
+def position_of(t: TableModel, name: str) -> o.Position:
+    """Where column `name` is: after the column before it, or first."""
+    names = list(t.columns)
+    at = names.index(name)
+    return o.Position(names[at - 1] if at else None)
+
+
+def mysql_auto_increment(t: TableModel, col: o.ColumnDef) -> bool:
+    """Whether MySQL gives the column AUTO_INCREMENT: said so, or left to SQLAlchemy (the
+    models) on the table's one integer primary key column with no default or foreign key."""
+    if col.autoincrement is not None:
+        return col.autoincrement
+    key = t.primary_key()
+    referencing = any(isinstance(c, o.ForeignKey) and col.name in c.columns for c in t.constraints)
+    return (
+        key is not None
+        and key.columns == (col.name,)
+        and col.type is not None
+        and col.type.name.upper() in _MYSQL_INTEGERS
+        and col.server_default is None
+        and not referencing
+    )
 
 
 def owning_column(schema: SchemaModel, ref: o.ObjectRef) -> tuple[TableModel, str] | None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from converter.core.dialects import Dialect
 from converter.ir import ops as o
+from converter.lower.types import render_type, to_sqlalchemy
 from converter.plan.schema import quote_ident
 from converter.render.code import (
     BEGIN_MARK,
@@ -199,6 +200,8 @@ def _(op: o.AlterColumn, ctx: Ctx) -> list[str]:
         kwargs.append(("nullable", repr(op.nullable)))
     else:
         kwargs.append(("existing_nullable", opt_repr(existing and existing.nullable)))
+    if op.comment is not o.UNSET:
+        kwargs.append(("comment", repr(op.comment)))
     kwargs.append(("existing_comment", opt_repr(existing and existing.comment)))
     if op.server_default is o.UNSET and op.identity is o.UNSET:
         kwargs.append(("existing_server_default", _existing_default(existing)))
@@ -339,6 +342,57 @@ def convert_charset_sql(op: o.ConvertCharset) -> str:
         table = f"{quote_ident(op.schema, Dialect.MYSQL)}.{table}"
     collate = f" COLLATE {op.collation}" if op.collation else ""
     return f"ALTER TABLE {table} CONVERT TO CHARACTER SET {op.charset}{collate}"
+
+
+@render_op.register
+def _(op: o.RestateColumn, ctx: Ctx) -> list[str]:
+    return call_statement(ctx, "op.execute", [sa_text(restate_column_sql(op))])
+
+
+def restate_column_sql(op: o.RestateColumn) -> str:
+    """The MODIFY / CHANGE for a RestateColumn the legacy SQL did not spell (a downgrade)."""
+    col = op.column
+    if col.type is None:
+        raise RenderError(
+            f"{op.table}.{col.name}: a column restated without its type", where_of(op)
+        )
+    mysql = Dialect.MYSQL
+    table = quote_ident(op.table, mysql)
+    if op.schema:
+        table = f"{quote_ident(op.schema, mysql)}.{table}"
+    name = quote_ident(col.name, mysql)
+    action = f"MODIFY COLUMN {name}"
+    if op.old != col.name:
+        action = f"CHANGE COLUMN {quote_ident(op.old, mysql)} {name}"
+    parts = [action, mysql_type_sql(col.type, op), "NULL" if col.nullable else "NOT NULL"]
+    if col.server_default is not None:
+        parts.append(f"DEFAULT {col.server_default}")
+    if col.autoincrement:
+        parts.append("AUTO_INCREMENT")
+    if col.comment is not None:
+        parts.append(f"COMMENT {mysql_string(col.comment)}")
+    if op.position is not None:
+        after = op.position.after
+        parts.append("FIRST" if after is None else f"AFTER {quote_ident(after, mysql)}")
+    return f"ALTER TABLE {table} {' '.join(parts)}"
+
+
+def mysql_type_sql(spec: o.TypeSpec, op: o.Op) -> str:
+    """A column type as MySQL DDL, compiled by SQLAlchemy's MySQL dialect."""
+    from sqlalchemy.dialects import mysql
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return str(to_sqlalchemy(spec).compile(dialect=mysql.dialect()))
+    except (SQLAlchemyError, TypeError, ValueError) as e:
+        raise RenderError(
+            f"type {render_type(spec)} has no MySQL spelling: {e}", where_of(op)
+        ) from e
+
+
+def mysql_string(text: str) -> str:
+    """A MySQL string literal (backslash escapes on, as MySQL's default SQL mode has them)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 @render_op.register

@@ -1,0 +1,6 @@
+CREATE TABLE members (
+    id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    nick VARCHAR(50) NOT NULL DEFAULT '' COMMENT 'login name',
+    seen_at DATETIME NULL,
+    bio VARCHAR(200) NULL
+) ENGINE=InnoDB;
