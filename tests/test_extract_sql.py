@@ -420,6 +420,18 @@ def test_literal_rendering_per_dialect() -> None:
         sql_literal(float("nan"), "sqlite")
 
 
+def test_sequence_parameters_per_driver() -> None:
+    """psycopg2: list -> ARRAY, tuple -> (..); PyMySQL: both (..); sqlite3 refuses them."""
+    assert sql_literal(["a", 1], "postgres") == "ARRAY['a', 1]"
+    assert sql_literal([], "postgres") == "'{}'"
+    assert sql_literal([[1, 2], [3]], "postgres") == "ARRAY[ARRAY[1, 2], ARRAY[3]]"
+    assert sql_literal(("a", None), "postgres") == "('a', NULL)"
+    assert sql_literal(["a", 1], "mysql") == "('a', 1)"
+    for value, dialect in (([1], "sqlite"), ((), "postgres"), ([], "mysql")):
+        with pytest.raises(NotLiteral):
+            sql_literal(value, dialect)
+
+
 # --- decoding and speed ------------------------------------------------------------------------
 
 

@@ -368,3 +368,36 @@ def test_loop_that_continues_on_a_run_time_condition_says_so_in_the_revision(
     )
     assert upgrade.count(note) == 3, upgrade
     assert "skips or stops" not in upgrade.split("def downgrade")[0].split("ix_t_a")[1]
+
+
+# psycopg2 sends a Python list as an ARRAY and a tuple as a parenthesised list (flaskApp-project
+# `schema_migration_day4.py`: `DELETE ... WHERE emp_id = ANY(%s)` with a list of test users).
+SEQUENCE_PARAMS = {
+    "migrate_001_users.py": """import os, psycopg2
+conn = psycopg2.connect(os.environ["DATABASE_URL"])
+cur = conn.cursor()
+cur.execute("CREATE TABLE users (id SERIAL PRIMARY KEY, emp_id TEXT, tags TEXT[])")
+cur.execute(
+    "INSERT INTO users (emp_id, tags) VALUES ('a', %s), ('b', %s), ('c', %s), ('d', %s)",
+    (["x", "it's"], [], ["y"], None),
+)
+conn.commit()
+""",
+    "migrate_002_cleanup.py": """import os, psycopg2
+TEST_USERS = ["a", "zz"]
+conn = psycopg2.connect(os.environ["DATABASE_URL"])
+cur = conn.cursor()
+cur.execute("DELETE FROM users WHERE emp_id = ANY(%s)", (TEST_USERS,))
+cur.execute("UPDATE users SET emp_id = upper(emp_id) WHERE emp_id IN %s", (("b", "c"),))
+conn.commit()
+""",
+}
+
+
+def test_list_and_tuple_parameters_bind_as_psycopg2_sends_them(tmp_path, pg_url_factory):
+    project = write_project(tmp_path / "project", SEQUENCE_PARAMS)
+    report = check_every_k(project, SEQUENCE_PARAMS, "postgres", pg_url_factory)
+    assert "0 TODO(s)" in report
+    revision = next((project / "migrations" / "versions").glob("*002_cleanup.py")).read_text()
+    assert "emp_id = ANY(ARRAY['a', 'zz'])" in revision
+    assert "WHERE emp_id IN ('b', 'c')" in revision

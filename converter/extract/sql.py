@@ -713,7 +713,25 @@ def sql_literal(value: object, dialect: Dialect) -> str:
         if dialect == "postgres":
             return f"'\\x{value.hex()}'::bytea"
         return f"X'{value.hex()}'"
+    if isinstance(value, (list, tuple)):
+        return _sequence_literal(value, dialect)
     raise NotLiteral(type(value).__name__)
+
+
+def _sequence_literal(value: list[object] | tuple[object, ...], dialect: Dialect) -> str:
+    """A list or tuple parameter as the driver adapts it: psycopg2 sends a list as an ARRAY
+    (`= ANY(%s)`) and a tuple as a parenthesised list (`IN %s`); PyMySQL sends both as a
+    parenthesised list. sqlite3 refuses both, and an empty one is no valid SQL but psycopg2's
+    empty array."""
+    kind = type(value).__name__
+    if dialect == "sqlite":
+        raise NotLiteral(kind)
+    items = [sql_literal(item, dialect) for item in value]
+    if dialect == "postgres" and isinstance(value, list):
+        return f"ARRAY[{', '.join(items)}]" if items else "'{}'"
+    if not items:
+        raise NotLiteral(f"empty {kind}")
+    return f"({', '.join(items)})"
 
 
 def inline_params(sql: str, params: object, dialect: Dialect, sqlalchemy_text: bool = False) -> str:
