@@ -389,3 +389,27 @@ def test_a_named_data_port_is_left_out_as_a_data_port(tmp_path: Path) -> None:
         "named like a migration script, but a data port (copies rows between databases): "
         "not a migration"
     )
+
+
+def test_a_script_name_after_its_date_or_number_prefix_is_read(tmp_path: Path) -> None:
+    """`migrations/2025_07_21_add_reset_token_columns.py` is named like a migration once its
+    ordering prefix is set aside (aksjeny); the prefix still orders it."""
+    up = "MIGRATIONS = ['ALTER TABLE users ADD COLUMN reset_token VARCHAR(255)']\n\n"
+    up += "def up():\n    return MIGRATIONS\n"
+    make(
+        tmp_path,
+        {
+            "migrations_manual_sql/001_users.sql": "CREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+            "migrations/2025_07_21_add_reset_token_columns.py": up,
+            "migrations/003_fix_emails.py": ENGINE
+            + "conn.execute('CREATE INDEX ix ON users (id)')\n",
+            "migrations/2025_07_22_notes.py": "NOTES = 'ALTER TABLE is done by hand'\n",
+        },
+    )
+    analysis = analyse(tmp_path, Config(), Dialect.SQLITE, Diagnostics(), jobs=1)
+    paths = [s.source.path for s in analysis.sources]
+    assert "migrations/2025_07_21_add_reset_token_columns.py" in paths
+    assert "migrations/003_fix_emails.py" in paths
+    assert "migrations/2025_07_22_notes.py" not in paths
+    dated = analysis.sources[paths.index("migrations/2025_07_21_add_reset_token_columns.py")]
+    assert [r.kind for r in dated.records] == ["schema"]

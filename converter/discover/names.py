@@ -70,6 +70,18 @@ def candidate_for(path: str, kind: str, rule: str = "glob") -> Candidate:
     )
 
 
+def without_prefix(stem: str) -> str:
+    """The stem without its ordering prefix (`2025_07_21_add_x` -> `add_x`, `V2__fix` -> `fix`)."""
+    prefix = prefix_of(stem)
+    if prefix is None:
+        return stem
+    for pattern in (_FLYWAY, _DATE, _NUMBER):
+        found = pattern.match(stem)
+        if found:
+            return stem[found.end() :].lstrip("_-.")
+    return stem
+
+
 def normalize_dialect(name: str) -> str:
     """`postgresql`, `pg` -> `postgres`; `mariadb` -> `mysql`; other names lower-cased."""
     return find_dialect(name) or name.lower()
