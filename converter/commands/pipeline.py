@@ -119,7 +119,9 @@ def _analyse_source(root: Path, dialect: Dialect, source: LegacySource) -> _Sour
 
     diags = Diagnostics()
     try:
-        items = extract(root / source.path, source.path, dialect, root, diags)
+        items = extract(
+            root / source.path, source.path, dialect, root, diags, startup=source.startup
+        )
     except InputError as exc:
         if not source.conditional:
             raise
@@ -174,6 +176,8 @@ def _drop_scripts_without_ddl(
 
 
 def _why_not_a_migration(outcome: _SourceOutcome) -> str:
+    if outcome.analysis.source.startup:
+        return _why_not_startup(outcome)
     if outcome.unreadable:
         return f"named like a migration script, but cannot be read ({outcome.unreadable})"
     if any(r.kind in ("schema", "create_all") for r in outcome.analysis.records):
@@ -181,6 +185,15 @@ def _why_not_a_migration(outcome: _SourceOutcome) -> str:
     if any(r.kind in ("data", "manual") for r in outcome.analysis.records):
         return "named like a migration script, but runs no DDL (data or run-time SQL only)"
     return "named like a migration script, but runs no SQL that could be read"
+
+
+def _why_not_startup(outcome: _SourceOutcome) -> str:
+    """An app file whose DDL literals its start-up code turns out not to run."""
+    if outcome.unreadable:
+        return f"application file, cannot be read ({outcome.unreadable})"
+    if any(r.kind == "schema" for r in outcome.analysis.records):
+        return ""
+    return "application file: its start-up code runs no DDL that could be read"
 
 
 def _merge_repeating_twins(
@@ -194,7 +207,7 @@ def _merge_repeating_twins(
     merged: list[_SourceOutcome | None] = list(outcomes)
     twins: dict[str, str] = {}
     for index, outcome in enumerate(outcomes):
-        key = _statement_key(outcome.analysis)
+        key = frozenset() if outcome.analysis.source.startup else _statement_key(outcome.analysis)
         earlier = first_with.setdefault(key, index) if key else index
         pair = merged[earlier]
         if (
@@ -383,6 +396,7 @@ def plan_revisions(
             s.source.sha256,
             tuple(consolidate([_name_create_all(op, class_map) for op in s.ops])),
             s.source.added,
+            s.source.startup,
         )
         for s in analysis.sources
     ]

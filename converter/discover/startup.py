@@ -46,7 +46,7 @@ _Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 @dataclass(frozen=True)
 class StartupDDL:
-    """One DDL string the app runs at start-up; `scope` names the function (or "module")."""
+    """One DDL string the app runs at start-up; `scope` names the function (or "module level")."""
 
     origin: Origin
     sql: str
@@ -74,9 +74,13 @@ def startup_ddl(tree: ast.Module, path: str) -> list[StartupDDL]:
     inside a start-up function (and the functions nested in it)."""
     starting = startup_functions(tree)
     return [
-        StartupDDL(Origin(path, node.lineno), literal_text(node) or "", scope)
+        StartupDDL(Origin(path, node.lineno), literal_text(node) or "", _label(scope))
         for node, scope in _strings_in(tree, "module", starting)
     ]
+
+
+def _label(scope: str) -> str:
+    return "module level" if scope == "module" else scope
 
 
 def _strings_in(
@@ -141,14 +145,6 @@ def decorator_name(node: ast.expr) -> str | None:
     if isinstance(target, ast.Attribute):
         return target.attr
     return target.id if isinstance(target, ast.Name) else None
-
-
-def scope_at(tree: ast.Module, line: int) -> str:
-    """The module-level function a line is in, or "module"."""
-    for node in tree.body:
-        if isinstance(node, _Function) and node.lineno <= line <= (node.end_lineno or line):
-            return node.name
-    return "module"
 
 
 def _called_names(node: ast.AST) -> Iterator[str]:
