@@ -80,7 +80,9 @@ def analyse(
     with gc_paused():
         with progress.task("reading legacy sources", len(found.sources)):
             outcomes = map_in_order(
-                functools.partial(_analyse_source, root, dialect),
+                functools.partial(
+                    _analyse_source, root, dialect, frozenset(s.path for s in found.sources)
+                ),
                 found.sources,
                 jobs,
                 describe=lambda source: source.path,
@@ -111,7 +113,9 @@ class _SourceOutcome:
     unreadable: str = ""  # a script found by its name only that cannot be read: why
 
 
-def _analyse_source(root: Path, dialect: Dialect, source: LegacySource) -> _SourceOutcome:
+def _analyse_source(
+    root: Path, dialect: Dialect, sources: frozenset[str], source: LegacySource
+) -> _SourceOutcome:
     """Extract, parse and lower one source, then free its syntax trees: they are reference
     cycles, and the cyclic collector is paused during bulk work (one young-generation pass per
     source is cheap)."""
@@ -119,8 +123,15 @@ def _analyse_source(root: Path, dialect: Dialect, source: LegacySource) -> _Sour
 
     diags = Diagnostics()
     try:
+        others = sources - {source.path} if source.startup else frozenset()
         items = extract(
-            root / source.path, source.path, dialect, root, diags, startup=source.startup
+            root / source.path,
+            source.path,
+            dialect,
+            root,
+            diags,
+            startup=source.startup,
+            sources=others,
         )
     except InputError as exc:
         if not source.conditional:

@@ -31,10 +31,18 @@ from converter.ir.statements import Item
 
 
 def extract_python(
-    text: str, path: str, dialect: Dialect, root: Path, diags: Diagnostics, *, startup: bool = False
+    text: str,
+    path: str,
+    dialect: Dialect,
+    root: Path,
+    diags: Diagnostics,
+    *,
+    startup: bool = False,
+    sources: frozenset[str] = frozenset(),
 ) -> list[Item]:
     """Items of one legacy Python script, in the order the script would run them; of an
-    application file (`startup`), only what its start-up code runs."""
+    application file (`startup`), only what its start-up code runs, without what it calls
+    in the other legacy `sources`."""
     check_dialect(dialect)
     try:
         tree = ast.parse(text, filename=path)
@@ -55,6 +63,7 @@ def extract_python(
         return []
     script = Path(os.path.normpath(root.resolve() / path))
     walker = ScriptWalker(text, path, dialect, root, script)
+    walker.sources = sources
     try:
         items = walker.run_startup(tree) if startup else walker.run(tree)
     except RecursionError:

@@ -38,6 +38,8 @@ class StartupCode(ProjectCalls, DatabaseCalls, Definitions):
     that ran each SQL text ("create_app", "ensure_schema, called from create_app")."""
 
     startup = False
+    # The other legacy sources: what they run is converted with them, never again here.
+    sources: frozenset[str] = frozenset()
     hooks: list[FunctionRef]
     ran_by: dict[str, str]
 
@@ -108,15 +110,24 @@ class StartupCode(ProjectCalls, DatabaseCalls, Definitions):
             found = self.project_function(func.qualname)
             module = self.defined_in.get(found.node) if found is not None else None
             if found is not None and module is not None:
-                if found.node.name in _converted_there(module.path, module.source):
+                why = self._converted_with(found, module.path, module.source)
+                if why:
                     self.note(
                         Level.INFO,
                         node.lineno,
-                        f"{found.node.name}() is start-up code of {module.path}, converted "
-                        "with that file: not followed here",
+                        f"{found.node.name}() is {why}, converted with that file: not "
+                        "followed here",
                     )
                     return Unknown(f"{found.node.name}() of {module.path}")
         return super().apply(func, args, kwargs, node)
+
+    def _converted_with(self, fn: FunctionRef, path: str, source: str) -> str:
+        """Why a function of another module is converted there, or ""."""
+        if path in self.sources:
+            return f"defined in {path}, a legacy source"
+        if fn.node.name in _converted_there(path, source):
+            return f"start-up code of {path}"
+        return ""
 
 
 @functools.lru_cache(maxsize=64)
