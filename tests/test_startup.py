@@ -10,6 +10,7 @@ compare with the converted chain.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -200,6 +201,8 @@ def test_scan_lists_start_up_sources_and_warns_per_statement(tmp_path: Path) -> 
     )
     assert "(ensure_schema, called from create_app)" in warned[2]
     assert "UPDATE users" not in out and "SELECT nickname" not in out
+    document = json.loads(ok(cli("scan", str(tmp_path), "--dialect", "sqlite", "--json")))
+    assert [s["startup"] for s in document["sources"]] == [False, True]
 
 
 # ---- extraction ---------------------------------------------------------------------------------
@@ -343,7 +346,7 @@ def test_check_reports_start_up_ddl_no_revision_records(tmp_path: Path) -> None:
     ok(cli("archive", str(project)))
     write_project(project, {"app.py": MODULE_LEVEL})
     result = cli("check", str(project), "--json")
-    codes = {d["code"] for d in __import__("json").loads(result.stdout)["diagnostics"]}
+    codes = {d["code"] for d in json.loads(result.stdout)["diagnostics"]}
     assert codes == {"L2A528"}
 
 

@@ -60,14 +60,9 @@ class StartupCode(ProjectCalls, DatabaseCalls, Definitions):
     def _run_entry(self, ref: FunctionRef) -> None:
         """Call a start-up function with unknown arguments; a per-request hook's SQL is kept
         only when it runs DDL."""
-        spec = ref.node.args
-        params = [p.arg for p in [*spec.posonlyargs, *spec.args]]
-        args = [Unknown(f"parameter {p!r} of {ref.node.name}()") for p in params]
-        self.frame.stmt = ref.node
         mark = self._mark()
-        self.call_function(ref, args, {}, None)
-        hook = hook_name(ref.node)
-        if hook in REQUEST_HOOKS and not _runs_ddl(self.items[mark[0] :]):
+        self.call_entry(ref, "run at start-up")
+        if hook_name(ref.node) in REQUEST_HOOKS and not _runs_ddl(self.items[mark[0] :]):
             self._rollback(mark)
 
     def _exec_FunctionDef(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
