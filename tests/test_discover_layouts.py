@@ -13,7 +13,6 @@ from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Level
 from converter.core.dialects import Dialect
 from converter.discover.discovery import Discovery, discover
-from converter.retire.startup import find_startup_ddl
 
 ENGINE = "import sqlite3\nconn = sqlite3.connect('app.db')\n"
 
@@ -307,49 +306,6 @@ def test_unnumbered_sources_without_git_are_warned_about(tmp_path: Path) -> None
     _, diags = found(tmp_path)
     [warning] = diags.of_level(Level.WARNING)
     assert warning.code == "L2A109" and "add_a.sql, add_b.sql" in warning.message
-
-
-def test_start_up_ddl_is_listed_not_converted(tmp_path: Path) -> None:
-    app = (
-        "from sqlalchemy import text\n\n"
-        "def create_app():\n"
-        "    for stmt in [\n"
-        "        'ALTER TABLE users ADD COLUMN IF NOT EXISTS phone VARCHAR(20)',\n"
-        "    ]:\n"
-        "        db.session.execute(text(stmt))\n\n"
-        "@app.route('/x')\n"
-        "def view():\n"
-        "    db.session.execute(text('CREATE TABLE per_request (id INT)'))\n"
-    )
-    make(tmp_path, {"app/__init__.py": app, "app.py": "ALTER = 'ALTER TABLE t ADD c INT'\n"})
-    diags = Diagnostics()
-    found_ddl = find_startup_ddl(tmp_path, Config(), diags)
-    assert [(str(f.origin), f.scope) for f in found_ddl] == [
-        ("app.py:1", "module"),
-        ("app/__init__.py:5", "create_app"),
-    ]
-    assert {d.code for d in diags.items} == {"L2A504"}
-    assert "runs at every start-up" in diags.items[0].message
-
-
-def test_start_up_ddl_in_helpers_and_hooks(tmp_path: Path) -> None:
-    app = (
-        "def _ensure_columns():\n"
-        "    for name in COLUMNS:\n"
-        "        conn.execute(f'ALTER TABLE t ADD COLUMN {name} TEXT')\n\n"
-        "@app.before_request\n"
-        "def once():\n"
-        "    conn.execute('CREATE INDEX IF NOT EXISTS ix_a ON t (a)')\n\n"
-        "def on_demand():\n"
-        "    conn.execute('DROP TABLE scratch')\n\n"
-        "_ensure_columns()\n"
-    )
-    make(tmp_path, {"wsgi.py": app})
-    found_ddl = find_startup_ddl(tmp_path, Config(), Diagnostics())
-    assert [(f.origin.line, f.scope, f.sql) for f in found_ddl] == [
-        (3, "_ensure_columns", "ALTER TABLE t ADD COLUMN {...} TEXT"),
-        (7, "once", "CREATE INDEX IF NOT EXISTS ix_a ON t (a)"),
-    ]
 
 
 def test_a_numbered_seed_in_the_legacy_folder_is_a_data_step(tmp_path: Path) -> None:

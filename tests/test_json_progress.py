@@ -79,6 +79,7 @@ SCHEMAS: dict[str, Any] = {
         "already_archived": [str],
         "left_in_place": [{"path": str, "sha256": str, "reason": str}],
         "not_converted": [str],
+        "startup_sources": [{"path": str, "revision": str}],
     },
     "onboard": {
         "command": str,

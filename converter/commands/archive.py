@@ -77,6 +77,11 @@ def _report(plan: Plan, dry_run: bool) -> Iterator[str]:
             f"Left in place: {kept.path} ({kept.reason}); it may stay, or move it yourself "
             "once nothing else reads it"
         )
+    for record in plan.startup:
+        yield (
+            f"Left in place: {record.path} (application code; its start-up DDL was converted "
+            f"into revision {record.revision}: remove that code from the app)"
+        )
     for path in plan.not_converted:
         yield (
             f"Not converted, left in place: {path} (no revision records it; convert it or "

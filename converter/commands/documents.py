@@ -100,6 +100,7 @@ def archive_document(plan: Plan, dry_run: bool) -> dict[str, Any]:
             {"path": k.path, "sha256": k.sha256, "reason": k.reason} for k in plan.kept
         ],
         "not_converted": list(plan.not_converted),
+        "startup_sources": [{"path": r.path, "revision": r.revision} for r in plan.startup],
     }
 
 

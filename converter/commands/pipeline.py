@@ -80,7 +80,9 @@ def analyse(
     with gc_paused():
         with progress.task("reading legacy sources", len(found.sources)):
             outcomes = map_in_order(
-                functools.partial(_analyse_source, root, dialect),
+                functools.partial(
+                    _analyse_source, root, dialect, frozenset(s.path for s in found.sources)
+                ),
                 found.sources,
                 jobs,
                 describe=lambda source: source.path,
@@ -111,7 +113,9 @@ class _SourceOutcome:
     unreadable: str = ""  # a script found by its name only that cannot be read: why
 
 
-def _analyse_source(root: Path, dialect: Dialect, source: LegacySource) -> _SourceOutcome:
+def _analyse_source(
+    root: Path, dialect: Dialect, sources: frozenset[str], source: LegacySource
+) -> _SourceOutcome:
     """Extract, parse and lower one source, then free its syntax trees: they are reference
     cycles, and the cyclic collector is paused during bulk work (one young-generation pass per
     source is cheap)."""
@@ -119,7 +123,16 @@ def _analyse_source(root: Path, dialect: Dialect, source: LegacySource) -> _Sour
 
     diags = Diagnostics()
     try:
-        items = extract(root / source.path, source.path, dialect, root, diags)
+        others = sources - {source.path} if source.startup else frozenset()
+        items = extract(
+            root / source.path,
+            source.path,
+            dialect,
+            root,
+            diags,
+            startup=source.startup,
+            sources=others,
+        )
     except InputError as exc:
         if not source.conditional:
             raise
@@ -174,6 +187,8 @@ def _drop_scripts_without_ddl(
 
 
 def _why_not_a_migration(outcome: _SourceOutcome) -> str:
+    if outcome.analysis.source.startup:
+        return _why_not_startup(outcome)
     source = outcome.analysis.source
     found = "a one-shot script" if source.found_by == "script" else "named like a migration script"
     if outcome.unreadable:
@@ -187,6 +202,15 @@ def _why_not_a_migration(outcome: _SourceOutcome) -> str:
     return f"{found}, but runs no SQL that could be read"
 
 
+def _why_not_startup(outcome: _SourceOutcome) -> str:
+    """An app file whose DDL literals its start-up code turns out not to run."""
+    if outcome.unreadable:
+        return f"application file, cannot be read ({outcome.unreadable})"
+    if any(r.kind == "schema" for r in outcome.analysis.records):
+        return ""
+    return "application file: its start-up code runs no DDL that could be read"
+
+
 def _merge_repeating_twins(
     outcomes: list[_SourceOutcome], found: Discovery, diags: Diagnostics
 ) -> tuple[list[_SourceOutcome], Discovery]:
@@ -198,7 +222,7 @@ def _merge_repeating_twins(
     merged: list[_SourceOutcome | None] = list(outcomes)
     twins: dict[str, str] = {}
     for index, outcome in enumerate(outcomes):
-        key = _statement_key(outcome.analysis)
+        key = frozenset() if outcome.analysis.source.startup else _statement_key(outcome.analysis)
         earlier = first_with.setdefault(key, index) if key else index
         pair = merged[earlier]
         if (
@@ -387,6 +411,7 @@ def plan_revisions(
             s.source.sha256,
             tuple(consolidate([_name_create_all(op, class_map) for op in s.ops])),
             s.source.added,
+            s.source.startup,
         )
         for s in analysis.sources
     ]

@@ -114,6 +114,7 @@ def scan_data(analysis: Analysis, sites: list[CreateAllSite]) -> dict[str, Any]:
                 "sha256": s.source.sha256,
                 "order_reason": s.source.reason,
                 "added": s.source.added,
+                "startup": s.source.startup,
                 "statements": [
                     {
                         "line": r.origin.line,

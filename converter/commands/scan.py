@@ -22,7 +22,6 @@ def run_scan(
     from converter.commands.pipeline import analyse
     from converter.commands.report import format_scan, scan_data
     from converter.retire.callsites import find_create_all_calls
-    from converter.retire.startup import find_startup_ddl
 
     root, config = project_settings(project)
     diags = Diagnostics()
@@ -38,7 +37,6 @@ def run_scan(
         jobs=jobs,
     )
     sites = find_create_all_calls(root, config, diags)
-    find_startup_ddl(root, config, diags)
     if as_json:
         click.echo(json.dumps(scan_data(analysis, sites), indent=2))
     else:

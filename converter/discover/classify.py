@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from converter.discover.names import prefix_of
+from converter.discover.startup import APP_FILES
 
 # Scripts named like schema changes; read, and kept only when they run DDL.
 SCRIPT_NAMES = re.compile(
@@ -32,11 +33,6 @@ _LITERAL_DDL = re.compile(
 )
 _DDL = re.compile(
     rf"{_LITERAL_DDL.pattern}|\bcreate_all\s*\(|\b__table__\s*\.\s*create\s*\(", re.IGNORECASE
-)
-# Files the application itself runs (an app factory, a WSGI entry); `retire.startup` reads the DDL
-# they run at start-up.
-APP_FILES = re.compile(
-    r"(app|application|wsgi|\w*_wsgi|wsgi_\w*|run|main|server|factory|__init__)\.py", re.I
 )
 # Never one-shot scripts, even with a `__main__` block (`app.run()`): application files,
 # settings, models and tests.

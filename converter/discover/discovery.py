@@ -28,6 +28,7 @@ from converter.discover.history import Added, git_first_added, in_git_work_tree
 from converter.discover.names import Candidate, normalize_dialect
 from converter.discover.order import history_order, order_file_placed
 from converter.discover.scan import Scan, scan_tree
+from converter.discover.startup import read_startup_ddl
 from converter.discover.twins import select_twins
 
 
@@ -42,13 +43,19 @@ class LegacySource:
     added: str | None = None
     dialect: str | None = None
     # How the default discovery found it: "glob", "sweep" (a .sql elsewhere), "name" (a script
-    # named like a migration) or "script" (a one-shot script). The last two are converted only
-    # when they run DDL, else left out with why.
+    # named like a migration), "script" (a one-shot script) or "startup" (an application file
+    # whose start-up code runs DDL: only that code is the source, and the file is live code,
+    # never archived). All but the first two are converted only when they run DDL, else left
+    # out with why.
     found_by: str = "glob"
 
     @property
     def conditional(self) -> bool:
-        return self.found_by in ("name", "script")
+        return self.found_by in ("name", "script", "startup")
+
+    @property
+    def startup(self) -> bool:
+        return self.found_by == "startup"
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,7 @@ def discover(
     for candidate, _, _ in placed:
         _check_name(candidate.path)
     sources = tuple(_source(root, *p) for p in placed)
+    sources += _startup_sources(root, scan, migrations, {s.path for s in sources})
     other_sql = _report_other_sql(scan, migrations, len(sources), diags)
     return Discovery(root, sources, tuple(sorted(skipped)), migrations, git, other_sql)
 
@@ -238,6 +246,32 @@ def _check_name(path: str) -> None:
         shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         message = "the file name is not valid UTF-8: rename the file"
         raise InputError(message, Origin(shown)) from None
+
+
+def _startup_sources(
+    root: Path, scan: Scan, migrations: Sequence[str], known: set[str]
+) -> tuple[LegacySource, ...]:
+    """Application files whose start-up code runs DDL, by path, after every other source: that
+    code has run at every boot since it was written, so it holds the latest schema changes."""
+    found = []
+    for path in scan.app_files:
+        if path in known or inside(path, migrations) is not None:
+            continue
+        ddl = read_startup_ddl(root, path)
+        if ddl:
+            _check_name(path)
+            scopes = ", ".join(dict.fromkeys(d.scope for d in ddl))
+            found.append(
+                LegacySource(
+                    path=path,
+                    kind="py",
+                    sha256=hashlib.sha256(read_project_file(root, path)).hexdigest(),
+                    reason=f"runs DDL at application start-up ({scopes}): after every other "
+                    "source; only its start-up code is converted",
+                    found_by="startup",
+                )
+            )
+    return tuple(sorted(found, key=lambda s: s.path))
 
 
 def _source(root: Path, candidate: Candidate, reason: str, added: Added | None) -> LegacySource:

@@ -1,7 +1,7 @@
 """One walk of the project collecting legacy-source candidates and Alembic markers.
 
-The same walk notes `env.py` + `script.py.mako` folders, `alembic.ini` files, and `.sql` files no
-glob matches, so that the tree is read only once.
+The same walk notes `env.py` + `script.py.mako` folders, `alembic.ini` files, `.sql` files no
+glob matches and application files (`app.py`, `wsgi.py`, ...), so that the tree is read only once.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from converter.core.config import DEFAULT_PY_GLOBS, DEFAULT_SQL_GLOBS, Config
 from converter.core.files import inside
 from converter.discover.classify import CHANGE_WORDS, NOT_MIGRATION_WORDS, NOT_SCRIPTS, SCRIPT_NAMES
 from converter.discover.names import Candidate, candidate_for, without_prefix
+from converter.discover.startup import APP_FILES
 from converter.discover.walk import compile_globs, join, matches, walk_tree
 
 
@@ -26,6 +27,7 @@ class Scan:
     ini_files: list[str] = field(default_factory=list)
     other_sql: list[str] = field(default_factory=list)  # .sql files no sql-glob matches
     outside: list[str] = field(default_factory=list)  # symlinks leading out of the project
+    app_files: list[str] = field(default_factory=list)  # named like an application's entry
 
 
 def scan_tree(root: Path, config: Config) -> Scan:
@@ -55,6 +57,8 @@ def scan_tree(root: Path, config: Config) -> Scan:
                 scan.candidates.append(candidate_for(path, kind or _kind(name), rule or "glob"))
             elif name.lower().endswith(".sql"):
                 scan.other_sql.append(path)
+            elif APP_FILES.fullmatch(name) and not _leads_outside(root, path):
+                scan.app_files.append(path)
     return scan
 
 

@@ -22,8 +22,19 @@ from converter.ir.statements import Item, ManualCode
 __all__ = ["classify_lexical", "extract", "extract_python", "split_sql"]
 
 
-def extract(path: Path, rel: str, dialect: Dialect, root: Path, diags: Diagnostics) -> list[Item]:
-    """Items of one legacy source: `.sql` files are split, `.py` scripts are read with `ast`."""
+def extract(
+    path: Path,
+    rel: str,
+    dialect: Dialect,
+    root: Path,
+    diags: Diagnostics,
+    *,
+    startup: bool = False,
+    sources: frozenset[str] = frozenset(),
+) -> list[Item]:
+    """Items of one legacy source: `.sql` files are split, `.py` scripts are read with `ast`
+    (of an application file, `startup`, only its start-up code, not what it calls in the
+    other legacy `sources`)."""
     data = read_project_file(root, rel)
     text = decode_source(data, rel)
     suffix = path.suffix.lower()
@@ -38,6 +49,6 @@ def extract(path: Path, rel: str, dialect: Dialect, root: Path, diags: Diagnosti
                 diags.todo(item.origin, f"port by hand: {item.reason}", code="L2A201")
         return list(items)
     if suffix == ".py":
-        return extract_python(text, rel, dialect, root, diags)
+        return extract_python(text, rel, dialect, root, diags, startup=startup, sources=sources)
     raise InputError(f"unsupported legacy source type {suffix or '(none)'!r}: expected .sql or .py",
                      Origin(rel))  # fmt: skip

@@ -132,6 +132,14 @@ class FunctionCalls(WalkerBase):
                 scope[name] = DbRef()
         return scope
 
+    def call_entry(self, ref: FunctionRef, why: str) -> object:
+        """Run a function nothing in the script calls (an entry point), with unknown arguments."""
+        spec = ref.node.args
+        params = [p.arg for p in [*spec.posonlyargs, *spec.args]]
+        args = [Unknown(f"parameter {p!r} of {ref.node.name}(), {why}") for p in params]
+        self.frame.stmt = ref.node
+        return self.call_function(ref, args, {}, None)
+
     def _scan_uncalled(self) -> None:
         """Functions the script never calls (entry points of a runner, CLI commands) are still
         scanned: roots first, in source order; functions only they call are reached through them."""
@@ -162,12 +170,8 @@ class FunctionCalls(WalkerBase):
                     f"it is for {other}: left out (converting for {self.dialect})",
                 )
                 continue
-            spec = ref.node.args
-            params = [p.arg for p in [*spec.posonlyargs, *spec.args]]
-            args = [Unknown(f"parameter {p!r} of {ref.node.name}(), never called") for p in params]
-            self.frame.stmt = ref.node
             before, at = len(self.items), len(self.notes)
-            result = self.call_function(ref, args, {}, None)
+            result = self.call_entry(ref, "never called")
             if len(self.items) == before:
                 self.returned.append((ref, result))
             if len(self.items) > before:  # only worth saying for a function that runs SQL

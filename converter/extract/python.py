@@ -25,14 +25,24 @@ from converter.extract.loops import Loops
 from converter.extract.ports import data_port
 from converter.extract.project import ProjectCalls
 from converter.extract.sql import check_dialect, starts_like_sql
+from converter.extract.startup import StartupCode, startup_items
 from converter.extract.walker import effective
 from converter.ir.statements import Item
 
 
 def extract_python(
-    text: str, path: str, dialect: Dialect, root: Path, diags: Diagnostics
+    text: str,
+    path: str,
+    dialect: Dialect,
+    root: Path,
+    diags: Diagnostics,
+    *,
+    startup: bool = False,
+    sources: frozenset[str] = frozenset(),
 ) -> list[Item]:
-    """Items of one legacy Python script, in the order the script would run them."""
+    """Items of one legacy Python script, in the order the script would run them; of an
+    application file (`startup`), only what its start-up code runs, without what it calls
+    in the other legacy `sources`."""
     check_dialect(dialect)
     try:
         tree = ast.parse(text, filename=path)
@@ -42,7 +52,7 @@ def extract_python(
         ) from None
     except ValueError as e:
         raise InputError(f"Python syntax error: {e}", Origin(path, 1)) from None
-    port = data_port(tree)
+    port = None if startup else data_port(tree)
     if port:
         diags.warning(
             Origin(path, 1),
@@ -53,8 +63,9 @@ def extract_python(
         return []
     script = Path(os.path.normpath(root.resolve() / path))
     walker = ScriptWalker(text, path, dialect, root, script)
+    walker.sources = sources
     try:
-        items = walker.run(tree)
+        items = walker.run_startup(tree) if startup else walker.run(tree)
     except RecursionError:
         raise InputError(
             "nested too deeply to read statically: convert this statement by hand",
@@ -62,7 +73,7 @@ def extract_python(
         ) from None
     for level, origin, message in walker.notes:
         diags.add(level, origin, message, _NOTE_CODES[level])
-    return items
+    return startup_items(items, walker.ran_by, path, diags) if startup else items
 
 
 # What reading a script statically had to say, by level (see docs/diagnostics.md).
@@ -90,7 +101,7 @@ def _py2_hint(error: SyntaxError) -> str:
     return ""
 
 
-class ScriptWalker(ProjectCalls, DatabaseCalls, Guards, Loops, Definitions):
+class ScriptWalker(StartupCode, ProjectCalls, DatabaseCalls, Guards, Loops, Definitions):
     """Static interpreter of one script: statements, branches, loops, definitions and calls."""
 
     def run(self, tree: ast.Module) -> list[Item]:

@@ -11,6 +11,7 @@ from converter.ir.ops import Op
 class SourceRef:
     path: str  # relative to the project root, posix
     sha256: str
+    startup: bool = False  # an application file's start-up code: live code, never archived
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ class SourceOps:
     sha256: str
     ops: tuple[o.Op, ...]
     added: str | None = None
+    startup: bool = False  # the start-up code of an application file
 
 
 @dataclass
@@ -60,9 +61,9 @@ def plan(
         up, down = _replay(ops, model, dialect, diags, later=later, reference=reference)
         steps.append(
             Step(
-                f"Legacy {source.path}",
-                _slug(source.path),
-                (SourceRef(source.path, source.sha256),),
+                f"Start-up DDL of {source.path}" if source.startup else f"Legacy {source.path}",
+                _slug(source.path, source.startup),
+                (SourceRef(source.path, source.sha256, source.startup),),
                 up,
                 down,
                 source.added,
@@ -131,8 +132,12 @@ def _revision_id(
     return h.hexdigest()[:12]
 
 
-def _slug(path: str) -> str:
-    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+def _slug(path: str, startup: bool = False) -> str:
+    """The file's stem; an application file's path, since `__init__` or `app` say little."""
+    if startup:
+        stem = "startup_" + path.rsplit(".", 1)[0].replace("__init__", "init")
+    else:
+        stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     return re.sub(r"[^0-9a-zA-Z]+", "_", stem).strip("_").lower()[:60] or "legacy"
 
 

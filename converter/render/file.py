@@ -1,5 +1,5 @@
-"""The revision file: the template, the header docstring, the `legacy_sources` record and the
-`unknown_before` one.
+"""The revision file: the template, the header docstring, the `legacy_sources` record, the
+`startup_sources` and `unknown_before` ones.
 
 The output looks like Alembic autogenerate (Flask-Migrate's script.py.mako) so that users read and
 edit it as they would any revision; the same revision gives byte-identical text.
@@ -30,6 +30,7 @@ def render_revision(rev: Revision, dialect: Dialect) -> str:
         revision=repr(rev.id),
         down_revision=repr(rev.down_revision),
         legacy_sources=_legacy_sources(rev),
+        startup_sources=_startup_sources(rev),
         unknown_before=_unknown_before(rev),
         upgrade=upgrade,
         downgrade=downgrade,
@@ -82,6 +83,14 @@ def _legacy_sources(rev: Revision) -> str:
     """The `legacy_sources` tuple of (path, sha256) pairs."""
     pairs = tuple(Call("(", (repr(src.path), repr(src.sha256))) for src in rev.sources)
     return layout(Call("legacy_sources = (", pairs, single_comma=True), 0)
+
+
+def _startup_sources(rev: Revision) -> str | None:
+    """The `startup_sources` tuple of application files, or None when there are none."""
+    paths = tuple(repr(src.path) for src in rev.sources if src.startup)
+    if not paths:
+        return None
+    return layout(Call("startup_sources = (", paths, single_comma=True), 0)
 
 
 def _unknown_before(rev: Revision) -> str | None:

@@ -18,16 +18,11 @@ from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
 from converter.core.files import read_project_file
 from converter.discover.classify import SCRIPT_NAMES, is_main_guard
+from converter.discover.startup import STARTUP_HOOKS, STARTUP_NAME, decorator_name
 from converter.discover.walk import compile_globs, join, matches, walk_tree
 
 MARKERS = (b"create_all", b"__table__.create")
 TEST_FOLDERS = frozenset({"tests", "test"})
-STARTUP_NAME = re.compile(
-    r"(create|make|build)_app|app_factory|init_?(db|database|app|tables?)|create_(db|tables?)"
-    r"|.*setup.*|.*startup.*|bootstrap.*",
-    re.IGNORECASE,
-)
-STARTUP_HOOKS = frozenset({"before_first_request", "before_app_first_request", "before_serving"})
 MAX_CALL_TEXT = 120
 
 
@@ -243,14 +238,7 @@ class _CallFinder(ast.NodeVisitor):
 def _is_startup_function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     if STARTUP_NAME.fullmatch(node.name):
         return True
-    return any(_decorator_name(d) in STARTUP_HOOKS for d in node.decorator_list)
-
-
-def _decorator_name(node: ast.expr) -> str | None:
-    target = node.func if isinstance(node, ast.Call) else node
-    if isinstance(target, ast.Attribute):
-        return target.attr
-    return target.id if isinstance(target, ast.Name) else None
+    return any(decorator_name(d) in STARTUP_HOOKS for d in node.decorator_list)
 
 
 def _is_app_context(node: ast.expr) -> bool:

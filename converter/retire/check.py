@@ -1,8 +1,9 @@
 """`check`: keep a converted project converted (for CI and pre-commit hooks).
 
-Three things bring back a second source of truth next to the revision chain: a new legacy script
+Four things bring back a second source of truth next to the revision chain: a new legacy script
 (`migrate_*.py`, a manual .sql file) outside the archive, an archived script edited after the fact,
-and a `db.create_all()` that runs outside tests. Each is reported at its `file:line`; any of them
+DDL the application runs at start-up (converted or not, it must leave the app), and a
+`db.create_all()` that runs outside tests. Each is reported at its `file:line`; any of them
 fails the check (exit 1). A project that was never archived is checked all the same.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Level, Origin
 from converter.discover.discovery import Discovery, LegacySource
+from converter.discover.startup import read_startup_ddl
 from converter.retire.archive.plan import chain_dialect, discover_all, files_read_by
 from converter.retire.archive.records import (
     Converted,
@@ -87,13 +89,39 @@ def _stray_sources(
     for folder in found.migrations_dirs:
         converted.update((c.path, c) for c in converted_sources(root / folder))
         dialect = dialect or chain_dialect(root / folder, config)
-    read = set().union(*(files_read_by(root, path, config) for path in converted))
+    read = set().union(
+        *(files_read_by(root, c.path, config, startup=c.startup) for c in converted.values())
+    )
     strays = [s for s in found.sources if left.get(s.path) != s.sha256 and s.path not in read]
+    apps = [s for s in strays if s.startup]
+    strays = [s for s in strays if not s.startup]
     twins = find_twins(root, strays, converted, dialect) if strays else {}
     return [
-        Problem(Origin(source.path, 1), *_stray_message(source, converted, twins, dest))
-        for source in strays
+        *(
+            Problem(Origin(source.path, 1), *_stray_message(source, converted, twins, dest))
+            for source in strays
+        ),
+        *(problem for app in apps for problem in _startup_ddl(root, app, converted)),
     ]
+
+
+def _startup_ddl(root: Path, app: LegacySource, converted: dict[str, Converted]) -> list[Problem]:
+    """Each DDL statement an application still runs at start-up: converted (then it only has to
+    go), or not (then it is a second source of truth still growing)."""
+    record = converted.get(app.path)
+    problems = []
+    for ddl in read_startup_ddl(root, app.path):
+        where = f"DDL in start-up code ({ddl.scope}) runs at every start-up"
+        if record is not None:
+            message = f"{where}; converted into revision {record.revision}: remove it from the app"
+            problems.append(Problem(ddl.origin, message, "L2A527"))
+        else:
+            message = (
+                f"{where}, and no revision records it: run legacy2alembic convert (or put it "
+                "in a revision, flask db migrate), then remove it from the app"
+            )
+            problems.append(Problem(ddl.origin, message, "L2A528"))
+    return problems
 
 
 def _stray_message(

@@ -1,7 +1,8 @@
 """Planning the archive: every move checked before anything is touched.
 
 A converted source whose content changed is refused; twins go with the source that carries them;
-files a moved script reads stay in place and are recorded; no target may exist already.
+files a moved script reads stay in place and are recorded; no target may exist already. An
+application file whose start-up code was converted is live code: it never moves.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class Plan:
     kept: list[Kept] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     not_converted: list[str] = field(default_factory=list)
+    # Application files whose start-up code was converted: live code, never moved.
+    startup: list[Converted] = field(default_factory=list)
 
 
 def archive_folder(dest: str) -> str:
@@ -86,21 +89,23 @@ def archive_dest(root: Path, dest: str, migrations: Path) -> str:
 
 def plan_archive(root: Path, config: Config, dest: str, migrations: Path) -> Plan:
     """Everything archive would do, checked; raises before anything is touched."""
-    converted = _latest(converted_sources(migrations))
-    if not converted:
+    recorded = _latest(converted_sources(migrations))
+    if not recorded:
         raise InputError(
             f"{migrations}: no revision records legacy sources (legacy_sources); "
             "run legacy2alembic convert first"
         )
     plan = Plan(root, dest)
-    _refuse_outside(root, list(converted))
+    _refuse_outside(root, list(recorded))
+    converted = {path: r for path, r in recorded.items() if not r.startup}
+    plan.startup = [r for r in recorded.values() if r.startup]
     archived = {entry["path"] for entry in read_manifest(root / dest)["files"]}
     _check_converted(plan, converted, archived)
-    found = list(discover_all(root, config, dest).sources)
+    found = [s for s in discover_all(root, config, dest).sources if not s.startup]
     _add_twins(plan, found, converted, archived, chain_dialect(migrations, config))
     plan.kept = _read_by_scripts(root, config, plan)
     accounted = {m.path for m in plan.moves} | {k.path for k in plan.kept} | archived
-    plan.not_converted = [s.path for s in found if s.path not in accounted | converted.keys()]
+    plan.not_converted = [s.path for s in found if s.path not in accounted | recorded.keys()]
     _refuse_existing_targets(root, plan)
     _refuse_outside(root, [p for m in plan.moves for p in (m.path, m.target)])
     tracked = tracked_paths(root, [m.path for m in plan.moves])
@@ -176,16 +181,14 @@ def _read_by_scripts(root: Path, config: Config, plan: Plan) -> list[Kept]:
     """Files a moved script reads at run time (convert put their statements in its revision).
     They stay: other code may read them too."""
     moving = {m.path for m in plan.moves}
+    readers = [(m.path, False) for m in plan.moves if m.revision is not None]
+    readers += [(r.path, True) for r in plan.startup]
     kept: dict[str, Kept] = {}
-    for move in plan.moves:
-        if move.revision is None:
-            continue
-        read = sorted(files_read_by(root, move.path, config) - moving)
+    for reader, startup in readers:
+        read = sorted(files_read_by(root, reader, config, startup=startup) - moving)
         _refuse_outside(root, read)
         for path in read:
-            kept[path] = Kept(
-                path, sha256_of(root / path), f"read by {move.path}, converted with it"
-            )
+            kept[path] = Kept(path, sha256_of(root / path), f"read by {reader}, converted with it")
     return list(kept.values())
 
 
@@ -200,16 +203,17 @@ def _refuse_outside(root: Path, paths: list[str]) -> None:
         )
 
 
-def files_read_by(root: Path, script: str, config: Config) -> set[str]:
-    """Project files whose statements a converted .py script runs (a .sql it reads). Which files
-    a script reads does not depend on the dialect; the project's, or sqlite, is passed on."""
+def files_read_by(root: Path, script: str, config: Config, *, startup: bool = False) -> set[str]:
+    """Project files whose statements a converted .py script runs (a .sql it reads); of an
+    application file (`startup`), those its start-up code runs. Which files a script reads does
+    not depend on the dialect; the project's, or sqlite, is passed on."""
     from converter.extract import extract
 
     if not script.endswith(".py") or not (root / script).is_file():
         return set()
     dialect = (find_dialect(config.dialect) if config.dialect else None) or Dialect.SQLITE
     try:
-        items = extract(root / script, script, dialect, root, Diagnostics())
+        items = extract(root / script, script, dialect, root, Diagnostics(), startup=startup)
     except ConverterError:
         return set()
     read = {item.origin.path for item in items} - {script}

@@ -27,6 +27,9 @@ class Converted:
     sha256: str
     revision: str
     revision_file: str
+    # An application file whose start-up code was converted (`startup_sources`): live code,
+    # never archived.
+    startup: bool = False
 
 
 def converted_sources(migrations: Path) -> list[Converted]:
@@ -61,7 +64,9 @@ def _recorded_in(file: Path) -> tuple[Any, Any, list[Converted]]:
         tree = ast.parse(file.read_bytes(), filename=str(file))
     except (OSError, SyntaxError, ValueError) as exc:
         raise InputError(f"cannot read this revision: {exc}", Origin(str(file))) from None
-    values = _module_constants(tree, ("revision", "down_revision", "legacy_sources"))
+    values = _module_constants(
+        tree, ("revision", "down_revision", "legacy_sources", "startup_sources")
+    )
     revision = values.get("revision", (0, None))[1]
     down = values.get("down_revision", (0, None))[1]
     if "legacy_sources" not in values:
@@ -79,7 +84,20 @@ def _recorded_in(file: Path) -> tuple[Any, Any, list[Converted]]:
             "archive moves nothing outside it",
             Origin(str(file), line),
         )
-    return revision, down, [Converted(path, sha, revision, str(file)) for path, sha in pairs]
+    startup = _startup_paths(values, file)
+    return (
+        revision,
+        down,
+        [Converted(path, sha, revision, str(file), path in startup) for path, sha in pairs],
+    )
+
+
+def _startup_paths(values: dict[str, tuple[int, Any]], file: Path) -> set[str]:
+    """The application files among the sources (`startup_sources`); none when absent."""
+    line, paths = values.get("startup_sources", (0, ()))
+    if not isinstance(paths, tuple) or not all(isinstance(p, str) for p in paths):
+        raise InputError("startup_sources must be a tuple of paths", Origin(str(file), line))
+    return set(paths)
 
 
 def _module_constants(tree: ast.Module, names: tuple[str, ...]) -> dict[str, tuple[int, Any]]:
