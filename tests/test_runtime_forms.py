@@ -401,3 +401,40 @@ def test_list_and_tuple_parameters_bind_as_psycopg2_sends_them(tmp_path, pg_url_
     revision = next((project / "migrations" / "versions").glob("*002_cleanup.py")).read_text()
     assert "emp_id = ANY(ARRAY['a', 'zz'])" in revision
     assert "WHERE emp_id IN ('b', 'c')" in revision
+
+
+def test_two_sqlite_files_copying_rows_is_a_data_port(tmp_path):
+    """yavir `scripts/migrate_sqlite.py`: rows copied from a backup file into the new one."""
+    files = {
+        "migrate_001_copy.py": """import sqlite3
+pre_filename = "copy.db.sqlite3"
+sql_filename = "db.sqlite3"
+pre = sqlite3.connect(pre_filename).cursor()
+new = sqlite3.connect(sql_filename)
+for row in pre.execute("SELECT id, name FROM main_post"):
+    new.execute(f"INSERT INTO main_post (id, name) VALUES (?, ?)", row)
+new.commit()
+""",
+    }
+    project = write_project(tmp_path / "project", files)
+    _, report = converted(project, "sqlite")
+    assert (
+        "copies rows between databases (sqlite 'copy.db.sqlite3' and sqlite 'db.sqlite3')"
+    ) in report
+
+
+def test_one_sqlite_file_opened_twice_is_not_a_data_port(tmp_path):
+    files = {
+        "migrate_001_twice.py": """import sqlite3
+DB = "app.db"
+reader = sqlite3.connect(DB)
+writer = sqlite3.connect("app.db")
+writer.execute("CREATE TABLE archive (id INTEGER PRIMARY KEY, name TEXT)")
+for row in reader.execute("SELECT id, name FROM posts"):
+    writer.execute("INSERT INTO archive (id, name) VALUES (?, ?)", row)
+writer.commit()
+""",
+    }
+    project = write_project(tmp_path / "project", files)
+    _, report = converted(project, "sqlite")
+    assert "data port" not in report
