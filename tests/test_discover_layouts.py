@@ -209,17 +209,19 @@ def test_one_shot_scripts_are_sources_whatever_their_name(tmp_path: Path) -> Non
         },
     )
     analysis = analyse(tmp_path, Config(), Dialect.SQLITE, Diagnostics(), jobs=1)
-    assert sorted(s.source.path for s in analysis.sources) == [
-        "backup_and_fix_columns.py",
-        "create_permission_tables.py",
-        "legacy/tools/CANONICALIZE_KEYS.py",
-    ]
+    found_by = {s.source.path: s.source.found_by for s in analysis.sources}
+    assert found_by == {
+        "backup_and_fix_columns.py": "script",
+        "create_permission_tables.py": "script",
+        "legacy/tools/CANONICALIZE_KEYS.py": "script",
+        "app.py": "startup",  # application code, read for its start-up DDL only
+    }
     why = dict(analysis.discovery.skipped)
     assert why["restore_columns.py"] == (
         "a one-shot script, but runs no DDL (data or run-time SQL only)"
     )
     assert why["db/ensure_schema.py"].startswith("runs DDL but is not run as a script")
-    quiet = ("report.py", "app.py", "test_schema.py", "notes.py", "init_tables.py")
+    quiet = ("report.py", "test_schema.py", "notes.py", "init_tables.py")
     for path in (*quiet, "debug_table_creation.py"):
         assert path not in why
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from converter.core import progress
-from converter.core.config import Config
+from converter.core.config import DEFAULT_PY_GLOBS, DEFAULT_SQL_GLOBS, Config
 from converter.core.diagnostics import Diagnostic, Diagnostics, Origin
 from converter.core.dialects import Dialect
 from converter.core.errors import ConverterError, InputError
@@ -349,10 +349,7 @@ def convert(
             if other
             else ""
         )
-        raise InputError(
-            f"no legacy sources found under {root} (looked for "
-            f"{', '.join(config.py_globs + config.sql_globs)}){hint}"
-        )
+        raise InputError(f"no legacy sources found under {root} ({_looked_for(config)}){hint}")
     if options.out.exists() and not options.out.is_dir():
         raise InputError(f"--out {options.out} exists and is not a directory")
     from converter.core.gc_pause import gc_paused
@@ -463,6 +460,21 @@ def _name_create_all(op: o.Op, class_map: dict[str, str]) -> o.Op:
         dict.fromkeys([*op.tables, *(class_map[m] for m in op.models if m in class_map)])
     )
     return replace(op, tables=tables)
+
+
+def _looked_for(config: Config) -> str:
+    """What discovery read, for the error that says it found nothing."""
+    looked = f"looked for {', '.join(config.py_globs + config.sql_globs)}"
+    sweeps = []
+    if config.sql_globs == DEFAULT_SQL_GLOBS:
+        sweeps.append("every other .sql file")
+    if config.py_globs == DEFAULT_PY_GLOBS:
+        sweeps.append(
+            "scripts named like migrations or run by hand with DDL, and application files "
+            "running DDL at start-up"
+        )
+    more = f", and read {' and '.join(sweeps)}" if sweeps else ""
+    return f"{looked}{more}; `legacy2alembic scan` lists what was left out and why"
 
 
 def _reference(root: Path, options: ConvertOptions, diags: Diagnostics):
