@@ -38,6 +38,7 @@ _CODE_CREATES = re.compile(
 )
 _CODE_DDL = re.compile(r"""["']\s*(create|alter|drop|rename|truncate)\s""", re.IGNORECASE)
 
+_CHANGES_EXISTING = "changes existing schema (of ALTER TABLE, only ADD COLUMN is converted)"
 CONVERT = "convert"
 DATA = "data"
 
@@ -59,16 +60,16 @@ def route_verdict(item: Item) -> str:
         return "creates a temporary table, for the request only"
     if not CREATES_SCHEMA.match(sql):
         first = sql.split(None, 1)[0].upper()
-        return (
-            "drops schema"
-            if first == "DROP"
-            else f"{first} does not create a table, index or column"
-        )
+        if first == "DROP":
+            return "drops schema"
+        if first == "ALTER":
+            return _CHANGES_EXISTING
+        return f"{first} does not create a table, index or column"
     alter = _ALTER.match(sql)
     if alter is not None:
         clauses = [c.strip() for c in _split_clauses(alter["rest"])]
         if _CHANGES.search(alter["rest"]) or not all(_ADD_COLUMN.match(c) for c in clauses):
-            return "changes existing schema (only ADD COLUMN is converted)"
+            return _CHANGES_EXISTING
     if Flag.GUARDED in item.flags or _IF_NOT_EXISTS.search(sql.split("(", 1)[0]):
         return CONVERT
     return "not guarded (no IF NOT EXISTS, no check of the schema or try/except around it)"
