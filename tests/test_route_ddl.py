@@ -217,12 +217,15 @@ def test_data_statements_are_per_request_work(sql: str) -> None:
 
 
 def test_ddl_built_from_the_request() -> None:
-    def todo(code: str) -> ManualCode:
-        return ManualCode(Origin("app.py", 1), code, "SQL built at run time")
+    def todo(code: str, reason: str = "SQL built at run time") -> ManualCode:
+        return ManualCode(Origin("app.py", 1), code, reason)
 
     assert route_verdict(todo('conn.execute(f"ALTER TABLE t ADD COLUMN {name} TEXT")')) == CONVERT
     assert route_verdict(todo('conn.execute(f"DROP TABLE {name}")')) == "DDL built at run time"
     assert route_verdict(todo('conn.execute(f"UPDATE t SET a = {v}")')) == DATA
+    # A column check whose parameters are known only at run time, guarding an ADD COLUMN.
+    check = 'if not has_column(conn, "t", name):\n    conn.execute(f"ALTER TABLE t ADD {name} INT")'
+    assert route_verdict(todo(check, "query parameters known only at run time (x)")) == DATA
 
 
 # ---- extraction -------------------------------------------------------------------------------
