@@ -209,10 +209,12 @@ def test_one_shot_scripts_are_sources_whatever_their_name(tmp_path: Path) -> Non
         },
     )
     analysis = analyse(tmp_path, Config(), Dialect.SQLITE, Diagnostics(), jobs=1)
-    assert sorted(s.source.path for s in analysis.sources) == [
-        "backup_and_fix_columns.py",
-        "create_permission_tables.py",
-        "legacy/tools/CANONICALIZE_KEYS.py",
+    # app.py runs DDL at import: an application file's start-up DDL (test_startup.py).
+    assert sorted((s.source.path, s.source.startup) for s in analysis.sources) == [
+        ("app.py", True),
+        ("backup_and_fix_columns.py", False),
+        ("create_permission_tables.py", False),
+        ("legacy/tools/CANONICALIZE_KEYS.py", False),
     ]
     why = dict(analysis.discovery.skipped)
     assert why["restore_columns.py"] == (
