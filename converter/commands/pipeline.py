@@ -208,7 +208,10 @@ def _why_not_startup(outcome: _SourceOutcome) -> str:
         return f"application file, cannot be read ({outcome.unreadable})"
     if any(r.kind == "schema" for r in outcome.analysis.records):
         return ""
-    return "application file: its start-up code runs no DDL that could be read"
+    return (
+        "application file: its start-up code and request handlers create no schema that "
+        "could be read"
+    )
 
 
 def _merge_repeating_twins(

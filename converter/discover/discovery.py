@@ -28,7 +28,7 @@ from converter.discover.history import Added, git_first_added, in_git_work_tree
 from converter.discover.names import Candidate, normalize_dialect
 from converter.discover.order import history_order, order_file_placed
 from converter.discover.scan import Scan, scan_tree
-from converter.discover.startup import read_startup_ddl
+from converter.discover.startup import StartupDDL, read_startup_ddl
 from converter.discover.twins import select_twins
 
 
@@ -260,18 +260,28 @@ def _startup_sources(
         ddl = read_startup_ddl(root, path)
         if ddl:
             _check_name(path)
-            scopes = ", ".join(dict.fromkeys(d.scope for d in ddl))
             found.append(
                 LegacySource(
                     path=path,
                     kind="py",
                     sha256=hashlib.sha256(read_project_file(root, path)).hexdigest(),
-                    reason=f"runs DDL at application start-up ({scopes}): after every other "
-                    "source; only its start-up code is converted",
+                    reason=_startup_reason(ddl),
                     found_by="startup",
                 )
             )
     return tuple(sorted(found, key=lambda s: s.path))
+
+
+def _startup_reason(ddl: list[StartupDDL]) -> str:
+    """Why an application file is a source: DDL at start-up, schema its routes create lazily."""
+    at_start = ", ".join(dict.fromkeys(d.scope for d in ddl if not d.lazy))
+    handlers = list(dict.fromkeys(d.scope for d in ddl if d.lazy))
+    shown = ", ".join(handlers[:3]) + (", ..." if len(handlers) > 3 else "")
+    parts = [f"runs DDL at application start-up ({at_start})"] if at_start else []
+    if handlers:
+        parts.append(f"creates schema lazily in request handlers ({shown})")
+    what = "that DDL" if not at_start else "its start-up code" if not handlers else "that code"
+    return f"{' and '.join(parts)}: after every other source; only {what} is converted"
 
 
 def _source(root: Path, candidate: Candidate, reason: str, added: Added | None) -> LegacySource:

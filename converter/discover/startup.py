@@ -5,8 +5,10 @@ module-level `with app.app_context():` block, or in a hook run before the first 
 file is a legacy source of its own (converted last, docs/decisions.md); this module decides what
 of it runs at start-up: module-level code, functions named like start-up code or registered as a
 start-up hook, and the functions those call. Route handlers and services run per request and are
-not part of it. Files are read with `ast`, never imported. `extract` follows the same roots,
-`retire` lists the same statements.
+not part of it, except the schema some route handlers create lazily (`CREATE TABLE IF NOT EXISTS`,
+a guarded `ADD COLUMN` before the request's INSERT): `route_ddl` finds it, and only it. Files are
+read with `ast`, never imported. `extract` follows the same roots, `retire` lists the same
+statements.
 """
 
 from __future__ import annotations
@@ -38,6 +40,19 @@ DDL = re.compile(
     r"|alter\s+type|create\s+type)\b",
     re.IGNORECASE,
 )
+# Decorators that register a request handler: Flask's `route` (apps and blueprints) and the
+# method shortcuts of Flask 2 (and FastAPI): `@app.route("/x")`, `@bp.post("/x")`.
+ROUTE_DECORATORS = frozenset({"route", "get", "post", "put", "delete", "patch"})
+# DDL a request handler may run; what creates schema is `CREATES_SCHEMA`.
+ROUTE_DDL = re.compile(
+    r"^\s*(create|alter|drop|rename|truncate)\s+(temp|temporary|unique|table|index)\b", re.I
+)
+CREATES_SCHEMA = re.compile(
+    r"^\s*(create\s+table\s+(if\s+not\s+exists\s+)?\S+\s*\("
+    r"|create\s+(unique\s+)?index\s.*?\bon\b"
+    r"|alter\s+table\s+\S+\s+add\b)",
+    re.IGNORECASE | re.DOTALL,
+)
 _MARKERS = (b"ALTER TABLE", b"alter table", b"CREATE TABLE", b"create table", b"CREATE INDEX",
             b"create index", b"CREATE UNIQUE", b"create unique", b"DROP ", b"drop ")  # fmt: skip
 
@@ -51,11 +66,14 @@ class StartupDDL:
     origin: Origin
     sql: str
     scope: str
+    # In a request handler (`scope` names it): schema the app creates when the route is requested.
+    lazy: bool = False
 
 
 def read_startup_ddl(root: Path, path: str) -> list[StartupDDL]:
-    """The start-up DDL of one application file; none when it cannot be read or parsed (an app
-    file is not asked for: one broken file must not stop the run)."""
+    """The start-up DDL of one application file, and the schema its request handlers create
+    (`lazy`), by line; none when it cannot be read or parsed (an app file is not asked for: one
+    broken file must not stop the run)."""
     try:
         data = read_project_file(root, path)
     except InputError:
@@ -66,7 +84,8 @@ def read_startup_ddl(root: Path, path: str) -> list[StartupDDL]:
         tree = ast.parse(data.decode("utf-8"), filename=path)
     except (UnicodeDecodeError, SyntaxError, ValueError):
         return []
-    return startup_ddl(tree, path)
+    found = startup_ddl(tree, path) + route_ddl(tree, path)
+    return sorted(found, key=lambda d: d.origin.line)
 
 
 def startup_ddl(tree: ast.Module, path: str) -> list[StartupDDL]:
@@ -88,6 +107,8 @@ def _strings_in(
 ) -> Iterator[tuple[ast.Constant | ast.JoinedStr, str]]:
     for child in ast.iter_child_nodes(node):
         if isinstance(child, _Function):
+            if is_route(child):
+                continue  # per request: route_ddl
             if scope != "module" or child.name in starting:
                 yield from _strings_in(child, child.name if scope == "module" else scope, starting)
         elif isinstance(child, ast.ClassDef):
@@ -98,6 +119,65 @@ def _strings_in(
                 yield child, scope
         else:
             yield from _strings_in(child, scope, starting)
+
+
+def is_route(node: _Function) -> bool:
+    """Whether a decorator registers the function as a request handler (`@app.route(...)`,
+    `@bp.post(...)`)."""
+    return any(
+        isinstance(d, ast.Call)
+        and isinstance(d.func, ast.Attribute)
+        and d.func.attr in ROUTE_DECORATORS
+        for d in node.decorator_list
+    )
+
+
+def route_ddl(tree: ast.Module, path: str) -> list[StartupDDL]:
+    """The schema-creating DDL literals of the request handlers (module level or registered in
+    the app factory) and of the module's functions they call, but not of start-up functions
+    (their DDL is start-up DDL)."""
+    return [
+        StartupDDL(Origin(path, node.lineno), text, handler, lazy=True)
+        for node, text, handler in _route_strings(tree)
+        if CREATES_SCHEMA.match(text)
+    ]
+
+
+def routes_with_ddl(tree: ast.Module) -> set[str]:
+    """Names of the request handlers whose code (or a function it calls) holds a DDL literal
+    of any kind: those `extract` walks, to convert what creates schema and list the rest."""
+    return {handler for _, _, handler in _route_strings(tree)}
+
+
+def _route_strings(
+    tree: ast.Module,
+) -> Iterator[tuple[ast.Constant | ast.JoinedStr, str, str]]:
+    """(literal, text, handler) for each DDL-like literal a request handler runs, in the order
+    of the handlers; each literal once (under the first handler that reaches it)."""
+    functions = {n.name: n for n in tree.body if isinstance(n, _Function)}
+    starting = startup_functions(tree)
+    handlers = sorted(
+        (n for n in ast.walk(tree) if isinstance(n, _Function) and is_route(n)),
+        key=lambda n: n.lineno,
+    )
+    seen: set[ast.AST] = set()
+    for handler in handlers:
+        pending: list[_Function] = [handler]
+        while pending:
+            function = pending.pop()
+            if function in seen:
+                continue
+            seen.add(function)
+            for node in ast.walk(function):
+                if isinstance(node, ast.Constant | ast.JoinedStr):
+                    text = literal_text(node)
+                    if text is not None and ROUTE_DDL.match(text):
+                        yield node, text, handler.name
+            pending += [
+                functions[name]
+                for name in _called_names(function)
+                if name in functions and name not in starting
+            ]
 
 
 def startup_roots(tree: ast.Module) -> list[_Function]:

@@ -73,7 +73,9 @@ def extract_python(
         ) from None
     for level, origin, message in walker.notes:
         diags.add(level, origin, message, _NOTE_CODES[level])
-    return startup_items(items, walker.ran_by, path, diags) if startup else items
+    if startup:
+        return startup_items(items, walker.ran_by, path, diags, walker.route_ddl)
+    return items
 
 
 # What reading a script statically had to say, by level (see docs/diagnostics.md).

@@ -6,8 +6,10 @@ the schema (docs/decisions.md). So the walk runs the module body (as importing t
 `__main__` block included), then each start-up function it did not call (named like one, or
 registered as a hook, nested in the app factory or not), following what they call as for a
 script. A hook run before *each* request belongs to it only when it runs DDL (a "done once"
-schema check); otherwise its queries are per-request work. What start-up code of *another* app
-file runs (`app = create_app()` in `wsgi.py`) is that file's source, not this one's.
+schema check); otherwise its queries are per-request work. Request handlers holding DDL are
+walked last, and of what they run only idempotent schema creation is kept (`extract/routes.py`).
+What start-up code of *another* app file runs (`app = create_app()` in `wsgi.py`) is that file's
+source, not this one's.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from converter.discover.startup import (
     DDL,
     REQUEST_HOOKS,
     hook_name,
+    is_route,
+    routes_with_ddl,
     startup_ddl,
     startup_functions,
     startup_roots,
@@ -29,6 +33,14 @@ from converter.discover.startup import (
 from converter.extract.dbcalls import DatabaseCalls
 from converter.extract.definitions import Definitions
 from converter.extract.project import ProjectCalls
+from converter.extract.routes import (
+    CONVERT,
+    DATA,
+    RouteStatement,
+    one_line,
+    report_route_ddl,
+    route_verdict,
+)
 from converter.extract.values import External, FunctionRef, Unknown
 from converter.ir.statements import CreateAllCall, Item, Statement
 
@@ -42,10 +54,14 @@ class StartupCode(ProjectCalls, DatabaseCalls, Definitions):
     sources: frozenset[str] = frozenset()
     hooks: list[FunctionRef]
     ran_by: dict[str, str]
+    routes: list[FunctionRef]  # request handlers met on the way (module level or in a factory)
+    route_ddl: list[RouteStatement]  # the DDL they run, converted or listed
 
     def run_startup(self, tree: ast.Module) -> list[Item]:
-        """Module code, then the start-up functions and hooks it did not call, in source order."""
+        """Module code, then the start-up functions and hooks it did not call, in source order;
+        then the request handlers that hold DDL."""
         self.startup, self.hooks, self.ran_by = True, [], {}
+        self.routes, self.route_ddl = [], []
         self.exec_block(tree.body)
         roots = [self.lookup(node.name) for node in startup_roots(tree)]
         pending = [ref for ref in roots if isinstance(ref, FunctionRef)]
@@ -55,7 +71,34 @@ class StartupCode(ProjectCalls, DatabaseCalls, Definitions):
                 self._run_entry(ref)
             pending += [hook for hook in self.hooks if hook.node not in self.called]
             self.hooks = []
+        self._run_routes(routes_with_ddl(tree))
         return self.items
+
+    def _run_routes(self, handlers: set[str]) -> None:
+        """Each request handler holding DDL, called with unknown (request) arguments: of what it
+        runs, idempotent schema creation is kept (once), other DDL is listed, data dropped, and
+        so are the notes about what was dropped."""
+        done = {i.sql for i in self.items if isinstance(i, Statement)}
+        for ref in self.routes:
+            if ref.node.name not in handlers or ref.node in self.called:
+                continue
+            items_at, notes_at = self._mark()
+            self.call_entry(ref, "filled by the request")
+            ran, notes = self.items[items_at:], self.notes[notes_at:]
+            del self.items[items_at:], self.notes[notes_at:]
+            kept: set[int] = set()
+            for item in ran:
+                verdict = route_verdict(item)
+                if verdict == DATA:
+                    continue
+                repeat = isinstance(item, Statement) and item.sql in done
+                self.route_ddl.append(RouteStatement(item, ref.node.name, verdict, repeat))
+                if verdict == CONVERT and not repeat:
+                    self.items.append(item)
+                    kept.add(item.origin.line)
+                    if isinstance(item, Statement):
+                        done.add(item.sql)
+            self.notes += [note for note in notes if note[1].line in kept]
 
     def _run_entry(self, ref: FunctionRef) -> None:
         """Call a start-up function with unknown arguments; a per-request hook's SQL is kept
@@ -70,6 +113,8 @@ class StartupCode(ProjectCalls, DatabaseCalls, Definitions):
         ref = self.lookup(stmt.name)
         if self.startup and hook_name(stmt) is not None and isinstance(ref, FunctionRef):
             self.hooks.append(ref)
+        if self.startup and is_route(stmt) and isinstance(ref, FunctionRef):
+            self.routes.append(ref)
 
     _exec_AsyncFunctionDef = _exec_FunctionDef
 
@@ -144,13 +189,25 @@ def _runs_ddl(items: list) -> bool:
 
 
 def startup_items(
-    items: list[Item], scopes: dict[str, str], path: str, diags: Diagnostics
+    items: list[Item],
+    scopes: dict[str, str],
+    path: str,
+    diags: Diagnostics,
+    routes: list[RouteStatement] | None = None,
 ) -> list[Item]:
-    """What start-up code runs, less `create_all()` (the models build those tables: they are the
-    baseline, and fix-create-all retires the call); each DDL statement is warned about, since
-    the app keeps running it until it is removed."""
+    """What start-up code and request handlers run, less `create_all()` (the models build those
+    tables: they are the baseline, and fix-create-all retires the call); each DDL statement is
+    warned about, since the app keeps running it until it is removed, and so is each DDL
+    statement of a request handler (`routes`), converted or not."""
+    routes = routes or []
+    revision = f"start-up DDL of {path}"
+    report_route_ddl(routes, revision, diags)
+    lazy = {ddl.item for ddl in routes}
     kept: list[Item] = []
     for item in items:
+        if item in lazy:
+            kept.append(item)
+            continue
         if isinstance(item, CreateAllCall):
             diags.info(
                 item.origin,
@@ -165,13 +222,8 @@ def startup_items(
             diags.warning(
                 item.origin,
                 f"DDL in start-up code ({scope}) runs at every start-up: converted into the "
-                f'revision "start-up DDL of {path}"; remove it from the app once the chain '
-                f"is in place: {_one_line(item.sql)}",
+                f'revision "{revision}"; remove it from the app once the chain '
+                f"is in place: {one_line(item.sql)}",
                 code="L2A504",
             )
     return kept
-
-
-def _one_line(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 3] + "..."

@@ -106,19 +106,26 @@ def _stray_sources(
 
 
 def _startup_ddl(root: Path, app: LegacySource, converted: dict[str, Converted]) -> list[Problem]:
-    """Each DDL statement an application still runs at start-up: converted (then it only has to
-    go), or not (then it is a second source of truth still growing)."""
+    """Each DDL statement an application still runs at start-up, or that creates schema in a
+    request handler: converted (then it only has to go), or not (then it is a second source of
+    truth still growing)."""
     record = converted.get(app.path)
     problems = []
     for ddl in read_startup_ddl(root, app.path):
         where = f"DDL in start-up code ({ddl.scope}) runs at every start-up"
+        place = "the app"
+        if ddl.lazy:
+            where = (
+                f"DDL in request handler {ddl.scope}() creates schema when the route is requested"
+            )
+            place = "the route"
         if record is not None:
-            message = f"{where}; converted into revision {record.revision}: remove it from the app"
+            message = f"{where}; converted into revision {record.revision}: remove it from {place}"
             problems.append(Problem(ddl.origin, message, "L2A527"))
         else:
             message = (
                 f"{where}, and no revision records it: run legacy2alembic convert (or put it "
-                "in a revision, flask db migrate), then remove it from the app"
+                f"in a revision, flask db migrate), then remove it from {place}"
             )
             problems.append(Problem(ddl.origin, message, "L2A528"))
     return problems
