@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from converter.discover.names import prefix_of
+from converter.discover.names import prefix_of, without_prefix
 from converter.discover.startup import APP_FILES
 
 # Scripts named like schema changes; read, and kept only when they run DDL.
@@ -116,12 +116,17 @@ def sql_verdict(path: str, text: str, *, in_legacy_folder: bool) -> Verdict:
     return Verdict("migration", "changes data")
 
 
-def script_verdict(text: str, *, imports_project: bool = False) -> Verdict:
-    """Whether a script named like a migration runs DDL (it is read with `ast` later). One that
-    imports the project's own modules may run DDL through their helpers: reading it decides."""
+def named_like_migration(name: str) -> bool:
+    """A script file name that says it changes the schema, after any ordering prefix
+    (`add_x.py`, `2025_07_21_add_x.py`, `COMPLETE_MIGRATION.py`)."""
+    return SCRIPT_NAMES.fullmatch(without_prefix(name.removesuffix(".py")) + ".py") is not None
+
+
+def script_verdict(text: str) -> Verdict:
+    """Whether a script named like a migration runs DDL (it is read with `ast` later)."""
     if _ALEMBIC_REVISION.search(text):
         return Verdict("alembic", "an Alembic revision, not a legacy script")
-    if not _DDL.search(strip_comments(text)) and not imports_project:
+    if not _DDL.search(strip_comments(text)):
         return Verdict("no-ddl", "named like a migration script, but runs no DDL")
     return Verdict("migration", "named like a migration script and runs DDL")
 

@@ -166,7 +166,11 @@ def _verdict(root: Path, candidate: Candidate, text: str) -> Verdict | None:
     if candidate.rule == "script":
         return one_shot_verdict(candidate.path, text)
     if candidate.kind == "py":
-        return script_verdict(text, imports_project=_imports_project(root, candidate.path, text))
+        verdict = script_verdict(text)
+        if verdict.kind == "no-ddl" and _imports_project(root, candidate.path, text):
+            # Its helper may run the DDL: reading the script decides (parsed only then).
+            return Verdict("migration", "named like a migration script; imports project code")
+        return verdict
     return sql_verdict(candidate.path, text, in_legacy_folder=candidate.rule == "glob")
 
 

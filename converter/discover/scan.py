@@ -12,8 +12,13 @@ from pathlib import Path
 
 from converter.core.config import DEFAULT_PY_GLOBS, DEFAULT_SQL_GLOBS, Config
 from converter.core.files import inside
-from converter.discover.classify import CHANGE_WORDS, NOT_MIGRATION_WORDS, NOT_SCRIPTS, SCRIPT_NAMES
-from converter.discover.names import Candidate, candidate_for, without_prefix
+from converter.discover.classify import (
+    CHANGE_WORDS,
+    NOT_MIGRATION_WORDS,
+    NOT_SCRIPTS,
+    named_like_migration,
+)
+from converter.discover.names import Candidate, candidate_for
 from converter.discover.startup import APP_FILES
 from converter.discover.walk import compile_globs, join, matches, walk_tree
 
@@ -70,7 +75,7 @@ def _sweep_rule(name: str, sweep_sql: bool, sweep_py: bool, alembic: bool) -> st
         return "sweep" if sweep_sql else None
     if not sweep_py or not lower.endswith(".py"):
         return None
-    if SCRIPT_NAMES.fullmatch(without_prefix(name[:-3]) + ".py") or (alembic and name != "env.py"):
+    if named_like_migration(name) or (alembic and name != "env.py"):
         return "name"
     stem = name[:-3]
     if NOT_SCRIPTS.fullmatch(name):

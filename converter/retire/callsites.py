@@ -17,7 +17,7 @@ from converter.core.config import Config
 from converter.core.diagnostics import Diagnostics, Origin
 from converter.core.errors import InputError
 from converter.core.files import read_project_file
-from converter.discover.classify import SCRIPT_NAMES, is_main_guard
+from converter.discover.classify import is_main_guard, named_like_migration
 from converter.discover.startup import STARTUP_HOOKS, STARTUP_NAME, decorator_name
 from converter.discover.walk import compile_globs, join, matches, walk_tree
 
@@ -99,7 +99,7 @@ def _calls(data: bytes, function: str, *, own: bool) -> bool:
 
 def _is_legacy_file(path: str, legacy: re.Pattern[str] | None) -> bool:
     """A legacy script by the py-globs or by its name (as the default discovery reads them)."""
-    return matches(legacy, path) or SCRIPT_NAMES.fullmatch(path.rpartition("/")[2]) is not None
+    return matches(legacy, path) or named_like_migration(path.rpartition("/")[2])
 
 
 def _sites_in(
